@@ -1,0 +1,154 @@
+"""Kafka adapter: producer/consumer factories, topic creation, the dead-letter helper.
+
+Every service gets its clients from here, so delivery guarantees are set in one place:
+producers wait for all in-sync replicas (``acks=all``) and are idempotent; consumers never
+auto-commit: a service commits only after its output is safely in Kafka or Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import TopicPartition
+
+from newsstream.errors import NewsstreamError
+from newsstream.messages import DeadLetter
+from newsstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Compacted article topics keep the latest revision per article for ever (Kafka is the
+#: system of record); the dead-letter topic keeps everything for 30 days.
+COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+DEAD_LETTER = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 1000)}
+
+#: How long a produce may wait for the broker before it counts as failed.
+SEND_TIMEOUT_S = 60.0
+
+
+class BusError(NewsstreamError):
+    """Kafka could not be reached or refused a write."""
+
+    code = "NS011"
+
+
+def bootstrap_servers(settings: Settings) -> list[str]:
+    return [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
+
+
+def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """An idempotent, ``acks=all`` producer; ``send(...).get()`` means durably written."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers(settings),
+        "acks": "all",
+        "enable_idempotence": True,
+        "retries": 2**31 - 1,
+        "max_in_flight_requests_per_connection": 5,
+        "compression_type": "gzip",
+        "linger_ms": 5,
+        "max_request_size": 8 * 1024 * 1024,
+        "delivery_timeout_ms": int(SEND_TIMEOUT_S * 1000),
+        "request_timeout_ms": 30000,
+        "reconnect_backoff_max_ms": 5000,
+        "client_id": "newsstream",
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(
+    settings: Settings, group_id: str, topics: Iterable[str] | None = None, **overrides: Any
+) -> KafkaConsumer:
+    """A consumer in ``group_id`` that never auto-commits and starts at the earliest offset."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers(settings),
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 200,
+        "max_poll_interval_ms": 600000,
+        "session_timeout_ms": 10000,
+        "heartbeat_interval_ms": 3000,
+        "reconnect_backoff_max_ms": 5000,
+        "fetch_max_bytes": 16 * 1024 * 1024,
+        "max_partition_fetch_bytes": 8 * 1024 * 1024,
+        "client_id": f"newsstream-{group_id}",
+    }
+    config.update(overrides)
+    consumer = KafkaConsumer(**config)
+    if topics is not None:
+        consumer.subscribe(list(topics))
+    return consumer
+
+
+def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
+    """Create the raw, enriched and dead-letter topics if missing (idempotent)."""
+    n = partitions or settings.topic_partitions
+    create_topics(
+        settings,
+        {
+            settings.topic_raw: (n, COMPACTED),
+            settings.topic_enriched: (n, COMPACTED),
+            settings.topic_dead_letter: (1, DEAD_LETTER),
+        },
+    )
+
+
+def create_topics(settings: Settings, topics: dict[str, tuple[int, dict[str, str]]]) -> None:
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers(settings), client_id="newsstream-admin"
+    )
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(name, num_partitions=parts, replication_factor=1, topic_configs=configs)
+            for name, (parts, configs) in topics.items()
+            if name not in existing
+        ]
+        if new:
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another process won the race: that is the state we wanted
+            log.info("topics created", extra={"topics": [t.name for t in new]})
+    finally:
+        admin.close()
+
+
+def send_dead_letter(
+    producer: KafkaProducer, settings: Settings, letter: DeadLetter, *, timeout: float = 60.0
+) -> None:
+    """Write ``letter`` to the dead-letter topic and wait until Kafka has it."""
+    producer.send(
+        settings.topic_dead_letter,
+        key=(letter.key or "").encode("utf-8") or None,
+        value=letter.to_bytes(),
+    ).get(timeout=timeout)
+    log.warning(
+        "message sent to dead-letter topic",
+        extra={
+            "stage": letter.stage,
+            "error_type": letter.error_type,
+            "error": letter.error[:300],
+            "source_topic": letter.source_topic,
+            "partition": letter.partition,
+            "offset": letter.offset,
+        },
+    )
+
+
+def consumer_lag(consumer: KafkaConsumer) -> int:
+    """Messages not yet consumed across the consumer's assigned partitions."""
+    assigned: set[TopicPartition] = consumer.assignment()
+    if not assigned:
+        return 0
+    try:
+        ends = consumer.end_offsets(list(assigned))
+    except KafkaError:
+        return 0
+    return sum(max(0, ends[tp] - consumer.position(tp)) for tp in assigned if tp in ends)

@@ -1,0 +1,63 @@
+"""The ``newsstream`` command: a thin argparse layer; each subcommand module calls one function.
+
+Exit codes (contract): 0 ok, 1 runtime failure, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from newsstream import __version__
+from newsstream.errors import NewsstreamError
+
+#: Subcommand modules under ``newsstream.cli``; each has ``register(subparsers)``.
+COMMANDS = ("stack", "poll", "extract", "analyze", "index", "search", "model", "run", "replay")
+
+log = logging.getLogger("newsstream.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsstream",
+        description="Who is mentioned in the news, and who said what - searchable in seconds.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsstream {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"newsstream.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"newsstream.cli.{name}":
+                raise
+            continue  # a subcommand still being built; the others keep working
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on a usage error
+    from newsstream.obs import configure_logging
+    from newsstream.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except Exception as exc:  # pydantic validation of NEWSSTREAM_* values
+        print(f"newsstream: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        return int(args.func(args, settings) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except NewsstreamError as exc:
+        print(f"newsstream: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Message models for the Kafka topics and their JSON wire form (contract: DESIGN.md).
+
+``Article`` is the value of ``news.articles.raw``; ``EnrichedArticle`` (the raw fields plus
+entities, quotes and NLP provenance) the value of ``news.articles.enriched``;
+``DeadLetter`` the value of ``news.dead-letter``. All are keyed by ``article_id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
+
+#: Query parameters that only track the reader; they never make a different article.
+_TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "mc_cid", "mc_eid", "at_medium", "at_campaign", "xtor", "wt_mc"}
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def canonicalize_url(url: str) -> str:
+    """Normalise a URL so that the same article always gets the same id.
+
+    Lower-cases scheme and host, drops the fragment, default ports and tracking parameters
+    (``utm_*`` and friends), and sorts the remaining query parameters.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def article_id_for(canonical_url: str) -> str:
+    """Stable article id: a hash of the canonical URL (never of the feed GUID alone)."""
+    return hashlib.sha256(canonicalize_url(canonical_url).encode("utf-8")).hexdigest()[:32]
+
+
+def content_hash_for(title: str, body: str) -> str:
+    """Hash of the cleaned title and body; a new revision is published only when it changes."""
+    return hashlib.sha256(f"{title.strip()}\n\n{body.strip()}".encode()).hexdigest()
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+class Article(_Message):
+    """A cleaned article revision as published by the poller to ``news.articles.raw``."""
+
+    schema_version: int = SCHEMA_VERSION
+    article_id: str
+    revision: int = Field(ge=1)
+    url: str
+    canonical_url: str
+    feed_url: str | None = None
+    guid: str | None = None
+    title: str
+    teaser: str = ""
+    body: str
+    authors: list[str] = Field(default_factory=list)
+    published_at: AwareDatetime | None = None
+    modified_at: AwareDatetime | None = None
+    fetched_at: AwareDatetime = Field(default_factory=utc_now)
+    categories: list[str] = Field(default_factory=list)
+    language: str | None = "de"
+    content_hash: str
+    #: Where ``body`` came from: the fetched page, or the feed entry when the page failed.
+    source: Literal["page", "feed"] = "page"
+    #: Why the page could not be used when ``source == "feed"``.
+    source_error: str | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Article:
+        return cls.model_validate_json(data)
+
+
+class Entity(BaseModel):
+    text: str
+    label: EntityLabel
+    canonical: str
+    start: int
+    end: int
+    count: int = 1
+    #: Every occurrence (start, end) of the entity in the body, the first one included.
+    offsets: list[tuple[int, int]] = Field(default_factory=list)
+
+
+class Quote(BaseModel):
+    quote: str
+    speaker: str | None
+    speaker_role: str | None = None
+    cue: str | None = None
+    start: int
+    end: int
+    paragraph: int
+    #: "PER", "ORG", or None when the speaker is unnamed ("ein Sprecher") or unknown.
+    speaker_type: str | None = None
+
+
+class NlpInfo(BaseModel):
+    model: str
+    model_version: str
+    extracted_at: AwareDatetime = Field(default_factory=utc_now)
+    elapsed_ms: float
+    #: How many chunks an over-long body was split into for the model (1 = not split).
+    chunks: int = 1
+
+
+class EnrichedArticle(Article):
+    """An article with entities, quotations and NLP provenance (``news.articles.enriched``)."""
+
+    entities: list[Entity] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    nlp: NlpInfo
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EnrichedArticle:
+        return cls.model_validate_json(data)
+
+
+class DeadLetter(_Message):
+    """A message a stage could not process, with the original bytes so it can be replayed."""
+
+    stage: Literal["poller", "extractor", "indexer"]
+    error: str
+    error_type: str
+    source_topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    payload_b64: str
+    failed_at: AwareDatetime = Field(default_factory=utc_now)
+
+    @classmethod
+    def wrap(
+        cls,
+        *,
+        stage: Literal["poller", "extractor", "indexer"],
+        error: BaseException,
+        payload: bytes,
+        source_topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+        key: bytes | str | None = None,
+    ) -> DeadLetter:
+        key_text = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+        return cls(
+            stage=stage,
+            error=str(error)[:4000],
+            error_type=type(error).__name__,
+            source_topic=source_topic,
+            partition=partition,
+            offset=offset,
+            key=key_text,
+            payload_b64=base64.b64encode(payload).decode("ascii"),
+        )
+
+    @property
+    def payload(self) -> bytes:
+        return base64.b64decode(self.payload_b64)

@@ -1,0 +1,137 @@
+"""The one settings object. Every ``NEWSSTREAM_*`` environment variable is named here.
+
+Nothing else in the package reads ``os.environ``: services receive a :class:`Settings`
+instance, so tests can build one with explicit values and never leak state between runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: BR24's public RSS feeds (the "Nachrichten" front page feed and the Bavarian regional feed).
+#: Kept in this one place; override with ``NEWSSTREAM_FEEDS``.
+DEFAULT_FEEDS: tuple[str, ...] = (
+    "https://www.br.de/nachrichten/meldungen,QBXzVVV/rss",
+    "https://www.br.de/nachrichten/bayern,QBxuo3z/rss",
+    "https://www.br.de/nachrichten/deutschland-welt,QBxvAZ8/rss",
+)
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read once from ``NEWSSTREAM_*`` variables (and ``.env``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSSTREAM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- connections (contract names) -------------------------------------------------
+    kafka_bootstrap: str = "localhost:9092"
+    es_url: str = "http://localhost:9200"
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = None
+    es_ca_certs: Path | None = None
+
+    # --- feeds and fetching -----------------------------------------------------------
+    feeds: CommaList = Field(default_factory=lambda: list(DEFAULT_FEEDS))
+    #: Hosts articles may be fetched from. Empty means: the hosts of ``feeds``.
+    allowed_hosts: CommaList = Field(default_factory=list)
+    #: Networks (CIDR) that may be fetched although private/loopback. Tests allow 127.0.0.1/32.
+    allowed_private_networks: CommaList = Field(default_factory=list)
+    poll_interval_s: float = 60.0
+    poll_max_interval_s: float = 3600.0
+    http_timeout_s: float = 10.0
+    http_max_redirects: int = 5
+    http_max_bytes: int = 5 * 1024 * 1024
+    fetch_concurrency: int = 16
+    fetch_per_host_concurrency: int = 4
+    user_agent: str = "newsstream/0.1 (+https://github.com/newsstream/newsstream)"
+
+    # --- NLP ---------------------------------------------------------------------------
+    spacy_model: str | None = None
+    #: Bodies longer than this many characters are split into chunks for spaCy (not truncated).
+    max_body_chars: int = 100_000
+
+    # --- places on disk -------------------------------------------------------------
+    state_dir: Path = Path.home() / ".local" / "state" / "newsstream"
+    cache_dir: Path = Path.home() / ".cache" / "newsstream"
+
+    # --- Kafka topics and groups (contract defaults) ----------------------------------
+    topic_raw: str = "news.articles.raw"
+    topic_enriched: str = "news.articles.enriched"
+    topic_dead_letter: str = "news.dead-letter"
+    topic_partitions: int = 6
+    extractor_group: str = "newsstream-extractor"
+    indexer_group: str = "newsstream-indexer"
+
+    # --- Elasticsearch aliases (contract defaults) ------------------------------------
+    articles_alias: str = "news-articles"
+    quotes_alias: str = "news-quotes"
+
+    # --- worker tuning -----------------------------------------------------------------
+    extract_batch_size: int = 32
+    extract_batch_wait_ms: int = 500
+    index_bulk_max_docs: int = 500
+    index_bulk_max_bytes: int = 5 * 1024 * 1024
+    index_bulk_max_wait_s: float = 1.0
+    #: ``--until-idle`` exits after the input had no new message for this long.
+    idle_seconds: float = 5.0
+
+    # --- local stack (``newsstream stack``) -------------------------------------------
+    kafka_heap_mb: int = 512
+    es_heap_mb: int = 1024
+    java_home: Path | None = None
+    stack_start_timeout_s: float = 180.0
+
+    # --- observability -----------------------------------------------------------------
+    log_level: str = "INFO"
+    log_format: str = "json"
+    metrics_port_poller: int = 9101
+    metrics_port_extractor: int = 9102
+    metrics_port_indexer: int = 9103
+    #: Set to false to start no /metrics HTTP server (tests running many workers in one process).
+    metrics_enabled: bool = True
+
+    _split = field_validator(
+        "feeds", "allowed_hosts", "allowed_private_networks", mode="before"
+    )(_split_commas)
+
+    # --- derived values ---------------------------------------------------------------
+    @property
+    def kafka_port(self) -> int:
+        first = self.kafka_bootstrap.split(",")[0]
+        return int(first.rsplit(":", 1)[1]) if ":" in first else 9092
+
+    @property
+    def es_port(self) -> int:
+        return urlsplit(self.es_url).port or 9200
+
+    @property
+    def effective_allowed_hosts(self) -> frozenset[str]:
+        """Hosts that may be fetched: the configured list, else the hosts of the feeds."""
+        hosts = self.allowed_hosts or [urlsplit(url).hostname or "" for url in self.feeds]
+        return frozenset(h.lower() for h in hosts if h)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment exactly once."""
+    return Settings()
