@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     # --- NLP ---------------------------------------------------------------------------
     spacy_model: str | None = None
+    #: NER training corpora for ``newsstream model train/ensure``; None = the repo's ../shared/data/ner.
+    ner_data_dir: Path | None = None
     #: Bodies longer than this many characters are split into chunks for spaCy (not truncated).
     max_body_chars: int = 100_000
 
