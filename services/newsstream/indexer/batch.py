@@ -1,0 +1,156 @@
+"""Pure planning of one indexer batch: Kafka records in, bulk operations and offsets out.
+
+Kept apart from the loop so the rules - newest revision wins inside a batch, which quote
+documents are stale, which offsets to commit - are unit-tested without Kafka or Elasticsearch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from newsstream.errors import PoisonMessageError
+from newsstream.indexer.documents import MAX_VERSION, article_document, quote_documents
+from newsstream.indexer.writer import Op
+from newsstream.messages import EnrichedArticle
+from newsstream.settings import Settings
+
+
+@dataclass
+class Received:
+    """One consumed record, parsed (``article``) or not (``error``, for the dead-letter topic)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    article: EnrichedArticle | None = None
+    error: Exception | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.value or b"")
+
+    @property
+    def docs(self) -> int:
+        """Documents this record becomes: the article plus one per quotation."""
+        return 1 + len(self.article.quotes) if self.article is not None else 0
+
+
+def parse_record(
+    topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
+) -> Received:
+    """Parse an enriched-topic record; anything that is not a valid EnrichedArticle is poison."""
+    received = Received(topic, partition, offset, key, value)
+    if value is None:
+        received.error = PoisonMessageError("empty (tombstone) message on the enriched topic")
+        return received
+    try:
+        article = EnrichedArticle.from_bytes(value)
+    except (ValidationError, ValueError) as exc:
+        received.error = PoisonMessageError(f"not a valid EnrichedArticle: {exc}")
+        return received
+    if article.revision > MAX_VERSION:
+        received.error = PoisonMessageError(
+            f"revision {article.revision} exceeds Elasticsearch's largest version"
+        )
+        return received
+    received.article = article
+    return received
+
+
+def latest_per_article(items: Iterable[Received]) -> dict[str, Received]:
+    """The newest revision of each article in the batch (older ones would lose anyway)."""
+    latest: dict[str, Received] = {}
+    for item in items:
+        if item.article is None:
+            continue
+        seen = latest.get(item.article.article_id)
+        if seen is None or seen.article is None or item.article.revision >= seen.article.revision:
+            latest[item.article.article_id] = item
+    return latest
+
+
+def index_ops(articles: Iterable[EnrichedArticle], settings: Settings) -> list[Op]:
+    """Article and quote index operations, each with the revision as external version."""
+    ops: list[Op] = []
+    for a in articles:
+        ops.append(
+            Op(
+                "index",
+                settings.articles_alias,
+                a.article_id,
+                a.revision,
+                a.article_id,
+                article_document(a),
+                "articles",
+            )
+        )
+        for doc_id, doc in quote_documents(a):
+            ops.append(
+                Op("index", settings.quotes_alias, doc_id, a.revision, a.article_id, doc, "quotes")
+            )
+    return ops
+
+
+def stale_quotes_query(current: Mapping[str, int]) -> dict[str, Any]:
+    """Quote documents of the given articles whose revision is older than the current one."""
+    return {
+        "bool": {
+            "should": [
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"article_id": article_id}},
+                            {"range": {"revision": {"lt": revision}}},
+                        ]
+                    }
+                }
+                for article_id, revision in current.items()
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def stale_delete_ops(
+    hits: Iterable[Mapping[str, Any]], current: Mapping[str, int], settings: Settings
+) -> list[Op]:
+    """Deletes for stale quote hits, versioned with the current revision.
+
+    An external-version delete only removes a document older than that revision, so a quote
+    the current revision re-wrote in the meantime is never lost.
+    """
+    ops: list[Op] = []
+    for hit in hits:
+        source = hit.get("_source", {})
+        article_id = source.get("article_id")
+        revision = source.get("revision")
+        if article_id not in current or not isinstance(revision, int):
+            continue
+        if revision < current[article_id]:
+            ops.append(
+                Op(
+                    "delete",
+                    str(hit["_index"]),
+                    str(hit["_id"]),
+                    current[article_id],
+                    article_id,
+                    None,
+                    "quotes",
+                )
+            )
+    return ops
+
+
+def next_offsets(items: Iterable[Received]) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> the offset to commit (one past the highest record seen)."""
+    offsets: dict[tuple[str, int], int] = {}
+    for item in items:
+        key = (item.topic, item.partition)
+        offsets[key] = max(offsets.get(key, 0), item.offset + 1)
+    return offsets

@@ -1,0 +1,368 @@
+"""The indexer: ``news.articles.enriched`` -> Elasticsearch, in bulk, without losing a message.
+
+The loop collects records until the batch is full by count, bytes or time
+(``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``), writes them in bulk, removes
+quote documents of older revisions, dead-letters what can never be indexed, and only then
+commits the offsets. While Elasticsearch is unreachable or overloaded the batch is retried
+with back-off and the partitions stay paused (the consumer keeps polling so it stays in
+its group): an outage pauses the indexer, it never drops or skips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from newsstream.bus import consumer_lag, make_consumer, make_producer, send_dead_letter
+from newsstream.indexer import metrics
+from newsstream.indexer.batch import (
+    Received,
+    index_ops,
+    latest_per_article,
+    next_offsets,
+    parse_record,
+    stale_delete_ops,
+    stale_quotes_query,
+)
+from newsstream.indexer.setup import ensure_indices
+from newsstream.indexer.writer import BulkWriter, backoff_delays, is_retriable_exception
+from newsstream.messages import DeadLetter
+from newsstream.obs import start_metrics_server
+from newsstream.settings import Settings
+from newsstream.store import make_es
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Stale-quote search page size; more stale quotes than this are removed in further rounds.
+STALE_PAGE = 1000
+#: How often the lag gauge is refreshed (seconds).
+LAG_EVERY_S = 5.0
+#: Without any partition assigned, ``until_idle`` gives the group join this much extra time.
+JOIN_GRACE_S = 30.0
+
+
+class Interrupted(Exception):
+    """Shutdown was requested while waiting for Elasticsearch: the batch stays uncommitted."""
+
+
+@dataclass
+class IndexerStats:
+    """What one run did; ``bench/index.py`` reads it."""
+
+    messages: int = 0
+    docs_written: int = 0
+    docs_stale: int = 0
+    stale_quotes_deleted: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    first_message_at: float | None = None
+    last_commit_at: float | None = None
+
+
+class Indexer:
+    """One consumer, one Elasticsearch client, one batch at a time."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        consumer: KafkaConsumer,
+        es: Elasticsearch,
+        stop: threading.Event,
+    ) -> None:
+        self.settings = settings
+        self.consumer = consumer
+        self.es = es
+        self.stop = stop
+        self.stats = IndexerStats()
+        self._producer: KafkaProducer | None = None
+        self._carry: list[Received] = []
+        self._writer = BulkWriter(
+            es, wait=self._wait, on_missing_index=lambda: ensure_indices(es, settings)
+        )
+
+    # --- the loop ----------------------------------------------------------------------
+    def run(self, *, until_idle: bool) -> None:
+        s = self.settings
+        buffer: list[Received] = []
+        docs = size = 0
+        batch_started = 0.0
+        started = last_message = last_lag = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if buffer and (
+                self.stop.is_set()
+                or docs >= s.index_bulk_max_docs
+                or size >= s.index_bulk_max_bytes
+                or now - batch_started >= s.index_bulk_max_wait_s
+            ):
+                self.flush(buffer)
+                buffer, docs, size = self._carry, 0, 0
+                self._carry = []
+                for item in buffer:
+                    docs, size = docs + item.docs, size + item.size
+                batch_started = time.monotonic()
+                continue
+            if self.stop.is_set():
+                return
+            if now - last_lag >= LAG_EVERY_S:
+                metrics.LAG.set(consumer_lag(self.consumer))
+                last_lag = now
+            idle = until_idle and not buffer and now - last_message >= s.idle_seconds
+            if idle and (self._caught_up() or now - started >= s.idle_seconds + JOIN_GRACE_S):
+                return
+            wait_s = s.index_bulk_max_wait_s - (now - batch_started) if buffer else 0.5
+            received = self._poll(max(0.0, min(wait_s, 0.5)))
+            if received and not buffer:
+                batch_started = time.monotonic()
+            for item in received:
+                buffer.append(item)
+                docs, size = docs + item.docs, size + item.size
+            if received:
+                last_message = time.monotonic()
+
+    def _caught_up(self) -> bool:
+        """All assigned partitions fully consumed (and, the buffer being empty, committed)."""
+        return bool(self.consumer.assignment()) and consumer_lag(self.consumer) == 0
+
+    def _poll(self, timeout_s: float) -> list[Received]:
+        polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
+        items: list[Received] = []
+        for records in polled.values():
+            for r in records:
+                items.append(parse_record(r.topic, r.partition, r.offset, r.key, r.value))
+        if items and self.stats.first_message_at is None:
+            self.stats.first_message_at = time.perf_counter()
+        self.stats.messages += len(items)
+        return items
+
+    # --- one batch ---------------------------------------------------------------------
+    def flush(self, items: list[Received]) -> None:
+        """Index, clean up, dead-letter, then commit. Raises ``Interrupted`` on shutdown."""
+        latest = latest_per_article(items)
+        articles = {aid: item.article for aid, item in latest.items() if item.article is not None}
+        result = self._writer.write(index_ops(articles.values(), self.settings))
+        self.stats.docs_written += result.written
+        self.stats.docs_stale += result.stale
+        current = {
+            aid: a.revision
+            for aid, a in articles.items()
+            if aid not in result.rejected and a.revision > 1
+        }
+        if current:
+            self._delete_stale_quotes(current)
+        letters = [(item, item.error) for item in items if item.error is not None] + [
+            (latest[aid], RejectedDocumentError(error)) for aid, error in result.rejected.items()
+        ]
+        for item, error in letters:
+            self._dead_letter(item, error)
+        self._commit(items)
+        self.stats.batches += 1
+        metrics.MESSAGES.labels(outcome="indexed").inc(len(items) - len(letters))
+        log.info(
+            "batch indexed",
+            extra={
+                "messages": len(items),
+                "articles": len(articles),
+                "written": result.written,
+                "stale": result.stale,
+                "dead_letters": len(letters),
+            },
+        )
+
+    def _delete_stale_quotes(self, current: dict[str, int]) -> None:
+        """Remove quote docs of older revisions that the current revision no longer has."""
+        alias = self.settings.quotes_alias
+        while True:
+            self._retrying(lambda: self.es.indices.refresh(index=alias))
+            response = self._retrying(
+                lambda: self.es.search(
+                    index=alias,
+                    query=stale_quotes_query(current),
+                    size=STALE_PAGE,
+                    source_includes=["article_id", "revision"],
+                )
+            )
+            hits = response["hits"]["hits"]
+            ops = stale_delete_ops(hits, current, self.settings)
+            if ops:
+                result = self._writer.write(ops)
+                self.stats.stale_quotes_deleted += result.written
+                for group, error in result.rejected.items():
+                    log.error(
+                        "stale quote could not be deleted",
+                        extra={"article_id": group, "error": error},
+                    )
+            if len(hits) < STALE_PAGE:
+                return
+
+    def _dead_letter(self, item: Received, error: Exception) -> None:
+        reason = "rejected" if isinstance(error, RejectedDocumentError) else "invalid"
+        letter = DeadLetter.wrap(
+            stage="indexer",
+            error=error,
+            payload=item.value or b"",
+            source_topic=item.topic,
+            partition=item.partition,
+            offset=item.offset,
+            key=item.key,
+        )
+        self._retrying(lambda: send_dead_letter(self._get_producer(), self.settings, letter))
+        self.stats.dead_letters += 1
+        metrics.DEAD_LETTERS.labels(reason=reason).inc()
+        metrics.MESSAGES.labels(outcome="dead_letter").inc()
+
+    def _commit(self, items: list[Received]) -> None:
+        offsets = {
+            TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+            for (topic, partition), offset in next_offsets(items).items()
+        }
+        try:
+            self._retrying(lambda: self.consumer.commit(offsets=offsets))
+        except CommitFailedError as exc:
+            # The partitions moved to another member during the batch; it will redo them, and
+            # the writes are idempotent (deterministic ids, external versions).
+            log.warning("offsets not committed after a rebalance", extra={"error": str(exc)})
+            return
+        self.stats.last_commit_at = time.perf_counter()
+
+    # --- waiting without losing the group ------------------------------------------------
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """Run ``call`` until it succeeds; retriable ES/Kafka failures back off and retry."""
+        delays = backoff_delays()
+        while True:
+            try:
+                return call()
+            except CommitFailedError:
+                raise
+            except KafkaError as exc:  # broker down or moving: wait, like for Elasticsearch
+                reason, error = "kafka", exc
+            except Exception as exc:
+                if not is_retriable_exception(exc):
+                    raise
+                reason, error = "elasticsearch", exc
+            delay = next(delays)
+            metrics.RETRIES.labels(reason=reason).inc()
+            log.warning("retrying", extra={"reason": reason, "error": str(error)[:300]})
+            self._wait(delay)
+
+    def _wait(self, seconds: float) -> None:
+        """Back off for ``seconds`` with the partitions paused, polling to stay in the group.
+
+        Records returned meanwhile (only possible for partitions newly assigned by a
+        rebalance) are kept for the next batch, never dropped.
+        """
+        if self.stop.is_set():
+            raise Interrupted
+        paused = self.consumer.assignment()
+        self.consumer.pause(*paused)
+        deadline = time.monotonic() + seconds
+        try:
+            while (remaining := deadline - time.monotonic()) > 0:
+                if self.stop.is_set():
+                    raise Interrupted
+                self._carry.extend(self._poll(min(remaining, 0.5)))
+        finally:
+            self.consumer.resume(*(tp for tp in paused if tp in self.consumer.assignment()))
+
+    def _get_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = make_producer(self.settings)
+        return self._producer
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+        self.consumer.close(autocommit=False)
+
+
+class RejectedDocumentError(Exception):
+    """Elasticsearch refused a document for good (mapping conflict, malformed value)."""
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set ``stop``: the current batch finishes and commits, then we exit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        log.info("stop requested", extra={"signal": signum})
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _ensure_indices_waiting(es: Elasticsearch, settings: Settings, stop: threading.Event) -> bool:
+    """Install templates and aliases, waiting for Elasticsearch; False if stopped first."""
+    for delay in backoff_delays():
+        try:
+            ensure_indices(es, settings)
+            return True
+        except Exception as exc:
+            if not is_retriable_exception(exc):
+                raise
+            log.warning("Elasticsearch not ready", extra={"error": str(exc)[:300]})
+        if stop.wait(delay):
+            return False
+    return False  # pragma: no cover - the generator is endless
+
+
+def run_indexer_with_stats(
+    settings: Settings,
+    *,
+    until_idle: bool = False,
+    stop_event: threading.Event | None = None,
+    es: Elasticsearch | None = None,
+) -> IndexerStats:
+    """``run_indexer``, returning what the run did (for the benchmark and tests)."""
+    stop = stop_event or threading.Event()
+    stats = IndexerStats()
+    with _stop_on_signals(stop):
+        start_metrics_server(settings.metrics_port_indexer, settings.metrics_enabled)
+        es = es or make_es(settings)
+        if not _ensure_indices_waiting(es, settings, stop):
+            return stats
+        consumer = make_consumer(settings, settings.indexer_group, [settings.topic_enriched])
+        indexer = Indexer(settings, consumer, es, stop)
+        log.info(
+            "indexer started",
+            extra={"topic": settings.topic_enriched, "group": settings.indexer_group},
+        )
+        try:
+            indexer.run(until_idle=until_idle)
+        except Interrupted:
+            log.warning("stopped while Elasticsearch was unavailable; batch left uncommitted")
+        finally:
+            indexer.close()
+        log.info("indexer stopped", extra={"messages": indexer.stats.messages})
+        return indexer.stats
+
+
+def run_indexer(
+    settings: Settings,
+    *,
+    until_idle: bool = False,
+    stop_event: threading.Event | None = None,
+) -> int:
+    """Index ``settings.topic_enriched`` until stopped (or idle, with ``until_idle``); exit code."""
+    run_indexer_with_stats(settings, until_idle=until_idle, stop_event=stop_event)
+    return 0

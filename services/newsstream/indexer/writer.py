@@ -1,0 +1,213 @@
+"""Bulk writes that never lose a document: retry what may succeed later, report what never will.
+
+``write`` sends a list of operations and returns only when every one of them has either
+succeeded (a 409 from an older revision counts as success: the newer one is already there)
+or been rejected for good (mapping conflict, 400). Retriable failures - 429, 5xx, connection
+refused, timeouts, a missing alias - are retried with exponential back-off for as long as it
+takes; the caller's ``wait`` function decides what happens while waiting (the service keeps
+its Kafka partitions paused and its group membership alive) and may abort on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
+
+from newsstream.indexer import metrics
+
+log = logging.getLogger(__name__)
+
+Verdict = Literal["ok", "retry", "reject"]
+
+#: Back-off bounds (seconds) between retries of a failed bulk.
+BACKOFF_START_S = 0.5
+BACKOFF_MAX_S = 30.0
+
+
+@dataclass(frozen=True)
+class Op:
+    """One bulk operation; ``group`` is the article it belongs to (for dead-lettering)."""
+
+    action: Literal["index", "delete"]
+    index: str
+    doc_id: str
+    version: int
+    group: str
+    source: dict[str, Any] | None = None
+    kind: str = "articles"
+
+    def lines(self) -> list[dict[str, Any]]:
+        meta: dict[str, Any] = {
+            self.action: {
+                "_index": self.index,
+                "_id": self.doc_id,
+                "version": self.version,
+                "version_type": "external",
+            }
+        }
+        return [meta] if self.source is None else [meta, self.source]
+
+
+@dataclass
+class WriteResult:
+    """Per-article outcome of ``write``: what succeeded and what was rejected for good."""
+
+    written: int = 0
+    stale: int = 0
+    rejected: dict[str, str] = field(default_factory=dict)  # group -> first error
+
+
+class RetriableError(Exception):
+    """The whole bulk failed in a way that may succeed later (ES down, overloaded)."""
+
+
+def classify_item(action: str, status: int, error: dict[str, Any] | None) -> Verdict:
+    """What to do about one item of a bulk response (pure)."""
+    if 200 <= status < 300:
+        return "ok"
+    err_type = (error or {}).get("type", "")
+    if status == 409 and err_type == "version_conflict_engine_exception":
+        return "ok"  # an equal or newer revision is already stored: nothing to do
+    if status == 404 and action == "delete":
+        return "ok"  # already gone
+    if status == 404 and err_type == "index_not_found_exception":
+        return "retry"  # alias deleted under us: re-created before the retry
+    if status == 429 or status >= 500 or status == 408:
+        return "retry"
+    return "reject"
+
+
+def is_retriable_exception(exc: BaseException) -> bool:
+    """Request-level failures worth waiting for: connection errors, timeouts, 429 and 5xx."""
+    if isinstance(exc, SerializationError):
+        return False
+    if isinstance(exc, TransportError):  # connection refused, reset, timeout, TLS hiccup
+        return True
+    if isinstance(exc, ApiError):
+        status = exc.meta.status
+        return status in (408, 429) or status >= 500
+    return False
+
+
+def backoff_delays(start: float = BACKOFF_START_S, cap: float = BACKOFF_MAX_S) -> Any:
+    """Exponential back-off with jitter: 0.5, 1, 2, ... capped, each +/- 20%."""
+    delay = start
+    while True:
+        yield delay * random.uniform(0.8, 1.2)
+        delay = min(cap, delay * 2)
+
+
+class BulkWriter:
+    """Sends operations in bulk and retries until each one is settled."""
+
+    def __init__(
+        self,
+        es: Elasticsearch,
+        *,
+        wait: Callable[[float], None] = time.sleep,
+        on_missing_index: Callable[[], None] | None = None,
+    ) -> None:
+        self._es = es
+        self._wait = wait
+        self._on_missing_index = on_missing_index
+        self._index_missing = False
+
+    def write(self, ops: Sequence[Op]) -> WriteResult:
+        """Write ``ops``; return once every op is ok or rejected for good."""
+        result = WriteResult()
+        pending = list(ops)
+        delays = backoff_delays()
+        while pending:
+            try:
+                pending = self._send_isolating(pending, result)
+            except RetriableError as exc:
+                metrics.RETRIES.labels(reason="request").inc()
+                delay = next(delays)
+                log.warning(
+                    "bulk failed, retrying", extra={"error": str(exc)[:300], "delay_s": delay}
+                )
+                self._wait(delay)
+                continue
+            if pending:
+                metrics.RETRIES.labels(reason="items").inc(len(pending))
+                delay = next(delays)
+                log.warning("bulk items to retry", extra={"items": len(pending), "delay_s": delay})
+                self._wait(delay)
+                if self._index_missing and self._on_missing_index is not None:
+                    self._index_missing = False
+                    self._call_on_missing_index()
+        return result
+
+    def _call_on_missing_index(self) -> None:
+        assert self._on_missing_index is not None
+        try:
+            self._on_missing_index()
+        except Exception as exc:
+            if not is_retriable_exception(exc):
+                raise
+            log.warning("could not re-create indices yet", extra={"error": str(exc)[:300]})
+
+    def _send_isolating(self, ops: list[Op], result: WriteResult) -> list[Op]:
+        """Send ``ops``; if the request as a whole is refused (400/413), split it by article
+        until the refusing article is alone, then reject just that one."""
+        try:
+            return self._send(ops, result)
+        except ApiError as exc:
+            if is_retriable_exception(exc):
+                raise RetriableError(str(exc)) from exc
+            groups = list(dict.fromkeys(op.group for op in ops))
+            if len(groups) == 1:
+                if exc.meta.status in (401, 403):
+                    raise  # credentials: a configuration problem, not a bad document
+                result.rejected.setdefault(groups[0], f"{type(exc).__name__}: {exc}")
+                return []
+            half = set(groups[: len(groups) // 2])
+            first = [op for op in ops if op.group in half]
+            second = [op for op in ops if op.group not in half]
+            return self._send_isolating(first, result) + self._send_isolating(second, result)
+        except TransportError as exc:
+            if is_retriable_exception(exc):
+                raise RetriableError(str(exc)) from exc
+            raise
+
+    def _send(self, ops: list[Op], result: WriteResult) -> list[Op]:
+        lines: list[dict[str, Any]] = []
+        for op in ops:
+            lines.extend(op.lines())
+        started = time.perf_counter()
+        response = self._es.bulk(operations=lines, require_alias=True)
+        metrics.BULK_SECONDS.observe(time.perf_counter() - started)
+        retry: list[Op] = []
+        for op, item in zip(ops, response["items"], strict=True):
+            body = item[op.action]
+            status = int(body.get("status", 500))
+            verdict = classify_item(op.action, status, body.get("error"))
+            if verdict == "retry":
+                retry.append(op)
+                if status == 404:
+                    self._index_missing = True
+            elif verdict == "reject":
+                result.rejected.setdefault(op.group, _describe(body.get("error")))
+            elif status == 409:
+                result.stale += 1
+                metrics.DOCS.labels(index=op.kind, result="stale").inc()
+            else:
+                result.written += 1
+                res = "deleted" if op.action == "delete" else "written"
+                metrics.DOCS.labels(index=op.kind, result=res).inc()
+        return retry
+
+
+def _describe(error: Any) -> str:
+    if isinstance(error, dict):
+        reason = error.get("reason", "")
+        cause = error.get("caused_by", {})
+        extra = f" ({cause.get('type')}: {cause.get('reason')})" if cause else ""
+        return f"{error.get('type', 'error')}: {reason}{extra}"[:2000]
+    return str(error)[:2000]
