@@ -14,13 +14,17 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-#: BR24's public RSS feeds (the "Nachrichten" front page feed and the Bavarian regional feed).
-#: Kept in this one place; override with ``NEWSSTREAM_FEEDS``.
+#: BR24's public RSS feeds, served from ``nachrichtenfeeds.br.de`` (RSS 2.0): the BR24 front
+#: page ("Startseite", board QXAPkQJ), Wirtschaft and Wissen. Kept in this one place; override
+#: with ``NEWSSTREAM_FEEDS``. (The same boards exist as RSS 1.0 under ``/rdf/boards/<id>``.)
 DEFAULT_FEEDS: tuple[str, ...] = (
-    "https://www.br.de/nachrichten/meldungen,QBXzVVV/rss",
-    "https://www.br.de/nachrichten/bayern,QBxuo3z/rss",
-    "https://www.br.de/nachrichten/deutschland-welt,QBxvAZ8/rss",
+    "https://nachrichtenfeeds.br.de/rss/nachrichten/seiten/QXAPkQJ",
+    "https://nachrichtenfeeds.br.de/rss/nachrichten/seiten/QXAPwyN",
+    "https://nachrichtenfeeds.br.de/rss/nachrichten/seiten/QXAPyRp",
 )
+#: The BR24 feeds link to articles on www.br.de, a different host than the feeds' own; with
+#: the default feeds and no ``NEWSSTREAM_ALLOWED_HOSTS``, these hosts are allowed too.
+DEFAULT_ARTICLE_HOSTS: tuple[str, ...] = ("www.br.de",)
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -126,6 +130,8 @@ class Settings(BaseSettings):
     def effective_allowed_hosts(self) -> frozenset[str]:
         """Hosts that may be fetched: the configured list, else the hosts of the feeds."""
         hosts = self.allowed_hosts or [urlsplit(url).hostname or "" for url in self.feeds]
+        if not self.allowed_hosts and set(self.feeds) & set(DEFAULT_FEEDS):
+            hosts = [*hosts, *DEFAULT_ARTICLE_HOSTS]
         return frozenset(h.lower() for h in hosts if h)
 
     @property

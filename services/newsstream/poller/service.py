@@ -1,0 +1,389 @@
+"""The poll loop: feeds -> article pages -> cleaned, versioned ``Article`` messages in Kafka.
+
+One asyncio loop does the I/O (httpx), extraction runs in worker threads, and the Kafka
+producer's acknowledgements are bridged back into the loop. State is written only after an
+acknowledgement; every bad input is counted by kind and logged, and never stops the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from collections import Counter as Tally
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from newsstream.errors import FetchError, NewsstreamError
+from newsstream.messages import Article, article_id_for, canonicalize_url, content_hash_for
+from newsstream.poller.article import ExtractedPage, ExtractionError, extract_article
+from newsstream.poller.feeds import FeedEntry, FeedError, after_failure, after_success, parse_feed
+from newsstream.poller.http import Fetcher, HTTPStatusError
+from newsstream.poller.state import PollerState
+from newsstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FEEDS_POLLED = Counter(
+    "newsstream_poller_feeds_polled_total",
+    "Feed polls by outcome (ok, not_modified, error)",
+    ["outcome"],
+)
+NOT_MODIFIED = Counter("newsstream_poller_not_modified_total", "Feed polls answered 304")
+ARTICLES = Counter(
+    "newsstream_poller_articles_total",
+    "Feed entries by outcome (new, updated, unchanged, skipped)",
+    ["outcome"],
+)
+ERRORS = Counter("newsstream_poller_errors_total", "Bad inputs and failures by kind", ["kind"])
+PUBLISH_SECONDS = Histogram(
+    "newsstream_poller_publish_seconds", "Time from send to Kafka acknowledgement"
+)
+FAILING_FEEDS = Gauge("newsstream_poller_failing_feeds", "Feeds that failed several polls in a row")
+
+
+class PublishError(NewsstreamError):
+    """Kafka did not acknowledge an article; the feed is retried and state is not advanced."""
+
+    code = "NS024"
+
+
+@dataclass
+class PollStats:
+    """What one :func:`poll_once` did (the same facts as the metrics, for callers and tests)."""
+
+    feeds: int = 0
+    not_modified: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: Tally[str] = field(default_factory=Tally)
+    published: list[Article] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        ARTICLES.labels(outcome).inc()
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] += 1
+        ERRORS.labels(kind).inc()
+
+
+async def _acknowledged(future: Any, timeout: float) -> Any:
+    """Await a kafka-python send future from asyncio without blocking the loop."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Any] = loop.create_future()
+
+    def settle(metadata: Any = None, exc: BaseException | None = None) -> None:
+        if done.done():
+            return
+        if exc is not None:
+            done.set_exception(exc)
+        else:
+            done.set_result(metadata)
+
+    def ok(metadata: Any) -> None:
+        loop.call_soon_threadsafe(settle, metadata)
+
+    def failed(exc: BaseException) -> None:
+        loop.call_soon_threadsafe(settle, None, exc)
+
+    future.add_callback(ok)
+    future.add_errback(failed)
+    return await asyncio.wait_for(done, timeout)
+
+
+def _canonical_for(page: ExtractedPage, final_url: str) -> str:
+    """The page's canonical URL, trusted only on the host that served it."""
+    same_host = urlsplit(page.canonical_url).hostname == urlsplit(final_url).hostname
+    return canonicalize_url(page.canonical_url if same_host else final_url)
+
+
+class Poller:
+    """Polls feeds and publishes article revisions; one instance per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fetcher: Fetcher,
+        producer: Any,
+        state: PollerState,
+        rng: random.Random | None = None,
+        send_timeout_s: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.fetcher = fetcher
+        self.producer = producer
+        self.state = state
+        self.rng = rng or random.Random()
+        self.send_timeout_s = send_timeout_s
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._failing: set[str] = set()
+
+    # --- feeds --------------------------------------------------------------------------
+
+    async def poll_feed(self, feed_url: str, stats: PollStats) -> None:
+        """Poll one feed and handle its entries; never raises for bad input."""
+        base, top = self.settings.poll_interval_s, self.settings.poll_max_interval_s
+        record = self.state.get_feed(feed_url, base)
+        headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}
+        if record.etag:
+            headers["If-None-Match"] = record.etag
+        if record.last_modified:
+            headers["If-Modified-Since"] = record.last_modified
+        stats.feeds += 1
+        try:
+            result = await self.fetcher.fetch(feed_url, headers=headers)
+            if result.not_modified:
+                stats.not_modified += 1
+                NOT_MODIFIED.inc()
+                FEEDS_POLLED.labels("not_modified").inc()
+                sched = after_success(
+                    record.schedule,
+                    changed=False,
+                    now=time.time(),
+                    base_s=base,
+                    max_s=top,
+                    rng=self.rng,
+                )
+                self.state.save_feed(feed_url, sched)
+                self._mark(feed_url, failing=False)
+                return
+            feed = parse_feed(result.content, result.final_url, result.content_type)
+            for problem in feed.problems:
+                stats.error(problem.split(":", 1)[0].replace(" ", "_"))
+            before = stats.new + stats.updated
+            await asyncio.gather(*(self._entry(e, feed_url, stats) for e in feed.entries))
+            changed = stats.new + stats.updated > before
+        except (FetchError, FeedError, PublishError) as exc:
+            kind = getattr(exc, "kind", "publish")
+            stats.error(f"feed_{kind}")
+            FEEDS_POLLED.labels("error").inc()
+            retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+            sched = after_failure(
+                record.schedule, now=time.time(), base_s=base, max_s=top, rng=self.rng,
+                retry_after=retry_after,
+            )  # fmt: skip
+            self.state.save_feed(feed_url, sched)
+            self._mark(feed_url, failing=sched.failing)
+            log.warning(
+                "feed poll failed",
+                extra={"feed": feed_url, "kind": kind, "error": str(exc)[:300],
+                       "failures": sched.failures,
+                       "retry_in_s": round(sched.next_due - time.time())},
+            )  # fmt: skip
+            if isinstance(exc, PublishError):
+                raise
+            return
+        FEEDS_POLLED.labels("ok").inc()
+        sched = after_success(
+            record.schedule, changed=changed, now=time.time(), base_s=base, max_s=top, rng=self.rng
+        )
+        self.state.save_feed(
+            feed_url, sched, etag=result.headers.get("etag"),
+            last_modified=result.headers.get("last-modified"), validators=True,
+        )  # fmt: skip
+        self._mark(feed_url, failing=False)
+
+    def _mark(self, feed_url: str, *, failing: bool) -> None:
+        if failing and feed_url not in self._failing:
+            log.error("feed keeps failing", extra={"feed": feed_url})
+        (self._failing.add if failing else self._failing.discard)(feed_url)
+        FAILING_FEEDS.set(len(self._failing))
+
+    # --- entries ------------------------------------------------------------------------
+
+    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> None:
+        if entry.link is None:
+            stats.error("entry_no_link")
+            return
+        key = canonicalize_url(entry.link)
+        known = self.state.get_entry(key)
+        if known and known.fingerprint == entry.fingerprint and known.source == "page":
+            stats.count("skipped")
+            return
+        page, final_url, source_error = await self._page(entry.link, stats)
+        if page is None and not (entry.title or entry.summary):
+            stats.error("entry_empty")
+            return
+        canonical = _canonical_for(page, final_url) if page else key
+        article_id = known.article_id if known else article_id_for(canonical)
+        lock = self._locks.setdefault(article_id, asyncio.Lock())
+        async with lock:
+            await self._publish_if_changed(
+                entry, feed_url, key, article_id, canonical, page, source_error, stats
+            )
+
+    async def _page(
+        self, link: str, stats: PollStats
+    ) -> tuple[ExtractedPage | None, str, str | None]:
+        """Fetch and extract the entry's page; on failure (None, link, reason)."""
+        try:
+            result = await self.fetcher.fetch(link, headers={"Accept": "text/html,*/*;q=0.8"})
+            page = await asyncio.to_thread(extract_article, result.text, result.final_url)
+            return page, result.final_url, None
+        except (FetchError, ExtractionError) as exc:
+            stats.error(f"page_{exc.kind}")
+            log.warning(
+                "article page unusable, publishing the feed text",
+                extra={"url": link, "kind": exc.kind, "error": str(exc)[:300]},
+            )
+            return None, link, f"{exc.kind}: {exc.message}"[:500]
+
+    async def _publish_if_changed(
+        self,
+        entry: FeedEntry,
+        feed_url: str,
+        key: str,
+        article_id: str,
+        canonical: str,
+        page: ExtractedPage | None,
+        source_error: str | None,
+        stats: PollStats,
+    ) -> None:
+        source = "page" if page else "feed"
+        title = page.title if page else entry.title
+        body = page.body if page else (entry.summary or entry.title)
+        content_hash = content_hash_for(title, body)
+        previous = self.state.get_article(article_id)
+        if previous and previous.content_hash == content_hash:
+            self.state.record_entry(
+                key, feed_url=feed_url, article_id=article_id, fingerprint=entry.fingerprint,
+                source=source,
+            )  # fmt: skip
+            stats.count("unchanged")
+            return
+        article = Article(
+            article_id=article_id,
+            revision=(previous.revision if previous else 0) + 1,
+            url=entry.link or canonical,
+            canonical_url=canonical,
+            feed_url=feed_url,
+            guid=entry.guid,
+            title=title or body[:120],
+            teaser=page.teaser if page else "",
+            body=body,
+            authors=page.authors if page and page.authors else list(entry.authors),
+            published_at=(page.published_at if page else None) or entry.published,
+            modified_at=(page.modified_at if page else None) or entry.updated,
+            categories=page.categories if page and page.categories else list(entry.categories),
+            language=(page.language if page else None) or "de",
+            content_hash=content_hash,
+            source=source,
+            source_error=source_error,
+        )
+        await self._send(article)
+        self.state.record_published(
+            article_id=article_id, canonical_url=canonical, revision=article.revision,
+            content_hash=content_hash, source=source, entry_key=key, feed_url=feed_url,
+            fingerprint=entry.fingerprint,
+        )  # fmt: skip
+        stats.published.append(article)
+        stats.count("updated" if previous else "new")
+
+    async def _send(self, article: Article) -> None:
+        started = time.perf_counter()
+        try:
+            future = self.producer.send(
+                self.settings.topic_raw,
+                key=article.article_id.encode("utf-8"),
+                value=article.to_bytes(),
+            )
+            await _acknowledged(future, self.send_timeout_s)
+        except Exception as exc:  # kafka errors, timeouts: the feed is retried later
+            ERRORS.labels("publish").inc()
+            raise PublishError(f"Kafka did not acknowledge {article.article_id}: {exc!r}") from exc
+        PUBLISH_SECONDS.observe(time.perf_counter() - started)
+
+    # --- rounds -------------------------------------------------------------------------
+
+    async def poll_once(self, feeds: Iterable[str]) -> PollStats:
+        """Poll every feed once (concurrently) with all article fetches; return what happened."""
+        stats = PollStats()
+        results = await asyncio.gather(
+            *(self.poll_feed(url, stats) for url in feeds), return_exceptions=True
+        )
+        for outcome in results:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, PublishError):
+                raise outcome
+        return stats
+
+    def due(self, feeds: Iterable[str], now: float) -> list[str]:
+        base = self.settings.poll_interval_s
+        return [f for f in feeds if self.state.get_feed(f, base).schedule.next_due <= now]
+
+
+async def poll_once(
+    settings: Settings, producer: Any, state: PollerState, feeds: Iterable[str] | None = None
+) -> PollStats:
+    """One poll of ``feeds`` (default: ``settings.feeds``) with a fresh HTTP client."""
+    async with Fetcher(settings) as fetcher:
+        poller = Poller(settings, fetcher=fetcher, producer=producer, state=state)
+        return await poller.poll_once(list(feeds or settings.feeds))
+
+
+async def _run(
+    settings: Settings, feeds: list[str], once: bool, stop: threading.Event, producer: Any
+) -> int:
+    state = PollerState(settings.state_dir)
+    try:
+        async with Fetcher(settings) as fetcher:
+            poller = Poller(settings, fetcher=fetcher, producer=producer, state=state)
+            if once:
+                stats = await poller.poll_once(feeds)
+                log.info("poll finished", extra=_summary(stats))
+                return 1 if stats.errors.get("feed_publish") else 0
+            while not stop.is_set():
+                due = poller.due(feeds, time.time())
+                if due:
+                    stats = await poller.poll_once(due)
+                    log.info("poll finished", extra=_summary(stats))
+                await asyncio.to_thread(stop.wait, 1.0)
+            return 0
+    finally:
+        state.close()
+
+
+def _summary(stats: PollStats) -> dict[str, Any]:
+    return {
+        "feeds": stats.feeds, "not_modified": stats.not_modified, "new": stats.new,
+        "updated": stats.updated, "unchanged": stats.unchanged, "skipped": stats.skipped,
+        "errors": dict(stats.errors),
+    }  # fmt: skip
+
+
+def run_poller(
+    settings: Settings,
+    *,
+    feeds: list[str] | None = None,
+    once: bool = False,
+    stop_event: threading.Event | None = None,
+) -> int:
+    """Run the poller until ``stop_event`` is set (or one round with ``once``); exit code."""
+    from newsstream.bus import ensure_topics, make_producer
+    from newsstream.obs import start_metrics_server
+
+    start_metrics_server(settings.metrics_port_poller, settings.metrics_enabled)
+    ensure_topics(settings)
+    producer = make_producer(settings)
+    try:
+        return asyncio.run(
+            _run(
+                settings,
+                list(feeds or settings.feeds),
+                once,
+                stop_event or threading.Event(),
+                producer,
+            )
+        )
+    finally:
+        producer.flush(timeout=30)
+        producer.close(timeout=30)
