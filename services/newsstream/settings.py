@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     es_password: SecretStr | None = None
     es_api_key: SecretStr | None = None
     es_ca_certs: Path | None = None
+    #: Kibana, for importing the saved objects in kibana/ (compose setup service).
+    kibana_url: str = "http://localhost:5601"
 
     # --- feeds and fetching -----------------------------------------------------------
     feeds: CommaList = Field(default_factory=lambda: list(DEFAULT_FEEDS))
