@@ -1,0 +1,189 @@
+"""Which spaCy model runs, loaded once per process, with labels PER/LOC/ORG/MISC and sentences.
+
+Resolution order (contract): ``NEWSSTREAM_SPACY_MODEL`` (a package name or a path) if set; else
+an installed official ``de_core_news_lg``/``md``/``sm``; else the model trained by newsstream in
+``settings.models_dir``; else :class:`~newsstream.errors.ModelNotFoundError`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from newsstream.errors import ModelNotFoundError
+from newsstream.settings import Settings
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
+
+OFFICIAL_MODELS: tuple[str, ...] = ("de_core_news_lg", "de_core_news_md", "de_core_news_sm")
+TRAINED_MODEL_DIR = "de_newsstream"
+LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
+
+#: Labels of other schemes (OntoNotes, CoNLL, GermEval) mapped onto ours; unlisted ones are dropped.
+LABEL_MAP: dict[str, str] = {
+    "PERSON": "PER",
+    "PER": "PER",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "LOCATION": "LOC",
+    "FAC": "LOC",
+    "ORG": "ORG",
+    "ORGANIZATION": "ORG",
+    "MISC": "MISC",
+    "OTH": "MISC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved model: what to pass to ``spacy.load`` and which rule chose it."""
+
+    name_or_path: str
+    source: Literal["setting", "official", "cache"]
+
+
+def _package_installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def trained_model_path(settings: Settings) -> Path | None:
+    """The newsstream-trained pipeline in ``models_dir``, if there (has ``meta.json``)."""
+    base = settings.models_dir
+    candidates = [base / TRAINED_MODEL_DIR]
+    if base.is_dir():
+        candidates += sorted(base.glob(f"{TRAINED_MODEL_DIR}*"), reverse=True)
+    for path in candidates:
+        if (path / "meta.json").is_file() and (path / "config.cfg").is_file():
+            return path
+    return None
+
+
+def resolve_model(settings: Settings) -> ModelRef:
+    """Pick the model by the documented order; ``ModelNotFoundError`` says how to get one."""
+    if settings.spacy_model:
+        return ModelRef(settings.spacy_model, "setting")
+    for name in OFFICIAL_MODELS:
+        if _package_installed(name):
+            return ModelRef(name, "official")
+    trained = trained_model_path(settings)
+    if trained is not None:
+        return ModelRef(str(trained), "cache")
+    raise ModelNotFoundError(
+        "no German spaCy model found. Either install an official one "
+        "(`python -m spacy download de_core_news_md`, or set NEWSSTREAM_SPACY_MODEL to a package "
+        "name or path), or train one offline with `newsstream model train --out "
+        f"{settings.models_dir / TRAINED_MODEL_DIR}` (or `newsstream model ensure`)."
+    )
+
+
+def map_labels(doc: Doc) -> Doc:
+    """Rename entity labels onto PER/LOC/ORG/MISC and drop the rest (dates, numbers, ...)."""
+    if all(ent.label_ in LABELS for ent in doc.ents):
+        return doc
+    from spacy.tokens import Span
+
+    kept = []
+    for ent in doc.ents:
+        label = LABEL_MAP.get(ent.label_)
+        if label is not None:
+            kept.append(Span(doc, ent.start, ent.end, label=label))
+    doc.ents = kept
+    return doc
+
+
+def _register_components() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory("newsstream_labels"):
+        Language.component("newsstream_labels", func=map_labels)
+
+
+def prepare_pipeline(nlp: Language) -> Language:
+    """Add label mapping (for other label schemes) and a sentencizer (if none sets sentences)."""
+    _register_components()
+    labels: set[str] = set()
+    for name in ("ner", "entity_ruler", "span_ruler"):
+        if name in nlp.pipe_names:
+            labels |= set(getattr(nlp.get_pipe(name), "labels", ()))
+    if labels - LABELS and "newsstream_labels" not in nlp.pipe_names:
+        nlp.add_pipe("newsstream_labels", last=True)
+    if not {"parser", "senter", "sentencizer"} & set(nlp.pipe_names):
+        nlp.add_pipe("sentencizer", first=True)
+    elif "senter" in nlp.pipe_names and "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    return nlp
+
+
+_cache: dict[str, Language] = {}
+_lock = threading.Lock()
+
+
+def load_pipeline(settings: Settings) -> Language:
+    """Resolve and load the model once per process (per resolved name or path)."""
+    ref = resolve_model(settings)
+    with _lock:
+        nlp = _cache.get(ref.name_or_path)
+        if nlp is None:
+            import spacy
+
+            try:
+                nlp = spacy.load(ref.name_or_path, exclude=["lemmatizer"])
+            except OSError as exc:
+                raise ModelNotFoundError(
+                    f"cannot load spaCy model {ref.name_or_path!r} (from {ref.source}): {exc}"
+                ) from exc
+            prepare_pipeline(nlp)
+            name, version = model_info(nlp)
+            log.info(
+                "spaCy model loaded",
+                extra={"model": name, "model_version": version, "source": ref.source},
+            )
+            _cache[ref.name_or_path] = nlp
+        return nlp
+
+
+def model_info(nlp: Language) -> tuple[str, str]:
+    """``(name, version)`` for provenance, e.g. ``("de_newsstream", "0.1.0")``."""
+    meta = nlp.meta
+    name = f"{meta.get('lang', nlp.lang)}_{meta.get('name', 'pipeline')}"
+    return name, str(meta.get("version", "0.0.0"))
+
+
+def default_ner_data_dir(settings: Settings) -> Path:
+    """``settings.ner_data_dir`` or the repository's sibling ``../shared/data/ner``."""
+    if settings.ner_data_dir:
+        return settings.ner_data_dir
+    repo_root = Path(__file__).resolve().parents[3]
+    return repo_root.parent / "shared" / "data" / "ner"
+
+
+def ensure_model(settings: Settings, profile: str = "fast") -> Path | str:
+    """Return the resolved model; when none resolves, train ``profile`` into ``models_dir``."""
+    try:
+        return resolve_model(settings).name_or_path
+    except ModelNotFoundError:
+        pass
+    from newsstream.nlp.train import train_model
+
+    data_dir = default_ner_data_dir(settings)
+    if not (data_dir / "germeval2014").is_dir():
+        raise ModelNotFoundError(
+            f"no model resolves and no training data at {data_dir} (set NEWSSTREAM_NER_DATA_DIR)"
+        )
+    out = settings.models_dir / TRAINED_MODEL_DIR
+    log.info("training a model", extra={"profile": profile, "out": str(out)})
+    return train_model(out, data_dir, profile).path

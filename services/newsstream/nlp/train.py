@@ -1,0 +1,247 @@
+"""Train the offline German entity pipeline ``de_newsstream`` from the shared NER corpora.
+
+Steps: read and convert the corpora (:mod:`newsstream.nlp.corpora`), set aside the fixed held-out
+part of GermEval ``test.tsv`` *before* anything else, optionally train floret vectors on the
+unlabelled text, train spaCy's tok2vec + NER with the config kept in ``nlp/configs/ner.cfg`` and
+a fixed seed, then add a gazetteer ``entity_ruler`` and a ``sentencizer`` and write a loadable
+pipeline whose ``meta.json`` records data, config, version and held-out scores.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsstream import __version__
+from newsstream.nlp.corpora import (
+    HELDOUT_SENTENCES,
+    Sentence,
+    read_any,
+    read_germeval,
+    split_heldout,
+)
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.vocab import Vocab
+
+log = logging.getLogger(__name__)
+
+CONFIG_PATH = Path(__file__).with_name("configs") / "ner.cfg"
+MODEL_NAME = "newsstream"  # spaCy prefixes the language: the package is "de_newsstream"
+SEED = 0
+#: GermEval sentences of dev.tsv kept for checkpoint choice (its last ones); never trained on.
+DEV_SENTENCES = 800
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What to train on and how long; ``fast`` fits CI (~5 min), ``full`` is for users (~20 min)."""
+
+    name: str
+    sources: tuple[str, ...]
+    max_steps: int
+    width: int
+    vectors_dim: int = 0
+    vectors_epoch: int = 5
+    germeval_repeat: int = 1
+    text_files: tuple[str, ...] = ()
+    eval_frequency: int = 250
+
+
+_EUROPARL = ("europarl/train.tsv", "europarl/dev.tsv", "europarl/test.tsv")
+PROFILES: dict[str, Profile] = {
+    "fast": Profile(
+        name="fast",
+        sources=(*_EUROPARL, "extra/smartdata/train.tsv"),
+        max_steps=600,
+        width=96,
+        eval_frequency=200,
+    ),
+    "full": Profile(
+        name="full",
+        sources=(
+            *_EUROPARL,
+            "extra/smartdata/train.tsv",
+            "extra/smartdata/dev.tsv",
+            "extra/wikiann/train.tsv",
+            "extra/hipe_newseye/dev.tsv",
+            "extra/hipe_sonar/dev.tsv",
+        ),
+        max_steps=4000,
+        width=128,
+        vectors_dim=200,
+        germeval_repeat=2,
+        text_files=("*.txt.gz",),
+    ),
+}
+
+
+@dataclass
+class TrainingData:
+    train: list[Sentence]
+    dev: list[Sentence]
+    heldout: list[Sentence]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    path: Path
+    scores: dict[str, Any]
+    train_s: float
+    words_per_s: float
+
+
+def load_training_data(
+    data_dir: Path, profile: Profile, heldout_n: int = HELDOUT_SENTENCES
+) -> TrainingData:
+    """GermEval (minus held-out and dev, repeated ``germeval_repeat`` times) + the sources."""
+    germeval = data_dir / "germeval2014"
+    trainable, heldout = split_heldout(read_germeval(germeval / "test.tsv"), heldout_n)
+    dev_all = read_germeval(germeval / "dev.tsv")
+    n_dev = min(DEV_SENTENCES, len(dev_all) // 3)
+    dev = dev_all[len(dev_all) - n_dev :]
+    ge_train = trainable + dev_all[: len(dev_all) - n_dev]
+    train = ge_train * profile.germeval_repeat
+    counts = {"germeval2014": len(ge_train)}
+    for rel in profile.sources:
+        path = data_dir / rel
+        if not path.exists():
+            log.warning("training source missing, skipped", extra={"path": str(path)})
+            continue
+        sents = read_any(path)
+        counts[rel] = len(sents)
+        train += sents
+    return TrainingData(train=train, dev=dev, heldout=heldout, counts=counts)
+
+
+def write_docbin(sentences: Sequence[Sentence], path: Path, vocab: Vocab) -> None:
+    """One spaCy Doc per sentence, gold entities from the BIO tags."""
+    from spacy.tokens import Doc, DocBin
+
+    db = DocBin(store_user_data=False)
+    for sent in sentences:
+        db.add(Doc(vocab, words=list(sent.words), ents=list(sent.tags)))
+    db.to_disk(path)
+
+
+def _config_overrides(
+    profile: Profile, work: Path, vectors: Path | None, max_steps: int
+) -> dict[str, Any]:
+    return {
+        "paths.train": str(work / "train.spacy"),
+        "paths.dev": str(work / "dev.spacy"),
+        "paths.vectors": str(vectors) if vectors else None,
+        "system.seed": SEED,
+        "components.tok2vec.model.embed.include_static_vectors": vectors is not None,
+        "components.tok2vec.model.encode.width": profile.width,
+        "training.max_steps": max_steps,
+        "training.eval_frequency": min(profile.eval_frequency, max_steps),
+    }
+
+
+def _train_vectors(data_dir: Path, profile: Profile, data: TrainingData, work: Path) -> Path:
+    from newsstream.nlp.vectors import train_floret, write_training_text
+
+    text_dir = data_dir.parent / "text-de"
+    files = sorted(p for pattern in profile.text_files for p in text_dir.glob(pattern))
+    unique = {s.words for s in data.train} | {s.words for s in data.dev}
+    words = write_training_text(work / "text.txt", files, [list(w) for w in unique])
+    log.info("training floret vectors", extra={"words": words, "files": len(files)})
+    return train_floret(
+        work / "text.txt", work / "vectors", dim=profile.vectors_dim, epoch=profile.vectors_epoch
+    )
+
+
+def add_rules(nlp: Language) -> None:
+    """Gazetteer ruler after ``ner`` (fills gaps only); a sentencizer if nothing sets sentences."""
+    from newsstream.nlp.gazetteer import ruler_patterns
+
+    if "entity_ruler" not in nlp.pipe_names:
+        after = "ner" if "ner" in nlp.pipe_names else None
+        ruler = nlp.add_pipe(
+            "entity_ruler", after=after, config={"overwrite_ents": False, "validate": False}
+        )
+        ruler.add_patterns(list(ruler_patterns()))  # type: ignore[attr-defined]
+    has_sents = {"parser", "senter", "sentencizer"} & set(nlp.pipe_names)
+    if not has_sents:
+        nlp.add_pipe("sentencizer")
+
+
+def train_model(
+    out: Path,
+    data_dir: Path,
+    profile: str = "full",
+    *,
+    max_steps: int | None = None,
+    heldout_n: int = HELDOUT_SENTENCES,
+) -> TrainResult:
+    """Train ``profile`` on ``data_dir`` and write the pipeline to ``out`` (replaced atomically)."""
+    import spacy
+    from spacy import util
+    from spacy.training.initialize import init_nlp
+    from spacy.training.loop import train as train_loop
+
+    from newsstream.nlp.evaluate import evaluate_pipeline
+
+    prof = PROFILES[profile]
+    if max_steps is not None:
+        prof = replace(prof, max_steps=max_steps)
+    started = time.perf_counter()
+    data = load_training_data(data_dir, prof, heldout_n)
+    log.info("training data", extra={"profile": prof.name, "counts": data.counts})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ns-train-", dir=out.parent) as tmp:
+        work = Path(tmp)
+        vocab = spacy.blank("de").vocab
+        write_docbin(data.train, work / "train.spacy", vocab)
+        write_docbin(data.dev, work / "dev.spacy", vocab)
+        vectors = _train_vectors(data_dir, prof, data, work) if prof.vectors_dim else None
+        overrides = _config_overrides(prof, work, vectors, prof.max_steps)
+        config = util.load_config(CONFIG_PATH, overrides=overrides, interpolate=False)
+        util.fix_random_seed(SEED)
+        nlp = init_nlp(config)
+        (work / "output").mkdir()
+        train_loop(nlp, work / "output", stdout=sys.stderr, stderr=sys.stderr)
+        best = spacy.load(work / "output" / "model-best")
+        add_rules(best)
+        train_s = time.perf_counter() - started
+        evaluation = evaluate_pipeline(best, data.heldout) if data.heldout else None
+        scores = evaluation.scores if evaluation else {}
+        best.meta.update(
+            {
+                "name": MODEL_NAME,
+                "version": __version__,
+                "description": "German NER (PER/LOC/ORG/MISC) trained offline by newsstream",
+                "license": "CC BY 4.0 (GermEval 2014 data); see sources",
+                "sources": [{"name": name, "sentences": n} for name, n in data.counts.items()],
+                "newsstream": {
+                    "profile": prof.name,
+                    "seed": SEED,
+                    "config": CONFIG_PATH.name,
+                    "data_dir": str(data_dir),
+                    "data": data.counts,
+                    "heldout": f"germeval2014/test.tsv last {len(data.heldout)} sentences",
+                    "dev": f"germeval2014/dev.tsv last {len(data.dev)} sentences",
+                    "vectors": f"floret dim {prof.vectors_dim}" if vectors else None,
+                    "max_steps": prof.max_steps,
+                    "train_s": round(train_s, 1),
+                    "heldout_scores": scores,
+                },
+            }
+        )
+        staged = work / "final"
+        best.to_disk(staged)
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(str(staged), str(out))
+    words_per_s = evaluation.words_per_s if evaluation else 0.0
+    return TrainResult(path=out, scores=scores, train_s=train_s, words_per_s=words_per_s)

@@ -1,0 +1,96 @@
+"""Model resolution order (each branch), label mapping and sentence boundaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Span
+
+from newsstream.errors import ModelNotFoundError
+from newsstream.nlp import model
+from newsstream.settings import Settings
+
+
+@pytest.fixture
+def no_official(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend no official German model is installed (whatever this machine has)."""
+    monkeypatch.setattr(model, "OFFICIAL_MODELS", ("de_core_news_absent_for_test",))
+
+
+def _fake_trained(models_dir: Path, name: str = "de_newsstream") -> Path:
+    path = models_dir / name
+    path.mkdir(parents=True)
+    (path / "meta.json").write_text('{"lang": "de", "name": "newsstream"}', encoding="utf-8")
+    (path / "config.cfg").write_text("", encoding="utf-8")
+    return path
+
+
+def test_model_resolve_setting_wins(tmp_path: Path) -> None:
+    _fake_trained(tmp_path / "models")
+    ref = model.resolve_model(Settings(spacy_model="/some/path", cache_dir=tmp_path))
+    assert ref == model.ModelRef("/some/path", "setting")
+
+
+def test_model_resolve_official_before_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pkg = tmp_path / "site" / "de_core_news_md"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr(model, "OFFICIAL_MODELS", ("de_core_news_lgx_absent", "de_core_news_md"))
+    _fake_trained(tmp_path / "models")
+    ref = model.resolve_model(Settings(spacy_model=None, cache_dir=tmp_path))
+    assert ref == model.ModelRef("de_core_news_md", "official")
+
+
+def test_model_resolve_cache(tmp_path: Path, no_official: None) -> None:
+    path = _fake_trained(tmp_path / "models")
+    ref = model.resolve_model(Settings(spacy_model=None, cache_dir=tmp_path))
+    assert ref == model.ModelRef(str(path), "cache")
+
+
+def test_model_resolve_error_names_both_ways(tmp_path: Path, no_official: None) -> None:
+    with pytest.raises(ModelNotFoundError) as info:
+        model.resolve_model(Settings(spacy_model=None, cache_dir=tmp_path))
+    text = str(info.value)
+    assert "spacy download" in text
+    assert "newsstream model train" in text
+    assert "NS030" in text
+
+
+def test_model_prepare_maps_labels_and_sets_sentences() -> None:
+    nlp = spacy.blank("de")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "PERSON", "pattern": "Anna"},
+            {"label": "GPE", "pattern": "Berlin"},
+            {"label": "DATE", "pattern": "Montag"},
+        ]
+    )
+    model.prepare_pipeline(nlp)
+    doc = nlp("Anna fährt am Montag nach Berlin. Dann ruht sie.")
+    assert [(e.text, e.label_) for e in doc.ents] == [("Anna", "PER"), ("Berlin", "LOC")]
+    assert len(list(doc.sents)) == 2
+
+
+def test_model_map_labels_keeps_our_labels() -> None:
+    doc = spacy.blank("de")("Nato und Kreml")
+    doc.ents = [Span(doc, 0, 1, label="ORG")]
+    assert [e.label_ for e in model.map_labels(doc).ents] == ["ORG"]
+
+
+def test_model_info_reads_meta() -> None:
+    nlp = spacy.blank("de")
+    nlp.meta["name"] = "newsstream"
+    nlp.meta["version"] = "1.2.3"
+    assert model.model_info(nlp) == ("de_newsstream", "1.2.3")
+
+
+def test_model_default_data_dir(tmp_path: Path) -> None:
+    assert model.default_ner_data_dir(Settings(ner_data_dir=tmp_path)) == tmp_path
+    default = model.default_ner_data_dir(Settings(ner_data_dir=None))
+    assert default.parts[-3:] == ("shared", "data", "ner")

@@ -1,0 +1,61 @@
+"""A tiny training run produces a loadable de_newsstream pipeline (seconds, not minutes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import spacy
+
+from newsstream.nlp import model
+from newsstream.nlp.train import train_model
+from newsstream.settings import Settings
+
+_SENTENCES = [
+    [("Angela", "B-PER"), ("Merkel", "I-PER"), ("besucht", "O"), ("Paris", "B-LOC"), (".", "O")],
+    [("Die", "O"), ("Nato", "B-ORG"), ("tagt", "O"), ("in", "O"), ("Brüssel", "B-LOC")],
+    [("deutsche", "B-LOCderiv"), ("Firmen", "O"), ("wie", "O"), ("Siemens", "B-ORG")],
+]
+
+
+def _write_germeval(path: Path, copies: int) -> None:
+    lines: list[str] = []
+    for _ in range(copies):
+        for sent in _SENTENCES:
+            lines += [f"{i}\t{w}\t{t}\tO" for i, (w, t) in enumerate(sent, 1)]
+            lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_train_tiny_run_gives_loadable_pipeline(tmp_path: Path) -> None:
+    data = tmp_path / "ner"
+    (data / "germeval2014").mkdir(parents=True)
+    _write_germeval(data / "germeval2014" / "dev.tsv", 3)
+    _write_germeval(data / "germeval2014" / "test.tsv", 4)
+    out = tmp_path / "models" / "de_newsstream"
+
+    result = train_model(out, data, "fast", max_steps=4, heldout_n=3)
+
+    assert result.path == out
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert (meta["lang"], meta["name"]) == ("de", "newsstream")
+    assert meta["newsstream"]["profile"] == "fast"
+    assert meta["newsstream"]["data"] == {"germeval2014": 15}  # 9 + 12 - 3 held out - 3 dev
+    assert set(result.scores) == {"precision", "recall", "f1", "per_label"}
+    nlp = spacy.load(out)
+    assert {"ner", "entity_ruler", "sentencizer"} <= set(nlp.pipe_names)
+    assert set(nlp.get_pipe("ner").labels) <= {"PER", "LOC", "ORG", "MISC"}
+
+    settings = Settings(spacy_model=None, cache_dir=tmp_path)
+    loaded = model.load_pipeline(Settings(spacy_model=str(out), cache_dir=tmp_path))
+    assert loaded is model.load_pipeline(Settings(spacy_model=str(out), cache_dir=tmp_path))
+    assert model.model_info(loaded) == ("de_newsstream", meta["version"])
+    doc = loaded("Die Nato tagt in Russland. Dann reist Merkel ab.")
+    assert ("Russland", "LOC") in [(e.text, e.label_) for e in doc.ents]  # gazetteer ruler
+    assert len(list(doc.sents)) == 2
+    assert model.ensure_model(settings) in {
+        str(out),
+        "de_core_news_lg",
+        "de_core_news_md",
+        "de_core_news_sm",
+    }
