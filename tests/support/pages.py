@@ -41,7 +41,9 @@ class PageSpec:
     keywords: list[str] = field(default_factory=lambda: ["Ukraine", "Russland"])
     caption: str = "Ein Symbolbild zum Thema des Artikels."
     credit: str = "picture alliance / dpa | Fotograf"
-    badges: list[str] = field(default_factory=lambda: ["Artikel mit Video-Inhalten", "Videobeitrag"])
+    badges: list[str] = field(
+        default_factory=lambda: ["Artikel mit Video-Inhalten", "Videobeitrag"]
+    )
     programme: str | None = "Über dieses Thema berichtet: BR24 Radio am ."
     sign_off: str | None = "Das ist die Europäische Perspektive bei BR24."
     newsletter: bool = True
@@ -60,8 +62,10 @@ def _paragraph_html(text: str) -> str:
         )
     escaped = html.escape(text, quote=False)
     linked = _MARKER.sub(
-        lambda m: f'<a href="https://example.org/x">{m.group(1)}'
-        f'<span class="sr-only"> {m.group(2)}</span></a>',
+        lambda m: (
+            f'<a href="https://example.org/x">{m.group(1)}'
+            f'<span class="sr-only"> {m.group(2)}</span></a>'
+        ),
         escaped,
     )
     return f"<p>{linked}</p>"
@@ -78,11 +82,19 @@ def _json_ld(spec: PageSpec) -> str:
         "datePublished": spec.published.isoformat(),
         "dateModified": (spec.modified or spec.published).isoformat(),
         "author": [{"@type": "Person", "name": name} for name in spec.authors],
-        "publisher": {"@type": "Organization", "name": "BR24", "url": "https://www.br.de/nachrichten"},
+        "publisher": {
+            "@type": "Organization",
+            "name": "BR24",
+            "url": "https://www.br.de/nachrichten",
+        },
         "articleSection": spec.section,
         "keywords": spec.keywords,
         "inLanguage": "de-DE",
-        "image": {"@type": "ImageObject", "url": "https://img.br.de/x.jpg", "caption": spec.caption},
+        "image": {
+            "@type": "ImageObject",
+            "url": "https://img.br.de/x.jpg",
+            "caption": spec.caption,
+        },
     }
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
