@@ -1,0 +1,99 @@
+"""Cues inside one sentence: speech verbs, ``laut X``, ``, so X``, ``X zufolge``, ``X: „…“``.
+
+A cue is found only in the words outside quotations (a verb inside a quotation, as in
+„Von daher fragt er sich eben: …“, belongs to the quoted speaker's own sentence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsstream.extractor.quotes import lexicon as lx
+from newsstream.extractor.quotes.segments import Word
+from newsstream.extractor.quotes.speakers import (
+    EntityIndex,
+    SpeakerRef,
+    parse_backward,
+    parse_forward,
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A cue word (``sagt``, ``laut``, ``so``, ``zufolge``, ``:``) and the speaker it names."""
+
+    word: str
+    index: int  # position of the cue word in the sentence's word list
+    start: int  # character offset of the cue word
+    speaker: SpeakerRef
+
+
+def _is_verb_cue(words: list[Word], k: int) -> bool:
+    word = words[k]
+    low = word.lower
+    if low not in lx.SPEECH_VERBS and low not in lx.PARTICLE_VERBS:
+        return False
+    if word.is_cap and k > 0 and words[k - 1].text not in {"„", "“", '"', "»", "«", "–", "("}:
+        return False  # a capitalised "Fragen" mid-sentence is the noun
+    particles = lx.PARTICLE_VERBS.get(low)
+    if particles is not None:
+        clause = []
+        for w in words[k + 1 :]:
+            if w.text in {",", ";", ":", "."} or w.quoted:
+                break
+            clause.append(w.lower)
+        return bool(particles.intersection(clause))
+    return True
+
+
+def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
+    """Every cue of a sentence with a resolvable speaker, in order."""
+    cues: list[Cue] = []
+    for k, word in enumerate(words):
+        if word.quoted:
+            continue
+        low = word.lower
+        ref: SpeakerRef | None = None
+        if low == lx.LAUT:
+            ref = parse_forward(words, k + 1, entities)
+            if ref is not None and ref.kind == "PRON":
+                ref = None
+        elif low == lx.SO and k > 0 and words[k - 1].text in {",", "–", "—", "-"}:
+            ref = parse_forward(words, k + 1, entities)
+            if ref is not None and not _ends_clause(words, ref):
+                ref = None
+        elif low == lx.ZUFOLGE:
+            ref = parse_backward(words, k, entities)
+        elif _is_verb_cue(words, k):
+            ref = parse_forward(words, k + 1, entities)
+            if ref is None or ref.kind == "UNNAMED" and k > 0 and not words[k - 1].quoted:
+                back = parse_backward(words, k, entities)
+                ref = back or ref
+        if ref is not None:
+            cues.append(Cue(low, k, word.start, ref))
+    return cues
+
+
+def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
+    """", so Müller." is a cue; ", so dass …" or ", so schnell wie …" is not."""
+    after = [w for w in words if w.start >= ref.end]
+    return not after or after[0].text in {".", ",", "(", ";", "!", "?", "–", ":"} or after[
+        0
+    ].lower in {"im", "in", "am", "gegenüber", "bei", "auf", "zu"}
+
+
+def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None:
+    """``Mangott: „…“`` / ``CSU-Chef Söder im Interview: „…“``: the phrase before the colon."""
+    if not words or words[-1].text != ":":
+        return None
+    body = words[:-1]
+    ref = parse_backward(body, len(body), entities)
+    if ref is None:
+        # "Söder im BR-Interview:" - the speaker, then a short prepositional phrase
+        for cut in range(len(body) - 1, 0, -1):
+            if body[cut].lower in {"im", "in", "am", "bei", "beim", "gegenüber", "zu"}:
+                ref = parse_backward(body, cut, entities)
+                break
+    if ref is None or ref.kind == "PRON":
+        return None
+    return ref

@@ -1,0 +1,216 @@
+"""Word lists for quotation attribution: speech verbs, role nouns, organisation nouns.
+
+Kept as data in one place so a missed cue is fixed by adding a word, not by touching the
+attribution logic. Every list is lower-case; lookups lower-case the token first.
+"""
+
+from __future__ import annotations
+
+
+def _weak(stem: str) -> set[str]:
+    """Present, past and participle forms of a regular (weak) verb from its stem."""
+    joint = "e" if stem.endswith(("t", "d")) or stem.endswith(("chn", "gn", "dm")) else ""
+    forms = {
+        f"{stem}{joint}t",
+        f"{stem}{joint}te",
+        f"{stem}{joint}ten",
+        f"{stem}en",
+        f"{stem}e",
+    }
+    if not stem.endswith("ier"):
+        forms.add(f"ge{stem}{joint}t")
+    else:
+        forms.add(f"{stem}t")
+    return forms
+
+
+_WEAK_STEMS = (
+    "sag erklär beton mein warn forder kritisier frag antwort ergänz bericht erzähl mahn "
+    "bekräftig versicher erläuter bestätig argumentier resümier urteil vermut befürcht hoff "
+    "appellier verlang wiederhol entgegn erwider beklag klag twitter post erinner kommentier "
+    "behaupt äußer zitier schilder bilanzier prophezei glaub verdeutlich "
+    "präzisier dementier konstatier räsonier folger insistier protestier reagier formulier "
+    "nenn"
+).split()
+
+#: Strong / irregular verbs, listed explicitly (present, past, plural past, participle).
+_STRONG = (
+    "schreibt schrieb schrieben geschrieben ruft rief riefen gerufen unterstreicht unterstrich "
+    "unterstrichen widerspricht widersprach widersprachen widersprochen verspricht versprach "
+    "versprachen spricht sprach sprachen bezeichnet bezeichnete bezeichneten "
+    "empfiehlt empfahl empfahlen rät riet rieten beschreibt beschrieb beschrieben gesteht "
+    "gestand gestanden nannte nannten genannt verkündet verkündete stellt stellte macht machte räumt räumte fügt "
+    "fügte teilt teilte kündigt kündigte gibt gab gaben zieht zog hält hielt hielten"
+).split()
+
+#: Verbs whose particle or object is needed to make them speech verbs ("stellt klar",
+#: "räumt ein"): only a cue when one of these words follows in the same clause.
+PARTICLE_VERBS: dict[str, frozenset[str]] = {
+    "stellt": frozenset({"klar", "fest"}),
+    "stellte": frozenset({"klar", "fest"}),
+    "macht": frozenset({"deutlich", "klar"}),
+    "machte": frozenset({"deutlich", "klar"}),
+    "räumt": frozenset({"ein"}),
+    "räumte": frozenset({"ein"}),
+    "fügt": frozenset({"hinzu", "an"}),
+    "fügte": frozenset({"hinzu", "an"}),
+    "teilt": frozenset({"mit"}),
+    "teilte": frozenset({"mit"}),
+    "kündigt": frozenset({"an"}),
+    "kündigte": frozenset({"an"}),
+    "gibt": frozenset({"zu", "an", "bekannt"}),
+    "gab": frozenset({"zu", "an", "bekannt"}),
+    "gaben": frozenset({"zu", "an", "bekannt"}),
+    "zieht": frozenset({"bilanz", "fazit"}),
+    "zog": frozenset({"bilanz", "fazit"}),
+    "hält": frozenset({"fest", "dagegen"}),
+    "hielt": frozenset({"fest", "dagegen"}),
+    "hielten": frozenset({"fest", "dagegen"}),
+    "spricht": frozenset({"von"}),
+    "sprach": frozenset({"von"}),
+    "sprachen": frozenset({"von"}),
+}
+
+SPEECH_VERBS: frozenset[str] = frozenset(
+    {form for stem in _WEAK_STEMS for form in _weak(stem)} | set(_STRONG)
+) - {
+    "meine",
+    "meinen",
+    "sage",
+    "frage",
+    "fragen",
+    "antworten",
+    "klage",
+    "klagen",
+    "hoffe",
+    "glaube",
+    "erinnere",
+    "poste",
+    "posten",
+    "berichte",
+    "warne",
+}
+
+#: Particles that introduce a speaker without a verb: "laut X", ", so X", "X zufolge".
+LAUT = "laut"
+SO = "so"
+ZUFOLGE = "zufolge"
+
+DETERMINERS = frozenset(
+    "der die das dem den des ein eine einer eines einem einen".split()
+)
+#: Articles that leave a role phrase in the nominative ("der frühere Oberst").
+NOMINATIVE_DETERMINERS = frozenset({"der", "die", "das"})
+
+PRONOUNS = frozenset({"er", "sie"})
+
+#: Words that may stand between a speech verb and its subject ("sagt dann auch Müller").
+ADVERBS = frozenset(
+    "auch dann jedoch aber zudem weiter weiterhin noch etwa nun jetzt damals später dazu "
+    "daher deshalb gestern heute ebenfalls außerdem allerdings bereits schon zuletzt erst "
+    "kürzlich jüngst wiederum indes hingegen dagegen ausdrücklich offen deutlich klar "
+    "gegenüber zuvor anschließend sinngemäß wörtlich".split()
+)
+
+#: Role nouns (and the endings of compounds) that stand in front of a name.
+ROLE_WORDS: tuple[str, ...] = tuple(
+    sorted(
+        set(
+            """experte expertin wissenschaftler wissenschaftlerin minister ministerin präsident
+            präsidentin chef chefin sprecher sprecherin vorsitzende vorsitzender direktor
+            direktorin leiter leiterin analyst analystin forscher forscherin politiker
+            politikerin kanzler kanzlerin bürgermeister bürgermeisterin abgeordnete abgeordneter
+            sekretär sekretärin beauftragte beauftragter kommandeur general oberst professor
+            professorin ökonom ökonomin historiker historikerin anwalt anwältin richter
+            richterin botschafter botschafterin korrespondent korrespondentin reporter
+            reporterin autor autorin trainer trainerin kandidat kandidatin vertreter
+            vertreterin landrat landrätin kommissar kommissarin berater beraterin journalist
+            journalistin aktivist aktivistin ermittler ermittlerin arzt ärztin mediziner
+            medizinerin virologe virologin soziologe soziologin psychologe psychologin jurist
+            juristin manager managerin unternehmer unternehmerin gründer gründerin
+            geschäftsführer geschäftsführerin intendant intendantin papst bischof pfarrer
+            pfarrerin kardinal könig königin prinz prinzessin sänger sängerin schauspieler
+            schauspielerin spieler spielerin kapitän leutnant major hauptmann admiral offizier
+            polizist polizistin zeuge zeugin anwohner anwohnerin bewohner bewohnerin kritiker
+            kritikerin befürworter befürworterin gegner gegnerin staatsanwalt staatsanwältin
+            premier premierministerin premierminister senator senatorin gouverneur
+            gouverneurin machthaber machthaberin diktator herrscher staatschef staatschefin
+            dozent dozentin moderator moderatorin redakteur redakteurin landwirt landwirtin
+            lehrer lehrerin student studentin koordinator koordinatorin stadtrat stadträtin
+            gewerkschafter gewerkschafterin funktionär funktionärin vize fachmann fachfrau
+            referent referentin bundesrat verteidigungsminister innenminister
+            wissenschaftsminister oppositionsführer oppositionsführerin abteilungsleiter
+            pressesprecher pressesprecherin meteorologe meteorologin ökologe ökologin
+            biologe biologin physiker physikerin ingenieur ingenieurin""".split()
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
+#: Nouns that name an organisation speaking as a body ("die Polizei", "das Ministerium").
+ORG_WORDS = frozenset(
+    """polizei staatsanwaltschaft regierung bundesregierung staatsregierung landesregierung
+    kreml feuerwehr verwaltung kommission partei fraktion konzern unternehmen firma verband
+    gewerkschaft stadt gemeinde klinik klinikum krankenhaus universität hochschule nato uno
+    eu bundeswehr armee militär geheimdienst pentagon rathaus opposition koalition
+    weltgesundheitsorganisation bundesanstalt bahn""".split()
+)
+#: Endings of organisation compounds ("Innenministerium", "Landratsamt", "Landgericht").
+ORG_SUFFIXES = (
+    "ministerium",
+    "amt",
+    "behörde",
+    "gericht",
+    "präsidium",
+    "verband",
+    "regierung",
+    "kommission",
+    "polizei",
+    "verwaltung",
+    "agentur",
+    "institut",
+    "senat",
+    "rat",
+)
+
+#: Capitalised words that are never (part of) a person's name.
+NON_NAMES = frozenset(
+    """montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april
+    mai juni juli august september oktober november dezember wochenende abend morgen mittag
+    anfang ende sie ich wir ihr es man journalisten journalistinnen reportern zuhörern
+    publikum zeitung agentur interview gespräch sender fernsehen radio mitte beginn
+    zudem aber auch dann doch nun und oder denn dass weil wenn als wie so""".split()
+)
+
+#: Endings of common nouns, so "sagte Merz Journalisten" does not make a name of the noun.
+NOUN_SUFFIXES = (
+    "ung",
+    "ungen",
+    "heit",
+    "keit",
+    "schaft",
+    "tion",
+    "ionen",
+    "ität",
+    "ismus",
+    "nis",
+    "isten",
+    "tum",
+    "chen",
+)
+
+#: Name particles allowed between name parts ("Ursula von der Leyen").
+NAME_PARTICLES = frozenset({"von", "van", "der", "de", "zu", "di", "da", "al", "bin", "el"})
+
+#: Words before a quoted span that make it a title, not a quotation ("die Sendung „…“").
+TITLE_NOUNS = frozenset(
+    """sendung buch film newsletter serie podcast titel roman magazin zeitung programm
+    kampagne motto format show reihe album lied song stück initiative aktion projekt
+    operation slogan schlagzeile überschrift ausstellung festival kolumne rubrik blog
+    app spiel theaterstück oper aufschrift hashtag stichwort""".split()
+)
+#: Prepositions that, before a short capitalised quoted span, mark a title ("für „Possoch klärt“").
+TITLE_PREPOSITIONS = frozenset(
+    "für in im bei beim von vom aus mit über unter namens".split()
+)
