@@ -1,0 +1,109 @@
+"""Import the repository's Kibana saved objects (``kibana/newsstream.ndjson``) into Kibana.
+
+Called by the docker-compose setup service after Elasticsearch is up: it waits until
+Kibana's ``/api/status`` says "available", rewrites the data views' titles to the configured
+aliases, and posts the file to ``/api/saved_objects/_import?overwrite=true`` (idempotent).
+Authentication is the same as for Elasticsearch (Kibana checks the user against it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from newsstream.errors import NewsstreamError
+from newsstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: ``kibana/`` at the repository root (the image copies the repository, so it is there too).
+DEFAULT_NDJSON = Path(__file__).resolve().parents[3] / "kibana" / "newsstream.ndjson"
+
+#: Data view id -> which alias (settings attribute) its title must be.
+DATA_VIEW_ALIASES = {"newsstream-articles": "articles_alias", "newsstream-quotes": "quotes_alias"}
+
+
+class KibanaError(NewsstreamError):
+    """Kibana did not become available, or refused the saved objects."""
+
+    code = "NS050"
+
+
+def load_objects(path: Path = DEFAULT_NDJSON) -> list[dict[str, Any]]:
+    """The saved objects, one JSON object per non-empty line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def for_settings(objects: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
+    """The objects with each data view's title set to the configured alias (pure)."""
+    result = []
+    for obj in objects:
+        attr = DATA_VIEW_ALIASES.get(obj.get("id", ""))
+        if obj.get("type") == "index-pattern" and attr:
+            obj = {**obj, "attributes": {**obj["attributes"], "title": getattr(settings, attr)}}
+        result.append(obj)
+    return result
+
+
+def _client(kibana_url: str, settings: Settings, timeout: float) -> httpx.Client:
+    headers = {"kbn-xsrf": "newsstream"}
+    auth: tuple[str, str] | None = None
+    if settings.es_api_key is not None:
+        headers["Authorization"] = f"ApiKey {settings.es_api_key.get_secret_value()}"
+    elif settings.es_username and settings.es_password is not None:
+        auth = (settings.es_username, settings.es_password.get_secret_value())
+    verify: bool | str = str(settings.es_ca_certs) if settings.es_ca_certs else True
+    return httpx.Client(
+        base_url=kibana_url.rstrip("/"), headers=headers, auth=auth, verify=verify, timeout=timeout
+    )
+
+
+def wait_for_kibana(client: httpx.Client, timeout_s: float) -> None:
+    """Poll ``/api/status`` until the overall level is "available"."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            response = client.get("/api/status")
+            if response.status_code == 200:
+                level = response.json().get("status", {}).get("overall", {}).get("level")
+                if level == "available":
+                    return
+                last = f"overall level {level!r}"
+            else:
+                last = f"HTTP {response.status_code}"
+        except (httpx.HTTPError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(2.0)
+    raise KibanaError(f"Kibana not available after {timeout_s:.0f}s ({last})")
+
+
+def import_saved_objects(
+    kibana_url: str,
+    settings: Settings,
+    *,
+    path: Path = DEFAULT_NDJSON,
+    timeout_s: float = 300.0,
+) -> None:
+    """Wait for Kibana, then import (overwrite) the data views, searches and dashboard."""
+    objects = for_settings(load_objects(path), settings)
+    body = "\n".join(json.dumps(obj, ensure_ascii=False) for obj in objects) + "\n"
+    with _client(kibana_url, settings, timeout=60.0) as client:
+        wait_for_kibana(client, timeout_s)
+        response = client.post(
+            "/api/saved_objects/_import",
+            params={"overwrite": "true"},
+            files={"file": ("newsstream.ndjson", body.encode("utf-8"), "application/ndjson")},
+        )
+    if response.status_code != 200:
+        raise KibanaError(f"import refused: HTTP {response.status_code}: {response.text[:500]}")
+    result = response.json()
+    if not result.get("success"):
+        raise KibanaError(f"import failed: {json.dumps(result.get('errors', []))[:1000]}")
+    log.info("Kibana saved objects imported", extra={"count": result.get("successCount")})
