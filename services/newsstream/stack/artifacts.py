@@ -1,0 +1,168 @@
+"""Installing the local stack: Kafka and Elasticsearch from Maven Central, cached on disk.
+
+Maven resolves the artifacts named in ``pom.xml`` into ``<cache>/stack`` (its own local
+repository lives there too, so a second machine run needs no download at all). The
+Elasticsearch distribution is unpacked once and gets newsstream's small analysis plugin,
+compiled here with ``javac`` against that exact distribution's jars.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from newsstream.errors import StackError
+from newsstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KAFKA_VERSION = "4.1.1"
+ELASTICSEARCH_VERSION = "8.19.21"
+LOG4J_VERSION = "2.25.2"
+PLUGIN_NAME = "newsstream-analysis"
+
+
+@dataclass(frozen=True)
+class StackPaths:
+    """Where the installed artifacts live (under the cache dir, shared by every state dir)."""
+
+    root: Path
+
+    @property
+    def maven_repo(self) -> Path:
+        return self.root / "m2"
+
+    @property
+    def kafka_libs(self) -> Path:
+        return self.root / f"kafka-{KAFKA_VERSION}" / "libs"
+
+    @property
+    def es_home(self) -> Path:
+        return self.root / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+
+    @property
+    def es_plugin_dir(self) -> Path:
+        return self.es_home / "plugins" / PLUGIN_NAME
+
+
+def stack_paths(settings: Settings) -> StackPaths:
+    return StackPaths(settings.cache_dir / "stack")
+
+
+def java_bin(settings: Settings, tool: str = "java") -> str:
+    """``java``/``javac`` from ``NEWSSTREAM_JAVA_HOME`` if set, else from PATH (Java >= 17)."""
+    if settings.java_home is not None:
+        candidate = settings.java_home / "bin" / tool
+        if candidate.exists():
+            return str(candidate)
+        raise StackError(f"{candidate} does not exist (NEWSSTREAM_JAVA_HOME)")
+    found = shutil.which(tool)
+    if not found:
+        raise StackError(f"`{tool}` not found: install a JDK 17+ or set NEWSSTREAM_JAVA_HOME")
+    return found
+
+
+def java_home(settings: Settings) -> Path:
+    return Path(java_bin(settings)).resolve().parent.parent
+
+
+def install(settings: Settings) -> StackPaths:
+    """Resolve and unpack everything the local stack needs; a no-op when already cached."""
+    paths = stack_paths(settings)
+    if not (paths.kafka_libs / ".complete").exists():
+        _maven_copy(settings, paths, paths.kafka_libs, "-DexcludeTypes=zip")
+        (paths.kafka_libs / ".complete").touch()
+    if not (paths.es_home / ".complete").exists():
+        _install_elasticsearch(settings, paths)
+    if not (paths.es_home / ".plugin-complete").exists():
+        _build_plugin(settings, paths)
+    return paths
+
+
+def _maven_copy(settings: Settings, paths: StackPaths, out: Path, *flags: str) -> None:
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise StackError("Maven (`mvn`) is needed once to fetch Kafka and Elasticsearch jars")
+    out.mkdir(parents=True, exist_ok=True)
+    pom = resources.files("newsstream.stack").joinpath("pom.xml")
+    with resources.as_file(pom) as pom_path:
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(pom_path),
+            f"-Dmaven.repo.local={paths.maven_repo}",
+            f"-Dkafka.version={KAFKA_VERSION}",
+            f"-Delasticsearch.version={ELASTICSEARCH_VERSION}",
+            f"-Dlog4j.version={LOG4J_VERSION}",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={out}",
+            *flags,
+        ]
+        log.info("resolving artifacts with maven", extra={"out": str(out)})
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise StackError(f"maven failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr}")
+
+
+def _install_elasticsearch(settings: Settings, paths: StackPaths) -> None:
+    with tempfile.TemporaryDirectory(dir=paths.root.parent if paths.root.exists() else None) as tmp:
+        download = Path(tmp) / "zip"
+        _maven_copy(settings, paths, download, "-DincludeTypes=zip")
+        archives = sorted(download.glob("elasticsearch-*.zip"))
+        if not archives:
+            raise StackError("maven did not deliver the Elasticsearch distribution zip")
+        unpack = Path(tmp) / "unpacked"
+        with zipfile.ZipFile(archives[0]) as archive:
+            archive.extractall(unpack)
+        (top,) = list(unpack.iterdir())
+        for script in (top / "bin").iterdir():
+            script.chmod(0o755)
+        for launcher in (top / "lib").rglob("*"):
+            if launcher.is_file() and launcher.suffix == "":
+                launcher.chmod(0o755)
+        if paths.es_home.exists():
+            shutil.rmtree(paths.es_home)
+        paths.es_home.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(top), paths.es_home)
+    (paths.es_home / ".complete").touch()
+
+
+def _build_plugin(settings: Settings, paths: StackPaths) -> None:
+    """Compile the German-analyzer plugin against the installed distribution."""
+    source_pkg = resources.files("newsstream.stack").joinpath("es_plugin")
+    with tempfile.TemporaryDirectory() as tmp, resources.as_file(source_pkg) as src:
+        classes = Path(tmp) / "classes"
+        classes.mkdir()
+        classpath = str(paths.es_home / "lib" / "*")
+        cmd = [
+            java_bin(settings, "javac"),
+            "-nowarn",
+            "--release",
+            "17",
+            "-d",
+            str(classes),
+            "-cp",
+            classpath,
+            str(Path(src) / "NewsstreamAnalysisPlugin.java"),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise StackError(f"compiling the analysis plugin failed:\n{done.stderr[-3000:]}")
+        paths.es_plugin_dir.mkdir(parents=True, exist_ok=True)
+        jar = paths.es_plugin_dir / f"{PLUGIN_NAME}.jar"
+        with zipfile.ZipFile(jar, "w") as out:
+            for path in classes.rglob("*.class"):
+                out.write(path, path.relative_to(classes).as_posix())
+        descriptor = (Path(src) / "plugin-descriptor.properties").read_text()
+        (paths.es_plugin_dir / "plugin-descriptor.properties").write_text(
+            descriptor.replace("@ES_VERSION@", ELASTICSEARCH_VERSION)
+        )
+    (paths.es_home / ".plugin-complete").touch()
