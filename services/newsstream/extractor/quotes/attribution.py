@@ -122,7 +122,16 @@ def _prepare(text: str, entities: Sequence[Entity]) -> _Context:
         i for i, (start, end) in enumerate(paragraphs(text)) if _is_heading(text[start:end])
     }
     ctx = _Context(
-        text, spans, sents, sent_words, sent_cues, headings, index, canonical_at, {}, {},
+        text,
+        spans,
+        sents,
+        sent_words,
+        sent_cues,
+        headings,
+        index,
+        canonical_at,
+        {},
+        {},
         per_entities,
     )
     _collect_names(ctx, entities)
@@ -206,9 +215,11 @@ def _is_heading(paragraph: str) -> bool:
     stripped = paragraph.rstrip()
     while stripped and stripped[-1] in _CLOSING:
         stripped = stripped[:-1].rstrip()
-    return bool(stripped) and stripped[-1] not in _TERMINAL + ":;" and len(
-        _WORDS.findall(paragraph)
-    ) <= 25
+    return (
+        bool(stripped)
+        and stripped[-1] not in _TERMINAL + ":;"
+        and len(_WORDS.findall(paragraph)) <= 25
+    )
 
 
 def _after_cue(ctx: _Context, s_index: int, q: int) -> Cue | None:

@@ -66,7 +66,7 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
             ref = parse_backward(words, k, entities)
         elif _is_verb_cue(words, k):
             ref = parse_forward(words, k + 1, entities)
-            if ref is None or ref.kind == "UNNAMED" and k > 0 and not words[k - 1].quoted:
+            if ref is None or (ref.kind == "UNNAMED" and k > 0 and not words[k - 1].quoted):
                 back = parse_backward(words, k, entities)
                 ref = back or ref
         if ref is not None:
@@ -75,11 +75,13 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
 
 
 def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
-    """", so Müller." is a cue; ", so dass …" or ", so schnell wie …" is not."""
+    """ ", so Müller." is a cue; ", so dass …" or ", so schnell wie …" is not."""
     after = [w for w in words if w.start >= ref.end]
-    return not after or after[0].text in {".", ",", "(", ";", "!", "?", "–", ":"} or after[
-        0
-    ].lower in {"im", "in", "am", "gegenüber", "bei", "auf", "zu"}
+    return (
+        not after
+        or after[0].text in {".", ",", "(", ";", "!", "?", "–", ":"}
+        or after[0].lower in {"im", "in", "am", "gegenüber", "bei", "auf", "zu"}
+    )
 
 
 def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None:

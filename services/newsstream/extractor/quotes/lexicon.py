@@ -7,6 +7,11 @@ attribution logic. Every list is lower-case; lookups lower-case the token first.
 from __future__ import annotations
 
 
+def _set(text: str) -> frozenset[str]:
+    """A word list written as one string (easier to read and extend than a list literal)."""
+    return frozenset(text.split())
+
+
 def _weak(stem: str) -> set[str]:
     """Present, past and participle forms of a regular (weak) verb from its stem."""
     joint = "e" if stem.endswith(("t", "d")) or stem.endswith(("chn", "gn", "dm")) else ""
@@ -24,24 +29,25 @@ def _weak(stem: str) -> set[str]:
     return forms
 
 
-_WEAK_STEMS = (
+_WEAK_STEMS = _set(
     "sag erklär beton mein warn forder kritisier frag antwort ergänz bericht erzähl mahn "
     "bekräftig versicher erläuter bestätig argumentier resümier urteil vermut befürcht hoff "
     "appellier verlang wiederhol entgegn erwider beklag klag twitter post erinner kommentier "
     "behaupt äußer zitier schilder bilanzier prophezei glaub verdeutlich "
     "präzisier dementier konstatier räsonier folger insistier protestier reagier formulier "
     "nenn"
-).split()
+)
 
 #: Strong / irregular verbs, listed explicitly (present, past, plural past, participle).
-_STRONG = (
+_STRONG = _set(
     "schreibt schrieb schrieben geschrieben ruft rief riefen gerufen unterstreicht unterstrich "
     "unterstrichen widerspricht widersprach widersprachen widersprochen verspricht versprach "
     "versprachen spricht sprach sprachen bezeichnet bezeichnete bezeichneten "
     "empfiehlt empfahl empfahlen rät riet rieten beschreibt beschrieb beschrieben gesteht "
-    "gestand gestanden nannte nannten genannt verkündet verkündete stellt stellte macht machte räumt räumte fügt "
-    "fügte teilt teilte kündigt kündigte gibt gab gaben zieht zog hält hielt hielten"
-).split()
+    "gestand gestanden nannte nannten genannt verkündet verkündete stellt "
+    "stellte macht machte räumt räumte fügt fügte teilt teilte kündigt kündigte gibt gab "
+    "gaben zieht zog hält hielt hielten"
+)
 
 #: Verbs whose particle or object is needed to make them speech verbs ("stellt klar",
 #: "räumt ein"): only a cue when one of these words follows in the same clause.
@@ -72,7 +78,7 @@ PARTICLE_VERBS: dict[str, frozenset[str]] = {
 }
 
 SPEECH_VERBS: frozenset[str] = frozenset(
-    {form for stem in _WEAK_STEMS for form in _weak(stem)} | set(_STRONG)
+    {form for stem in _WEAK_STEMS for form in _weak(stem)} | _STRONG
 ) - {
     "meine",
     "meinen",
@@ -96,26 +102,24 @@ LAUT = "laut"
 SO = "so"
 ZUFOLGE = "zufolge"
 
-DETERMINERS = frozenset(
-    "der die das dem den des ein eine einer eines einem einen".split()
-)
+DETERMINERS = _set("der die das dem den des ein eine einer eines einem einen")
 #: Articles that leave a role phrase in the nominative ("der frühere Oberst").
 NOMINATIVE_DETERMINERS = frozenset({"der", "die", "das"})
 
 PRONOUNS = frozenset({"er", "sie"})
 
 #: Words that may stand between a speech verb and its subject ("sagt dann auch Müller").
-ADVERBS = frozenset(
+ADVERBS = _set(
     "auch dann jedoch aber zudem weiter weiterhin noch etwa nun jetzt damals später dazu "
     "daher deshalb gestern heute ebenfalls außerdem allerdings bereits schon zuletzt erst "
     "kürzlich jüngst wiederum indes hingegen dagegen ausdrücklich offen deutlich klar "
-    "gegenüber zuvor anschließend sinngemäß wörtlich".split()
+    "gegenüber zuvor anschließend sinngemäß wörtlich"
 )
 
 #: Role nouns (and the endings of compounds) that stand in front of a name.
 ROLE_WORDS: tuple[str, ...] = tuple(
     sorted(
-        set(
+        _set(
             """experte expertin wissenschaftler wissenschaftlerin minister ministerin präsident
             präsidentin chef chefin sprecher sprecherin vorsitzende vorsitzender direktor
             direktorin leiter leiterin analyst analystin forscher forscherin politiker
@@ -141,7 +145,7 @@ ROLE_WORDS: tuple[str, ...] = tuple(
             referent referentin bundesrat verteidigungsminister innenminister
             wissenschaftsminister oppositionsführer oppositionsführerin abteilungsleiter
             pressesprecher pressesprecherin meteorologe meteorologin ökologe ökologin
-            biologe biologin physiker physikerin ingenieur ingenieurin""".split()
+            biologe biologin physiker physikerin ingenieur ingenieurin"""
         ),
         key=len,
         reverse=True,
@@ -149,12 +153,12 @@ ROLE_WORDS: tuple[str, ...] = tuple(
 )
 
 #: Nouns that name an organisation speaking as a body ("die Polizei", "das Ministerium").
-ORG_WORDS = frozenset(
+ORG_WORDS = _set(
     """polizei staatsanwaltschaft regierung bundesregierung staatsregierung landesregierung
     kreml feuerwehr verwaltung kommission partei fraktion konzern unternehmen firma verband
     gewerkschaft stadt gemeinde klinik klinikum krankenhaus universität hochschule nato uno
     eu bundeswehr armee militär geheimdienst pentagon rathaus opposition koalition
-    weltgesundheitsorganisation bundesanstalt bahn""".split()
+    weltgesundheitsorganisation bundesanstalt bahn"""
 )
 #: Endings of organisation compounds ("Innenministerium", "Landratsamt", "Landgericht").
 ORG_SUFFIXES = (
@@ -175,12 +179,12 @@ ORG_SUFFIXES = (
 )
 
 #: Capitalised words that are never (part of) a person's name.
-NON_NAMES = frozenset(
+NON_NAMES = _set(
     """montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april
     mai juni juli august september oktober november dezember wochenende abend morgen mittag
     anfang ende sie ich wir ihr es man journalisten journalistinnen reportern zuhörern
     publikum zeitung agentur interview gespräch sender fernsehen radio mitte beginn
-    zudem aber auch dann doch nun und oder denn dass weil wenn als wie so""".split()
+    zudem aber auch dann doch nun und oder denn dass weil wenn als wie so"""
 )
 
 #: Endings of common nouns, so "sagte Merz Journalisten" does not make a name of the noun.
@@ -204,13 +208,11 @@ NOUN_SUFFIXES = (
 NAME_PARTICLES = frozenset({"von", "van", "der", "de", "zu", "di", "da", "al", "bin", "el"})
 
 #: Words before a quoted span that make it a title, not a quotation ("die Sendung „…“").
-TITLE_NOUNS = frozenset(
+TITLE_NOUNS = _set(
     """sendung buch film newsletter serie podcast titel roman magazin zeitung programm
     kampagne motto format show reihe album lied song stück initiative aktion projekt
     operation slogan schlagzeile überschrift ausstellung festival kolumne rubrik blog
-    app spiel theaterstück oper aufschrift hashtag stichwort""".split()
+    app spiel theaterstück oper aufschrift hashtag stichwort"""
 )
 #: Prepositions that, before a short capitalised quoted span, mark a title ("für „Possoch klärt“").
-TITLE_PREPOSITIONS = frozenset(
-    "für in im bei beim von vom aus mit über unter namens".split()
-)
+TITLE_PREPOSITIONS = _set("für in im bei beim von vom aus mit über unter namens")

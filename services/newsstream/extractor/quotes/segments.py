@@ -18,8 +18,8 @@ _TERMINAL = ".!?…"
 _CLOSERS = "“”\"'«»‘’›)]"
 #: Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "dr prof st nr bzw ca vgl z.b u.a d.h etc inkl ggf usw sog mio mrd abs art bzw jh "
-    "jr sen hl dipl ing mag gen oberstlt lt min max evtl".split()
+    {"dr", "prof", "st", "nr", "bzw", "ca", "vgl", "z.b", "u.a", "d.h", "etc", "inkl", "ggf"}
+    | {"usw", "sog", "mio", "mrd", "abs", "art", "jh", "jr", "sen", "dipl", "ing", "gen", "evtl"}
 )
 _WORD_RE = re.compile(r"\w[\w\-]*(?:[’'‘]\w+)?|[^\w\s]")
 
@@ -75,7 +75,7 @@ def _is_boundary(text: str, i: int, end: int) -> int | None:
     if k >= end:
         return end
     nxt = text[k]
-    if not (nxt.isupper() or nxt.isdigit() or nxt in "„“\"»«‚["):
+    if not (nxt.isupper() or nxt.isdigit() or nxt in '„“"»«‚['):
         return None
     if text[i] == ".":
         word = re.search(r"([\w.]+)$", text[max(0, i - 12) : i])
@@ -104,17 +104,21 @@ def sentences(text: str, spans: list[QuotedSpan]) -> list[Sentence]:
                         start += 1
                     i = start
                     continue
-            elif ch in "“”\"»«’‘" and (span := inside(i)) is not None and span.close == i:
+            elif (
+                ch in '“”"»«’‘'
+                and (span := inside(i)) is not None
+                and span.close == i
+                and text[i - 1] in _TERMINAL
+            ):
                 # a quotation ending in its own full stop: „Das ist gut.“ Dann …
-                if text[i - 1] in _TERMINAL:
-                    stop = _is_boundary(text, i - 1, p_end)
-                    if stop is not None and stop > i:
-                        out.append(Sentence(start, stop, p_index))
-                        start = stop
-                        while start < p_end and text[start].isspace():
-                            start += 1
-                        i = start
-                        continue
+                stop = _is_boundary(text, i - 1, p_end)
+                if stop is not None and stop > i:
+                    out.append(Sentence(start, stop, p_index))
+                    start = stop
+                    while start < p_end and text[start].isspace():
+                        start += 1
+                    i = start
+                    continue
             i += 1
         if start < p_end:
             out.append(Sentence(start, p_end, p_index))

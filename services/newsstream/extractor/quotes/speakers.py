@@ -58,7 +58,9 @@ def is_name_like(word: Word, entities: EntityIndex) -> bool:
     if word.start in entities:
         return True
     low = word.lower
-    if low in lx.NON_NAMES or is_role(word.text) or (len(low) > 5 and low.endswith(lx.NOUN_SUFFIXES)):
+    if low in lx.NON_NAMES or is_role(word.text):
+        return False
+    if len(low) > 5 and low.endswith(lx.NOUN_SUFFIXES):
         return False
     return not (word.text.isupper() and len(word.text) > 1 and is_org(word.text))
 
@@ -165,7 +167,7 @@ def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool)
 
 
 def _particle_run_ends_in_name(words: list[Word], j: int, entities: EntityIndex) -> bool:
-    """"von der Leyen" yes; "von der CSU" no (an all-caps party is not a surname)."""
+    """ "von der Leyen" yes; "von der CSU" no (an all-caps party is not a surname)."""
     k = j
     while k < len(words) and words[k].lower in lx.NAME_PARTICLES:
         k += 1
@@ -178,7 +180,7 @@ def _particle_run_ends_in_name(words: list[Word], j: int, entities: EntityIndex)
 def _unnamed(
     words: list[Word], i: int, det: Word | None, adjs: list[Word], roles: list[Word]
 ) -> SpeakerRef:
-    """"ein Sprecher des Innenministeriums": the phrase itself is the speaker."""
+    """ "ein Sprecher des Innenministeriums": the phrase itself is the speaker."""
     parts = [*adjs, *roles]
     j = i
     if j + 1 < len(words) and words[j].lower in {"des", "der"} and words[j + 1].is_cap:
@@ -221,6 +223,6 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
     if start >= end:
         return None
     ref = parse_forward(words[start:end], 0, entities)
-    if ref is None or ref.end != words[end - 1].end and ref.kind != "UNNAMED":
+    if ref is None or (ref.end != words[end - 1].end and ref.kind != "UNNAMED"):
         return None
     return ref

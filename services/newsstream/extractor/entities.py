@@ -1,0 +1,156 @@
+"""Entities per article with one canonical form each (pure: works on a spaCy Doc's ents).
+
+A reader searching for "Wladimir Putin" must find the article that says "Putins Angebot"
+and later just "Putin". So every mention is normalised (leading articles and genitive -s
+stripped where the article itself shows the base form), a surname is resolved to the full
+name the article uses elsewhere, and mentions with the same canonical form are merged into
+one :class:`~newsstream.messages.Entity` with a count and every offset.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from newsstream.messages import Entity, EntityLabel
+
+LABELS: dict[str, EntityLabel] = {
+    "PER": "PER",
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "GPE": "LOC",
+    "MISC": "MISC",
+}
+_LEADING = frozenset({"der", "die", "das", "dem", "den", "des", "ein", "eine", "einer", "eines"})
+_LEADING_MORE = frozenset({"einem", "einen"})
+_TRIM = " \t\n\"'„“”‚‘’»«›‹()[]{}.,;:!?-–—"
+_GENITIVE_PATTERNS = ("lands", "reichs")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One entity mention: surface text, label and character offsets into the text."""
+
+    text: str
+    label: EntityLabel
+    start: int
+    end: int
+
+
+def mentions_from_doc(doc: Any) -> list[Mention]:
+    """The Doc's entities with labels mapped onto PER/ORG/LOC/MISC (others dropped)."""
+    out = []
+    for ent in doc.ents:
+        label = LABELS.get(ent.label_)
+        if label is not None:
+            out.append(Mention(ent.text, label, ent.start_char, ent.end_char))
+    return out
+
+
+def extract_entities(doc: Any, extra: Iterable[tuple[int, int, str]] = ()) -> list[Entity]:
+    """Canonical, merged entities of ``doc``; ``extra`` adds (start, end, label) mentions
+    found by other rules (speakers the model missed) where no model entity overlaps."""
+    text: str = doc.text
+    mentions = mentions_from_doc(doc)
+    mentions += _extra_mentions(text, mentions, extra)
+    return canonicalize(mentions, text)
+
+
+def _extra_mentions(
+    text: str, mentions: Sequence[Mention], extra: Iterable[tuple[int, int, str]]
+) -> list[Mention]:
+    taken = [(m.start, m.end) for m in mentions]
+    out: list[Mention] = []
+    for start, end, label in extra:
+        if label not in LABELS or any(s < end and start < e for s, e in taken):
+            continue
+        taken.append((start, end))
+        out.append(Mention(text[start:end], LABELS[label], start, end))
+    return out
+
+
+def normalize(surface: str) -> str:
+    """Strip articles, surrounding punctuation and collapse whitespace."""
+    words = surface.strip(_TRIM).split()
+    while len(words) > 1 and words[0].lower() in _LEADING | _LEADING_MORE:
+        words.pop(0)
+    return " ".join(words).strip(_TRIM)
+
+
+def _strip_genitive(name: str, label: str, known: set[str], text_words: set[str]) -> str:
+    """Putins -> Putin, Russlands -> Russland, Scholz' -> Scholz; only with evidence."""
+    if name.endswith(("'", "’")):
+        return name[:-1]
+    if label not in {"PER", "LOC", "ORG"} or len(name) < 4 or not name.endswith("s"):
+        return name
+    stem = name[:-1]
+    if stem in known or stem.rsplit(" ", 1)[-1] in text_words:
+        return stem
+    if label == "LOC" and name.lower().endswith(_GENITIVE_PATTERNS):
+        return stem
+    return name
+
+
+def canonicalize(mentions: Sequence[Mention], text: str) -> list[Entity]:
+    """Merge mentions into entities with canonical names, counts and all offsets."""
+    if not mentions:
+        return []
+    text_words = set(re.findall(r"\w+", text))
+    normal = [normalize(m.text) for m in mentions]
+    known = set(normal)
+    canon = [
+        _strip_genitive(n, m.label, known, text_words)
+        for n, m in zip(normal, mentions, strict=True)
+    ]
+    canon = _resolve_surnames(canon, mentions)
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(canon):
+        if name:
+            groups.setdefault(name, []).append(i)
+    entities = []
+    for name, idx in groups.items():
+        labels = Counter(mentions[i].label for i in idx)
+        label = max(labels, key=lambda lab: (labels[lab], lab == "PER"))
+        first = min(idx, key=lambda i: mentions[i].start)
+        offsets = sorted({(mentions[i].start, mentions[i].end) for i in idx})
+        entities.append(
+            Entity(
+                text=mentions[first].text,
+                label=label,
+                canonical=name,
+                start=mentions[first].start,
+                end=mentions[first].end,
+                count=len(offsets),
+                offsets=offsets,
+            )
+        )
+    entities.sort(key=lambda e: e.start)
+    return entities
+
+
+def _resolve_surnames(canon: list[str], mentions: Sequence[Mention]) -> list[str]:
+    """A one-word person name becomes the unique longer name ending in it (Putin ->
+    Wladimir Putin); with two candidates (two Müllers) it stays as it is."""
+    fulls: dict[str, set[str]] = {}
+    for name, m in zip(canon, mentions, strict=True):
+        parts = name.split()
+        if m.label == "PER" and len(parts) > 1:
+            fulls.setdefault(parts[-1], set()).add(name)
+    resolved: dict[str, str] = {}
+    for surname, names in fulls.items():
+        longest = max(names, key=lambda n: (len(n.split()), len(n)))
+        if all(longest.endswith(n) for n in names):
+            resolved[surname] = longest
+    out = []
+    for name, m in zip(canon, mentions, strict=True):
+        if " " not in name and name in resolved and m.label in {"PER", "MISC", "ORG"}:
+            out.append(resolved[name])
+        elif m.label == "PER" and " " in name and name.split()[-1] in resolved:
+            out.append(resolved[name.split()[-1]])
+        else:
+            out.append(name)
+    return out

@@ -1,0 +1,291 @@
+"""The extractor worker: raw articles from Kafka -> spaCy -> enriched articles to Kafka.
+
+At-least-once: a batch is produced with ``acks=all``, every future is awaited, and only
+then are the batch's offsets committed. Output is keyed by article id (compacted topic)
+and carries the revision, so a redelivery after a crash or rebalance is harmless. A poison
+message (bad JSON, wrong schema, an article that makes processing raise) goes to the
+dead-letter topic with its original bytes; its offset is committed like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from prometheus_client import Counter, Gauge, Histogram
+from pydantic import ValidationError
+
+from newsstream.bus import BusError, consumer_lag, make_consumer, make_producer, send_dead_letter
+from newsstream.extractor.enrich import enrich
+from newsstream.messages import Article, DeadLetter, EnrichedArticle
+from newsstream.obs import start_metrics_server
+from newsstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ARTICLES = Counter("newsstream_extractor_articles_total", "Articles enriched and produced")
+WORDS = Counter("newsstream_extractor_words_total", "Words of the enriched article bodies")
+QUOTES = Counter("newsstream_extractor_quotes_total", "Quotations found")
+DEAD_LETTERS = Counter("newsstream_extractor_dead_letters_total", "Messages sent to the DLQ")
+BATCH_SECONDS = Histogram(
+    "newsstream_extractor_batch_seconds",
+    "Time to enrich, produce and commit one batch",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+LAG = Gauge("newsstream_extractor_lag", "Raw messages not yet consumed by this worker")
+
+_LAG_EVERY_S = 5.0
+
+
+@dataclass
+class _Record:
+    """What the worker keeps of one consumed message."""
+
+    tp: TopicPartition
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+class _Revocations(ConsumerRebalanceListener):
+    """Remember revoked partitions so records fetched before a rebalance are dropped
+    (their new owner reads them from the last commit) instead of committed by us."""
+
+    def __init__(self) -> None:
+        self.revoked: set[TopicPartition] = set()
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.revoked.update(revoked)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.revoked.difference_update(assigned)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set ``stop``; the batch in hand is finished before the loop ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("stop requested", extra={"signal": signum})
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_extractor(
+    settings: Settings, *, until_idle: bool = False, stop_event: threading.Event | None = None
+) -> int:
+    """Consume ``topic_raw`` in group ``extractor_group`` until stopped (or idle); 0 = clean."""
+    from newsstream.nlp.model import load_pipeline
+
+    nlp = load_pipeline(settings)
+    start_metrics_server(settings.metrics_port_extractor, settings.metrics_enabled)
+    stop = stop_event or threading.Event()
+    listener = _Revocations()
+    consumer = make_consumer(
+        settings, settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
+    )
+    consumer.subscribe([settings.topic_raw], listener=listener)
+    producer = make_producer(settings)
+    worker = _Worker(settings, nlp, consumer, producer, listener)
+    log.info(
+        "extractor started",
+        extra={"topic": settings.topic_raw, "group": settings.extractor_group},
+    )
+    try:
+        with _stop_on_signals(stop):
+            worker.loop(stop, until_idle)
+    except (BusError, KafkaError) as exc:
+        log.error("extractor stopped by a Kafka failure", extra={"error": str(exc)})
+        return 1
+    finally:
+        producer.flush(timeout=30)
+        producer.close(timeout=30)
+        consumer.close(autocommit=False)
+    log.info("extractor stopped", extra={"articles": worker.processed})
+    return 0
+
+
+class _Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        nlp: Any,
+        consumer: Any,
+        producer: Any,
+        listener: _Revocations,
+    ) -> None:
+        self.settings = settings
+        self.nlp = nlp
+        self.consumer = consumer
+        self.producer = producer
+        self.listener = listener
+        self.processed = 0
+        self._lag_at = 0.0
+
+    def loop(self, stop: threading.Event, until_idle: bool) -> None:
+        last_message = time.monotonic()
+        while not stop.is_set():
+            batch = self._poll_batch(stop)
+            if batch:
+                last_message = time.monotonic()
+                self.process(batch)
+            elif until_idle and time.monotonic() - last_message >= self.settings.idle_seconds:
+                log.info("idle, exiting", extra={"idle_seconds": self.settings.idle_seconds})
+                return
+            self._update_lag()
+
+    def _poll_batch(self, stop: threading.Event) -> list[_Record]:
+        """Up to ``extract_batch_size`` records, waiting at most ``extract_batch_wait_ms``."""
+        size = max(1, self.settings.extract_batch_size)
+        deadline = time.monotonic() + self.settings.extract_batch_wait_ms / 1000
+        records: list[_Record] = []
+        self.listener.revoked.clear()
+        while len(records) < size and not stop.is_set():
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0 and records:
+                break
+            polled = self.consumer.poll(
+                timeout_ms=max(remaining_ms, 100), max_records=size - len(records)
+            )
+            for tp, messages in polled.items():
+                records.extend(_Record(tp, m.offset, m.key, m.value) for m in messages)
+            if remaining_ms <= 0:
+                break
+        if self.listener.revoked:
+            kept = [r for r in records if r.tp not in self.listener.revoked]
+            log.info("rebalance: dropped fetched records", extra={"n": len(records) - len(kept)})
+            records = kept
+        return records
+
+    def process(self, batch: list[_Record]) -> None:
+        """Enrich, produce (acks=all, all futures awaited), dead-letter poison, commit."""
+        started = time.perf_counter()
+        good: list[tuple[_Record, Article]] = []
+        futures = []
+        for record in batch:
+            if record.value is None:  # tombstone: the article was deleted; delete downstream
+                futures.append((record, None, self._send_tombstone(record)))
+                continue
+            try:
+                good.append((record, _decode(record)))
+            except (ValueError, ValidationError, UnicodeDecodeError) as exc:
+                self._dead_letter(record, exc)
+        results = self._enrich_isolated(good)
+        for record, outcome in results:
+            if isinstance(outcome, BaseException):
+                self._dead_letter(record, outcome)
+                continue
+            futures.append((record, outcome, self._send(outcome)))
+        self.producer.flush()
+        for record, enriched, future in futures:
+            try:
+                future.get(timeout=60)
+            except KafkaError as exc:
+                if type(exc).__name__ != "MessageSizeTooLargeError":
+                    raise BusError(f"enriched article not written: {exc}") from exc
+                self._dead_letter(record, exc)
+                continue
+            if enriched is None:
+                continue
+            ARTICLES.inc()
+            WORDS.inc(len(enriched.body.split()))
+            QUOTES.inc(len(enriched.quotes))
+            self.processed += 1
+        self._commit(batch)
+        BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    def _enrich_isolated(
+        self, good: list[tuple[_Record, Article]]
+    ) -> list[tuple[_Record, EnrichedArticle | BaseException]]:
+        """The batch in one ``nlp.pipe``; if it raises, article by article to find the bad one."""
+        if not good:
+            return []
+
+        def run(arts: list[Article]) -> list[EnrichedArticle]:
+            return enrich(
+                self.nlp,
+                arts,
+                batch_size=self.settings.extract_batch_size,
+                max_body_chars=self.settings.max_body_chars,
+            )
+
+        try:
+            enriched = run([a for _, a in good])
+            return [(r, e) for (r, _), e in zip(good, enriched, strict=True)]
+        except Exception:  # isolate the poison article below
+            log.warning("batch failed, retrying article by article", extra={"n": len(good)})
+        out: list[tuple[_Record, EnrichedArticle | BaseException]] = []
+        for record, article in good:
+            try:
+                out.append((record, run([article])[0]))
+            except Exception as exc:  # one bad article goes to the DLQ
+                out.append((record, exc))
+        return out
+
+    def _send(self, enriched: EnrichedArticle) -> Any:
+        return self.producer.send(
+            self.settings.topic_enriched,
+            key=enriched.article_id.encode("utf-8"),
+            value=enriched.to_bytes(),
+        )
+
+    def _send_tombstone(self, record: _Record) -> Any:
+        return self.producer.send(self.settings.topic_enriched, key=record.key, value=None)
+
+    def _dead_letter(self, record: _Record, exc: BaseException) -> None:
+        letter = DeadLetter.wrap(
+            stage="extractor",
+            error=exc,
+            payload=record.value or b"",
+            source_topic=record.tp.topic,
+            partition=record.tp.partition,
+            offset=record.offset,
+            key=record.key,
+        )
+        send_dead_letter(self.producer, self.settings, letter)
+        DEAD_LETTERS.inc()
+
+    def _commit(self, batch: list[_Record]) -> None:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for record in batch:
+            current = offsets.get(record.tp)
+            if current is None or record.offset + 1 > current.offset:
+                offsets[record.tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+        if not offsets:
+            return
+        try:
+            self.consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # a rebalance took the partitions: the new owner re-processes; output is idempotent
+            log.warning("commit failed after rebalance", extra={"error": str(exc)})
+
+    def _update_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._lag_at >= _LAG_EVERY_S:
+            self._lag_at = now
+            LAG.set(consumer_lag(self.consumer))
+
+
+def _decode(record: _Record) -> Article:
+    assert record.value is not None
+    return Article.from_bytes(record.value)
