@@ -328,7 +328,11 @@ class FeedServer:
             if article is not None:
                 page = render_article_page(article.spec)
                 content_type = f"text/html; charset={article.spec.charset}"
-                return 200, {"Content-Type": content_type}, page.encode(article.spec.charset)
+                return (
+                    200,
+                    {"Content-Type": content_type},
+                    page.encode(article.spec.charset, "xmlcharrefreplace"),
+                )
         return 404, {"Content-Type": "text/html"}, b"<html><body><h1>404</h1></body></html>"
 
     def _feed_answer(self, kind: str, request_headers: Any) -> tuple[int, dict[str, str], bytes]:

@@ -162,10 +162,11 @@ def _language(
 # --- body -----------------------------------------------------------------------------
 
 
-def _trafilatura_paragraphs(text: str, url: str) -> list[str]:
+def _trafilatura_paragraphs(text: str, url: str, *, precision: bool) -> list[str]:
     xml = trafilatura.extract(
         text,
         url=url,
+        favor_precision=precision,
         output_format="xml",
         include_comments=False,
         include_tables=False,
@@ -206,7 +207,12 @@ def extract_article(html: str | bytes, url: str) -> ExtractedPage:
     page_title = _TITLE_SUFFIX.sub("", normalize(doc.findtext(".//title") or ""))
     title = _first(ld.get("headline"), ld.get("name"), meta.get("og:title"), h1, page_title)
     teaser = _first(ld.get("description"), meta.get("og:description"), meta.get("description"))
-    paragraphs = _trafilatura_paragraphs(text, url) or _fallback_paragraphs(doc)
+    # Precision first: on short pages trafilatura's recall mode falls back to the whole page.
+    paragraphs = (
+        _trafilatura_paragraphs(text, url, precision=True)
+        or _trafilatura_paragraphs(text, url, precision=False)
+        or _fallback_paragraphs(doc)
+    )
     body = [p for p in clean_paragraphs(paragraphs) if p not in (title, teaser)]
     if not body:
         raise ExtractionError(f"no article text found at {url}", kind="empty_body")

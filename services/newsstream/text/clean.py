@@ -67,7 +67,7 @@ _SIGN_OFF = re.compile(
 #: Newsletter and app promotion.
 _PROMO_WORDS = re.compile(r"newsletter|\bapp\b|push-mitteilung|whatsapp-kanal", re.IGNORECASE)
 _PROMO_CALL = re.compile(
-    r"anmeld|abonn|herunterladen|installieren|hier\s+geht|jetzt\s+(?:kostenlos|hier)|registrier",
+    r"anmeld|abonn|herunter|installieren|hier\s+geht|jetzt\s+(?:kostenlos|hier)|registrier",
     re.IGNORECASE,
 )
 
@@ -79,7 +79,8 @@ def _words(text: str) -> frozenset[str]:
 #: Function words that tell an English caption from German prose.
 _EN_WORDS = _words(
     "the a an of to and after his her their with at on for from is are was were by during "
-    "speaks said says while who which this that its"
+    "speaks said says while who which this that its outside inside near before as has have "
+    "they he she it be will"
 )
 _DE_WORDS = _words(
     "der die das und ist nicht mit den dem des ein eine einer sich auf für von zu im sie er es "

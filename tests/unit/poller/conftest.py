@@ -1,0 +1,1 @@
+from tests.support.fixtures import feed_server  # noqa: F401
