@@ -9,6 +9,13 @@ from prometheus_client import start_http_server
 from pythonjsonlogger.json import JsonFormatter
 
 _configured = False
+#: Interface the /metrics servers bind to; set once from Settings.metrics_host by the CLI.
+_metrics_host = "127.0.0.1"
+
+
+def set_metrics_host(host: str) -> None:
+    global _metrics_host
+    _metrics_host = host
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -35,12 +42,12 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     _configured = True
 
 
-def start_metrics_server(port: int, enabled: bool = True) -> None:
-    """Serve ``/metrics`` on 127.0.0.1:``port``; a busy port is logged, not fatal."""
+def start_metrics_server(port: int, enabled: bool = True, host: str | None = None) -> None:
+    """Serve ``/metrics`` on ``host:port``; a busy port is logged, not fatal."""
     if not enabled or port <= 0:
         return
     try:
-        start_http_server(port, addr="127.0.0.1")
+        start_http_server(port, addr=host or _metrics_host)
     except OSError as exc:
         logging.getLogger(__name__).warning(
             "metrics endpoint not started", extra={"port": port, "error": str(exc)}

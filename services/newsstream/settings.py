@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     es_ca_certs: Path | None = None
     #: Kibana, for importing the saved objects in kibana/ (compose setup service).
     kibana_url: str = "http://localhost:5601"
+    #: Docker route only: the password ``newsstream setup`` gives Kibana's kibana_system user.
+    kibana_system_password: SecretStr | None = None
 
     # --- feeds and fetching -----------------------------------------------------------
     feeds: CommaList = Field(default_factory=lambda: list(DEFAULT_FEEDS))
@@ -108,6 +110,8 @@ class Settings(BaseSettings):
     # --- observability -----------------------------------------------------------------
     log_level: str = "INFO"
     log_format: str = "json"
+    #: Interface of the /metrics servers; containers set 0.0.0.0 (compose publishes on 127.0.0.1).
+    metrics_host: str = "127.0.0.1"
     metrics_port_poller: int = 9101
     metrics_port_extractor: int = 9102
     metrics_port_indexer: int = 9103

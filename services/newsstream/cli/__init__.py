@@ -15,7 +15,9 @@ from newsstream import __version__
 from newsstream.errors import NewsstreamError
 
 #: Subcommand modules under ``newsstream.cli``; each has ``register(subparsers)``.
-COMMANDS = ("stack", "poll", "extract", "analyze", "index", "search", "model", "run", "replay")
+COMMANDS = (
+    "stack", "setup", "poll", "extract", "analyze", "index", "search", "model", "run", "replay",
+)  # fmt: skip
 
 log = logging.getLogger("newsstream.cli")
 
@@ -41,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
-    from newsstream.obs import configure_logging
+    from newsstream.obs import configure_logging, set_metrics_host
     from newsstream.settings import get_settings
 
     try:
@@ -50,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsstream: invalid settings: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    set_metrics_host(settings.metrics_host)
     try:
         return int(args.func(args, settings) or 0)
     except KeyboardInterrupt:
