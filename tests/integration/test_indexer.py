@@ -1,0 +1,185 @@
+"""The indexer against the real local Kafka and Elasticsearch (no mocks).
+
+Each test gets its own topics, consumer group and aliases from the ``ns_settings`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+
+from newsstream.bus import make_producer
+from newsstream.indexer.samples import enriched_from_gold
+from newsstream.indexer.service import IndexerStats, run_indexer, run_indexer_with_stats
+from newsstream.messages import DeadLetter, EnrichedArticle
+from newsstream.search import search
+from newsstream.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "articles"
+
+
+def gold_article(**update: Any) -> EnrichedArticle:
+    body = (SHARED / "br24-putin-waffenruhe.txt").read_text(encoding="utf-8")
+    gold = json.loads((SHARED / "br24-putin-waffenruhe.gold.json").read_text(encoding="utf-8"))
+    article = enriched_from_gold(body, gold)
+    return article.model_copy(update=update) if update else article
+
+
+@pytest.fixture
+def settings(ns_settings: Settings) -> Settings:
+    return ns_settings.model_copy(update={"idle_seconds": 2.0, "index_bulk_max_wait_s": 0.2})
+
+
+def publish(settings: Settings, *values: EnrichedArticle | bytes) -> None:
+    producer = make_producer(settings)
+    try:
+        for value in values:
+            if isinstance(value, EnrichedArticle):
+                producer.send(
+                    settings.topic_enriched,
+                    key=value.article_id.encode(),
+                    value=value.to_bytes(),
+                )
+            else:
+                producer.send(settings.topic_enriched, key=b"junk", value=value)
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+
+
+def index_until_idle(settings: Settings) -> IndexerStats:
+    stats = run_indexer_with_stats(settings, until_idle=True)
+    return stats
+
+
+def quote_docs(es: Elasticsearch, settings: Settings, article_id: str) -> list[dict[str, Any]]:
+    es.indices.refresh(index=settings.quotes_alias)
+    response = es.search(
+        index=settings.quotes_alias,
+        query={"term": {"article_id": article_id}},
+        size=100,
+        sort=[{"position": "asc"}],
+    )
+    return [hit["_source"] for hit in response["hits"]["hits"]]
+
+
+def dead_letters(settings: Settings) -> list[DeadLetter]:
+    consumer = KafkaConsumer(
+        settings.topic_dead_letter,
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+    )
+    try:
+        return [DeadLetter.model_validate_json(record.value) for record in consumer]
+    finally:
+        consumer.close()
+
+
+def test_indexer_gold_article_searchable(settings: Settings, es: Elasticsearch) -> None:
+    article = gold_article()
+    publish(settings, article)
+    assert run_indexer(settings, until_idle=True) == 0
+    es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])
+
+    found = search(es, settings, "Mangott")
+    assert found.total == 1
+    assert found.hits[0]["article_id"] == article.article_id
+    assert found.hits[0]["highlight"]
+
+    quotes = search(es, settings, "", quotes=True, speaker="Gerhard Mangott")
+    assert quotes.total == 6
+    assert {hit["speaker"] for hit in quotes.hits} == {"Gerhard Mangott"}
+    assert search(es, settings, "", quotes=True, speaker="mangott").total == 6
+    assert search(es, settings, "Frieden", quotes=True, speaker="Mangott").total == 1
+    assert search(es, settings, "Mangott", entity="Nato").total == 1
+    assert search(es, settings, "Mangott", entity="Bielefeld").total == 0
+
+
+def test_indexer_german_stemming_finds_inflected_form(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    article = gold_article()
+    assert "Waffenruhen" not in article.body and "Waffenruhe" in article.body
+    publish(settings, article)
+    index_until_idle(settings)
+    es.indices.refresh(index=settings.articles_alias)
+    assert search(es, settings, "Waffenruhen").total == 1
+    exact = es.count(index=settings.articles_alias, query={"match": {"body.exact": "Waffenruhen"}})
+    assert exact["count"] == 0  # only stemming can have found it
+
+
+def test_indexer_older_revision_does_not_overwrite(settings: Settings, es: Elasticsearch) -> None:
+    newer = gold_article(revision=2, title="Neuer Titel")
+    older = gold_article(revision=1, title="Alter Titel")
+    publish(settings, newer)
+    index_until_idle(settings)
+    publish(settings, older)
+    stats = index_until_idle(settings)
+    assert stats.docs_stale == 9  # article + 8 quotes refused as older: success, not error
+    stored = es.get(index=settings.articles_alias, id=newer.article_id)
+    assert stored["_source"]["title"] == "Neuer Titel"
+    assert stored["_version"] == 2
+    assert {q["revision"] for q in quote_docs(es, settings, newer.article_id)} == {2}
+
+
+def test_indexer_newer_revision_removes_stale_quotes(settings: Settings, es: Elasticsearch) -> None:
+    first = gold_article()
+    publish(settings, first)
+    index_until_idle(settings)
+    assert len(quote_docs(es, settings, first.article_id)) == 8
+
+    second = gold_article(revision=2, quotes=first.quotes[:3])
+    publish(settings, second)
+    stats = index_until_idle(settings)
+    docs = quote_docs(es, settings, first.article_id)
+    assert [(d["position"], d["revision"]) for d in docs] == [(0, 2), (1, 2), (2, 2)]
+    assert stats.stale_quotes_deleted == 5
+
+
+def test_indexer_revisions_in_one_batch(settings: Settings, es: Elasticsearch) -> None:
+    first = gold_article()
+    publish(settings, first, gold_article(revision=2, quotes=first.quotes[:2]))
+    index_until_idle(settings)
+    docs = quote_docs(es, settings, first.article_id)
+    assert [(d["position"], d["revision"]) for d in docs] == [(0, 2), (1, 2)]
+
+
+def test_indexer_invalid_message_dead_lettered_and_committed(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    publish(settings, b"{not json", gold_article())
+    stats = index_until_idle(settings)
+    assert stats.dead_letters == 1
+    (letter,) = dead_letters(settings)
+    assert letter.stage == "indexer" and letter.payload == b"{not json"
+    assert letter.source_topic == settings.topic_enriched
+    es.indices.refresh(index=settings.articles_alias)
+    assert es.count(index=settings.articles_alias)["count"] == 1
+    again = index_until_idle(settings)  # offsets were committed: nothing is read twice
+    assert again.messages == 0
+
+
+def test_indexer_rejected_document_dead_lettered(settings: Settings, es: Elasticsearch) -> None:
+    """A mapping conflict (here: ``feed`` mapped as a number) is permanent: DLQ, then commit."""
+    es.indices.create(
+        index=f"{settings.articles_alias}-v1",
+        mappings={"properties": {"feed": {"type": "long"}}},
+        aliases={settings.articles_alias: {"is_write_index": True}},
+    )
+    article = gold_article()
+    publish(settings, article)
+    stats = index_until_idle(settings)
+    assert stats.dead_letters == 1
+    (letter,) = dead_letters(settings)
+    assert letter.stage == "indexer"
+    assert "feed" in letter.error
+    assert EnrichedArticle.from_bytes(letter.payload).article_id == article.article_id
+    assert index_until_idle(settings).messages == 0

@@ -1,0 +1,127 @@
+"""Elasticsearch stopped in the middle of a run and started again: nothing lost, nothing twice.
+
+This stops the shared local Elasticsearch for a while, so it is marked ``slow``; run it on its
+own: ``.venv/bin/pytest -m integration tests/integration/test_indexer_outage.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+from kafka.structs import TopicPartition
+
+from newsstream.bus import make_producer
+from newsstream.indexer.samples import enriched_from_gold
+from newsstream.indexer.service import IndexerStats, run_indexer_with_stats
+from newsstream.messages import article_id_for
+from newsstream.settings import Settings
+from newsstream.stack.manager import start_service, stop_service
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ARTICLES = 40
+
+
+def _articles(numbers: range) -> list[Any]:
+    import json
+    from pathlib import Path
+
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "articles"
+    body = (shared / "br24-putin-waffenruhe.txt").read_text(encoding="utf-8")
+    gold = json.loads((shared / "br24-putin-waffenruhe.gold.json").read_text(encoding="utf-8"))
+    return [
+        enriched_from_gold(body, gold, url=f"https://www.br.de/nachrichten/outage-{n},X{n}")
+        for n in numbers
+    ]
+
+
+def _send(settings: Settings, numbers: range) -> None:
+    producer = make_producer(settings)
+    try:
+        for article in _articles(numbers):
+            producer.send(
+                settings.topic_enriched, key=article.article_id.encode(), value=article.to_bytes()
+            )
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+
+
+def _count(es: Elasticsearch, index: str) -> int:
+    es.indices.refresh(index=index)
+    return int(es.count(index=index)["count"])
+
+
+def _wait_for(predicate: Any, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except Exception:  # noqa: S110 - Elasticsearch may still be starting
+            pass
+        time.sleep(1.0)
+    return False
+
+
+def test_indexer_outage_pauses_and_resumes_exactly_once(
+    ns_settings: Settings, es: Elasticsearch
+) -> None:
+    settings = ns_settings.model_copy(update={"index_bulk_max_wait_s": 0.2})
+    stop = threading.Event()
+    result: list[IndexerStats] = []
+    worker = threading.Thread(
+        target=lambda: result.append(run_indexer_with_stats(settings, stop_event=stop)),
+        daemon=True,
+    )
+    half = ARTICLES // 2
+    _send(settings, range(half))
+    worker.start()
+    try:
+        assert _wait_for(lambda: _count(es, settings.articles_alias) == half, 60)
+        stop_service(settings, "elasticsearch")
+        _send(settings, range(half, ARTICLES))  # arrives while Elasticsearch is down
+        time.sleep(5)  # the indexer is backing off now, committing nothing
+        assert worker.is_alive()
+        start_service(settings, "elasticsearch")
+        assert _wait_for(lambda: _count(es, settings.articles_alias) == ARTICLES, 180)
+        assert _wait_for(lambda: _count(es, settings.quotes_alias) == ARTICLES * 8, 60)
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+        start_service(settings, "elasticsearch")  # never leave the shared stack down
+    assert not worker.is_alive()
+
+    ids = {
+        hit["_id"]
+        for hit in es.search(index=settings.articles_alias, size=1000, source=False)["hits"]["hits"]
+    }
+    expected = {
+        article_id_for(f"https://www.br.de/nachrichten/outage-{n},X{n}") for n in range(ARTICLES)
+    }
+    assert ids == expected
+    # every message committed: the group's offsets are at the end of each partition
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    try:
+        parts = [
+            TopicPartition(settings.topic_enriched, p)
+            for p in consumer.partitions_for_topic(settings.topic_enriched) or set()
+        ]
+        ends = consumer.end_offsets(parts)
+    finally:
+        consumer.close()
+    group = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=settings.indexer_group,
+        enable_auto_commit=False,
+    )
+    try:
+        committed = {tp: group.committed(tp) or 0 for tp in parts}
+    finally:
+        group.close()
+    assert committed == ends
