@@ -1,12 +1,15 @@
-# newsstream developer commands. `make test` is what CI runs (.ci/run).
+# newsstream developer commands. `make test` is exactly what CI runs (.ci/run).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 NS := $(BIN)/newsstream
+PYTEST_ARGS ?=
 
-.PHONY: install run test unit integration lint format stack-up stack-down up down bench clean
+.PHONY: install run test test-unit test-integration test-e2e lint format model stack-up stack-down \
+        stack-status up down bench clean
 
+## install: create .venv with newsstream and its dev tools (re-runs when pyproject.toml changes)
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -14,6 +17,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+## model: make sure a German NER model resolves (trains the fast profile once if none is cached)
+model: install
+	$(NS) model ensure
+
+## run: local stack (no Docker) + the whole pipeline on the default BR24 feeds
+run: install model
+	$(NS) stack up
+	$(NS) run
+
+## test: everything CI checks: lint, types, unit, integration and end-to-end tests on the real stack
+test: install lint model
+	$(NS) stack install
+	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+
+test-integration: install model
+	$(BIN)/pytest tests/integration -q $(PYTEST_ARGS)
+
+test-e2e: install model
+	$(BIN)/pytest tests/e2e -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check services tests bench
@@ -24,5 +50,22 @@ format: install
 	$(BIN)/ruff format services tests bench
 	$(BIN)/ruff check --fix services tests bench
 
-unit: install
-	$(BIN)/pytest tests/unit -q
+stack-up: install
+	$(NS) stack up
+stack-down: install
+	$(NS) stack down
+stack-status: install
+	$(NS) stack status
+
+## up / down: the Docker route (needs a Docker engine; copy .env.example to .env first)
+up:
+	docker compose up -d
+down:
+	docker compose down
+
+## bench: every benchmark; each prints its figures and, last, one JSON line
+bench: install model
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
