@@ -107,6 +107,7 @@ def canonicalize(mentions: Sequence[Mention], text: str) -> list[Entity]:
         for n, m in zip(normal, mentions, strict=True)
     ]
     canon = _resolve_surnames(canon, mentions)
+    mentions, canon = _propagate(text, list(mentions), canon)
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(canon):
         if name:
@@ -130,6 +131,40 @@ def canonicalize(mentions: Sequence[Mention], text: str) -> list[Entity]:
         )
     entities.sort(key=lambda e: e.start)
     return entities
+
+
+def _propagate(
+    text: str, mentions: list[Mention], canon: list[str]
+) -> tuple[list[Mention], list[str]]:
+    """Label the other occurrences of a name the model found once (document-level
+    consistency): a weak model tags "Wladimir Putin" but misses "Putins" two lines later."""
+    covered = [(m.start, m.end) for m in mentions]
+    forms: dict[str, tuple[str, EntityLabel]] = {}
+    for name, m in zip(canon, mentions, strict=True):
+        if m.label == "MISC" or len(name) < 3 or not name[:1].isupper():
+            continue
+        variants = {name, m.text.strip(_TRIM)}
+        if m.label == "PER" and " " in name:
+            variants.add(name.rsplit(" ", 1)[-1])
+        for variant in variants:
+            if len(variant) >= 3 and variant[:1].isupper():
+                forms.setdefault(variant, (name, m.label))
+    if not forms:
+        return mentions, canon
+    pattern = re.compile(
+        r"(?<![\w-])("
+        + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        + r")(s|’|')?(?![\w-])"
+    )
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if any(s < end and start < e for s, e in covered):
+            continue
+        name, label = forms[match.group(1)]
+        covered.append((start, end))
+        mentions.append(Mention(match.group(0), label, start, end))
+        canon.append(name)
+    return mentions, canon
 
 
 def _resolve_surnames(canon: list[str], mentions: Sequence[Mention]) -> list[str]:
