@@ -39,7 +39,13 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     from newsstream.nlp.train import train_model
 
     data = args.data or default_ner_data_dir(settings)
-    result = train_model(args.out, data, args.profile, max_steps=args.max_steps)
+    result = train_model(
+        args.out,
+        data,
+        args.profile,
+        max_steps=args.max_steps,
+        vectors_cache=settings.cache_dir / "vectors",
+    )
     print(f"saved {result.path} in {result.train_s:.0f} s; held-out: {json.dumps(result.scores)}")
     return 0
 

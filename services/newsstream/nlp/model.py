@@ -90,37 +90,73 @@ def resolve_model(settings: Settings) -> ModelRef:
     )
 
 
-def map_labels(doc: Doc) -> Doc:
-    """Rename entity labels onto PER/LOC/ORG/MISC and drop the rest (dates, numbers, ...)."""
-    if all(ent.label_ in LABELS for ent in doc.ents):
-        return doc
+def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span past leading/trailing whitespace and punctuation tokens."""
+    while start < end and (doc[start].is_space or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_space or doc[end - 1].is_punct):
+        end -= 1
+    return start, end
+
+
+def clean_entities(doc: Doc) -> Doc:
+    """Map labels onto PER/LOC/ORG/MISC (dropping dates, numbers, ...) and trim edge whitespace.
+
+    Scraped article text has line breaks the NER never saw in training; an entity such as
+    ``"BR24.\\n\\n"`` is trimmed to ``"BR24"``.
+    """
     from spacy.tokens import Span
 
     kept = []
+    changed = False
     for ent in doc.ents:
         label = LABEL_MAP.get(ent.label_)
-        if label is not None:
-            kept.append(Span(doc, ent.start, ent.end, label=label))
-    doc.ents = kept
+        start, end = _trim(doc, ent.start, ent.end)
+        if label is None or start >= end:
+            changed = True
+            continue
+        if label != ent.label_ or (start, end) != (ent.start, ent.end):
+            changed = True
+            kept.append(Span(doc, start, end, label=label))
+        else:
+            kept.append(ent)
+    if changed:
+        doc.ents = kept
     return doc
 
 
 def _register_components() -> None:
     from spacy.language import Language
 
-    if not Language.has_factory("newsstream_labels"):
-        Language.component("newsstream_labels", func=map_labels)
+    if not Language.has_factory("newsstream_entities"):
+        Language.component("newsstream_entities", func=clean_entities)
+
+
+#: Sentence-final period after an acronym ("BR24.", "USA.") - spaCy's German rules keep it on.
+#: Digit-only ordinals ("am 24. Februar") are untouched.
+ACRONYM_PERIOD_SUFFIXES = (
+    r"(?<=[A-ZÄÖÜ][A-ZÄÖÜ])\.",
+    r"(?<=[A-ZÄÖÜ][0-9])\.",
+    r"(?<=[A-Z][0-9]{2})\.",
+)
+
+
+def _split_acronym_periods(nlp: Language) -> None:
+    from spacy.util import compile_suffix_regex
+
+    suffixes = [*(nlp.Defaults.suffixes or ()), *ACRONYM_PERIOD_SUFFIXES]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search  # type: ignore[union-attr]
 
 
 def prepare_pipeline(nlp: Language) -> Language:
-    """Add label mapping (for other label schemes) and a sentencizer (if none sets sentences)."""
+    """Add entity clean-up (labels, whitespace) and a sentencizer if nothing sets sentences.
+
+    Added at load time, never saved, so a trained pipeline loads with plain ``spacy.load`` too.
+    """
     _register_components()
-    labels: set[str] = set()
-    for name in ("ner", "entity_ruler", "span_ruler"):
-        if name in nlp.pipe_names:
-            labels |= set(getattr(nlp.get_pipe(name), "labels", ()))
-    if labels - LABELS and "newsstream_labels" not in nlp.pipe_names:
-        nlp.add_pipe("newsstream_labels", last=True)
+    _split_acronym_periods(nlp)
+    if "newsstream_entities" not in nlp.pipe_names:
+        nlp.add_pipe("newsstream_entities", last=True)
     if not {"parser", "senter", "sentencizer"} & set(nlp.pipe_names):
         nlp.add_pipe("sentencizer", first=True)
     elif "senter" in nlp.pipe_names and "senter" in nlp.disabled:
@@ -186,4 +222,4 @@ def ensure_model(settings: Settings, profile: str = "fast") -> Path | str:
         )
     out = settings.models_dir / TRAINED_MODEL_DIR
     log.info("training a model", extra={"profile": profile, "out": str(out)})
-    return train_model(out, data_dir, profile).path
+    return train_model(out, data_dir, profile, vectors_cache=settings.cache_dir / "vectors").path

@@ -53,6 +53,7 @@ class Profile:
     vectors_epoch: int = 5
     germeval_repeat: int = 1
     text_files: tuple[str, ...] = ()
+    features: bool = True
     eval_frequency: int = 250
 
 
@@ -140,6 +141,7 @@ def _config_overrides(
         "paths.train": str(work / "train.spacy"),
         "paths.dev": str(work / "dev.spacy"),
         "paths.vectors": str(vectors) if vectors else None,
+        "paths.features": str(work / "features.json"),
         "system.seed": SEED,
         "components.tok2vec.model.embed.include_static_vectors": vectors is not None,
         "components.tok2vec.model.encode.width": profile.width,
@@ -148,17 +150,36 @@ def _config_overrides(
     }
 
 
-def _train_vectors(data_dir: Path, profile: Profile, data: TrainingData, work: Path) -> Path:
+def _train_vectors(
+    data_dir: Path, profile: Profile, data: TrainingData, work: Path, cache: Path | None
+) -> Path:
+    """floret vectors for ``profile``; reused from ``cache`` (same dim/epochs) when present."""
     from newsstream.nlp.vectors import train_floret, write_training_text
+
+    cached = cache / f"floret-d{profile.vectors_dim}-e{profile.vectors_epoch}" if cache else None
+    if cached is not None and (cached / "vectors" / "vectors_model").is_dir():
+        log.info("reusing cached floret vectors", extra={"path": str(cached)})
+        return cached / "vectors" / "vectors_model"
 
     text_dir = data_dir.parent / "text-de"
     files = sorted(p for pattern in profile.text_files for p in text_dir.glob(pattern))
     unique = {s.words for s in data.train} | {s.words for s in data.dev}
     words = write_training_text(work / "text.txt", files, [list(w) for w in unique])
     log.info("training floret vectors", extra={"words": words, "files": len(files)})
-    return train_floret(
+    vectors = train_floret(
         work / "text.txt", work / "vectors", dim=profile.vectors_dim, epoch=profile.vectors_epoch
     )
+    if cached is not None:
+        shutil.copytree(vectors, cached / "vectors" / "vectors_model", dirs_exist_ok=True)
+    return vectors
+
+
+def _write_features(path: Path, enabled: bool) -> None:
+    import srsly
+
+    from newsstream.nlp.features import feature_patterns
+
+    srsly.write_json(path, feature_patterns() if enabled else [])
 
 
 def add_rules(nlp: Language) -> None:
@@ -183,14 +204,17 @@ def train_model(
     *,
     max_steps: int | None = None,
     heldout_n: int = HELDOUT_SENTENCES,
+    vectors_cache: Path | None = None,
 ) -> TrainResult:
     """Train ``profile`` on ``data_dir`` and write the pipeline to ``out`` (replaced atomically)."""
     import spacy
+    import srsly
     from spacy import util
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_loop
 
     from newsstream.nlp.evaluate import evaluate_pipeline
+    from newsstream.nlp.model import prepare_pipeline
 
     prof = PROFILES[profile]
     if max_steps is not None:
@@ -204,7 +228,10 @@ def train_model(
         vocab = spacy.blank("de").vocab
         write_docbin(data.train, work / "train.spacy", vocab)
         write_docbin(data.dev, work / "dev.spacy", vocab)
-        vectors = _train_vectors(data_dir, prof, data, work) if prof.vectors_dim else None
+        _write_features(work / "features.json", prof.features)
+        vectors = (
+            _train_vectors(data_dir, prof, data, work, vectors_cache) if prof.vectors_dim else None
+        )
         overrides = _config_overrides(prof, work, vectors, prof.max_steps)
         config = util.load_config(CONFIG_PATH, overrides=overrides, interpolate=False)
         util.fix_random_seed(SEED)
@@ -214,8 +241,10 @@ def train_model(
         best = spacy.load(work / "output" / "model-best")
         add_rules(best)
         train_s = time.perf_counter() - started
-        evaluation = evaluate_pipeline(best, data.heldout) if data.heldout else None
-        scores = evaluation.scores if evaluation else {}
+        staged = work / "final"
+        best.to_disk(staged)
+        # Score what users get: the saved pipeline as load_pipeline() prepares it.
+        evaluation = evaluate_pipeline(prepare_pipeline(spacy.load(staged)), data.heldout)
         best.meta.update(
             {
                 "name": MODEL_NAME,
@@ -232,16 +261,18 @@ def train_model(
                     "heldout": f"germeval2014/test.tsv last {len(data.heldout)} sentences",
                     "dev": f"germeval2014/dev.tsv last {len(data.dev)} sentences",
                     "vectors": f"floret dim {prof.vectors_dim}" if vectors else None,
+                    "lexicon_features": prof.features,
                     "max_steps": prof.max_steps,
                     "train_s": round(train_s, 1),
-                    "heldout_scores": scores,
+                    "heldout_scores": evaluation.scores,
+                    "heldout_words_per_s": round(evaluation.words_per_s),
                 },
             }
         )
-        staged = work / "final"
-        best.to_disk(staged)
+        srsly.write_json(staged / "meta.json", best.meta)
         if out.exists():
             shutil.rmtree(out)
         shutil.move(str(staged), str(out))
-    words_per_s = evaluation.words_per_s if evaluation else 0.0
-    return TrainResult(path=out, scores=scores, train_s=train_s, words_per_s=words_per_s)
+    return TrainResult(
+        path=out, scores=evaluation.scores, train_s=train_s, words_per_s=evaluation.words_per_s
+    )

@@ -77,10 +77,19 @@ def test_model_prepare_maps_labels_and_sets_sentences() -> None:
     assert len(list(doc.sents)) == 2
 
 
-def test_model_map_labels_keeps_our_labels() -> None:
-    doc = spacy.blank("de")("Nato und Kreml")
-    doc.ents = [Span(doc, 0, 1, label="ORG")]
-    assert [e.label_ for e in model.map_labels(doc).ents] == ["ORG"]
+def test_model_clean_entities_keeps_labels_and_trims() -> None:
+    nlp = model.prepare_pipeline(spacy.blank("de"))
+    doc = nlp.make_doc("Nato und BR24.\n\n Kreml")
+    assert [t.text for t in doc] == ["Nato", "und", "BR24", ".", "\n\n ", "Kreml"]
+    doc.ents = [
+        Span(doc, 0, 1, label="ORG"),
+        Span(doc, 2, 5, label="ORG"),
+        Span(doc, 5, 6, label="CARDINAL"),
+    ]
+    assert [(e.text, e.label_) for e in model.clean_entities(doc).ents] == [
+        ("Nato", "ORG"),
+        ("BR24", "ORG"),
+    ]
 
 
 def test_model_info_reads_meta() -> None:
@@ -94,3 +103,14 @@ def test_model_default_data_dir(tmp_path: Path) -> None:
     assert model.default_ner_data_dir(Settings(ner_data_dir=tmp_path)) == tmp_path
     default = model.default_ner_data_dir(Settings(ner_data_dir=None))
     assert default.parts[-3:] == ("shared", "data", "ner")
+
+
+def test_model_tokenizer_splits_acronym_period_but_not_ordinals() -> None:
+    nlp = model.prepare_pipeline(spacy.blank("de"))
+    words = [
+        t.text for t in nlp.make_doc("Am 24. Februar sagte er es der USA. Dann BR24. Dr. Mann")
+    ]
+    assert words == [
+        "Am", "24.", "Februar", "sagte", "er", "es", "der", "USA", ".", "Dann", "BR24", ".",
+        "Dr.", "Mann",
+    ]  # fmt: skip
