@@ -7,6 +7,7 @@ auto-commit: a service commits only after its output is safely in Kafka or Elast
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -111,10 +112,9 @@ def create_topics(settings: Settings, topics: dict[str, tuple[int, dict[str, str
             if name not in existing
         ]
         if new:
-            try:
+            # Another process may win the race: that is the state we wanted anyway.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another process won the race: that is the state we wanted
             log.info("topics created", extra={"topics": [t.name for t in new]})
     finally:
         admin.close()

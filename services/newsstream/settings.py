@@ -71,7 +71,7 @@ class Settings(BaseSettings):
 
     # --- NLP ---------------------------------------------------------------------------
     spacy_model: str | None = None
-    #: NER training corpora for ``newsstream model train/ensure``; None = the repo's ../shared/data/ner.
+    #: NER training corpora (``model train/ensure``); None = the repo's ../shared/data/ner.
     ner_data_dir: Path | None = None
     #: Bodies longer than this many characters are split into chunks for spaCy (not truncated).
     max_body_chars: int = 100_000
@@ -118,9 +118,9 @@ class Settings(BaseSettings):
     #: Set to false to start no /metrics HTTP server (tests running many workers in one process).
     metrics_enabled: bool = True
 
-    _split = field_validator(
-        "feeds", "allowed_hosts", "allowed_private_networks", mode="before"
-    )(_split_commas)
+    _split = field_validator("feeds", "allowed_hosts", "allowed_private_networks", mode="before")(
+        _split_commas
+    )
 
     # --- derived values ---------------------------------------------------------------
     @property

@@ -63,5 +63,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         print("kibana_system password set")
         return 0
     setup(settings, kibana=not args.skip_kibana)
-    print("topics, index templates and aliases ready" + ("" if args.skip_kibana else "; Kibana objects imported"))
+    print(
+        "topics, index templates and aliases ready"
+        + ("" if args.skip_kibana else "; Kibana objects imported")
+    )
     return 0

@@ -48,9 +48,14 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             table.add_column(column)
         for row in rows:
             table.add_row(
-                str(row["name"]), str(row["version"]), str(row["port"]), str(row["pid"] or "-"),
-                "healthy" if row["healthy"] else "down", str(row["rss_mb"] or "-"),
-                str(row["heap_mb"]), str(row["log"]),
-            )  # fmt: skip
+                str(row["name"]),
+                str(row["version"]),
+                str(row["port"]),
+                str(row["pid"] or "-"),
+                "healthy" if row["healthy"] else "down",
+                str(row["rss_mb"] or "-"),
+                str(row["heap_mb"]),
+                str(row["log"]),
+            )
         console.print(table)
     return 0 if all(row["healthy"] for row in rows) else 1

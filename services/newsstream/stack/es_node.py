@@ -31,7 +31,9 @@ def config_dir(settings: Settings) -> Path:
 
 
 def pid_file(settings: Settings) -> PidFile:
-    return PidFile(state_dir(settings) / "es.pid", marker=f"-Dnewsstream.conf={config_dir(settings)}")
+    return PidFile(
+        state_dir(settings) / "es.pid", marker=f"-Dnewsstream.conf={config_dir(settings)}"
+    )
 
 
 def log_path(settings: Settings) -> Path:
@@ -100,13 +102,26 @@ def start(settings: Settings, paths: StackPaths, *, timeout_s: float) -> int:
         "ES_TMPDIR": str(root / "tmp"),
         "LANG": "C.UTF-8",
     }
-    cmd = [*_launch_prefix(), str(paths.es_home / "bin" / "elasticsearch"), "-d", "-p", str(pids.path)]
+    cmd = [
+        *_launch_prefix(),
+        str(paths.es_home / "bin" / "elasticsearch"),
+        "-d",
+        "-p",
+        str(pids.path),
+    ]
     with open(root / "logs" / "stdout.log", "ab") as out:
         try:
             done = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=root, timeout=timeout_s, check=False, start_new_session=True,
-            )  # fmt: skip
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=root,
+                timeout=timeout_s,
+                check=False,
+                start_new_session=True,
+            )
         except subprocess.TimeoutExpired as exc:
             raise StackError(f"Elasticsearch did not start within {timeout_s:.0f}s") from exc
     pid = pids.read()
@@ -119,7 +134,7 @@ def request(settings: Settings, path: str, timeout: float = 3.0) -> dict[str, An
     """GET a JSON endpoint of the local node; None when it does not answer."""
     url = f"http://127.0.0.1:{settings.es_port}{path}"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback, fixed scheme)
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             data: dict[str, Any] = json.loads(resp.read())
             return data
     except (urllib.error.URLError, OSError, ValueError):
@@ -128,4 +143,4 @@ def request(settings: Settings, path: str, timeout: float = 3.0) -> dict[str, An
 
 def healthy(settings: Settings) -> bool:
     health = request(settings, "/_cluster/health?wait_for_status=yellow&timeout=2s", timeout=5)
-    return bool(health) and health.get("status") in {"green", "yellow"}  # type: ignore[union-attr]
+    return health is not None and health.get("status") in {"green", "yellow"}

@@ -145,9 +145,13 @@ def start(settings: Settings, paths: StackPaths) -> int:
     ]
     with open(root / "logs" / "stdout.log", "ab") as out:
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=root, start_new_session=True,
-        )  # fmt: skip
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=root,
+            start_new_session=True,
+        )
     pid_file(settings).write(proc.pid)
     return proc.pid
 

@@ -105,7 +105,7 @@ def up(settings: Settings) -> list[str]:
     for name in SERVICES:
         if start_service(settings, name):
             started.append(name)
-    from newsstream.bus import ensure_topics  # noqa: PLC0415 (bus needs kafka up first)
+    from newsstream.bus import ensure_topics
 
     ensure_topics(settings)
     return started
@@ -148,4 +148,3 @@ def status(settings: Settings) -> list[ServiceStatus]:
 
 def status_dicts(settings: Settings) -> list[dict[str, object]]:
     return [asdict(s) for s in status(settings)]
-
