@@ -70,8 +70,9 @@ def _wait_for(predicate: Any, timeout_s: float) -> bool:
 
 
 def test_indexer_outage_pauses_and_resumes_exactly_once(
-    ns_settings: Settings, es: Elasticsearch
+    stack: Settings, ns_settings: Settings, es: Elasticsearch
 ) -> None:
+    """``stack`` (not ``ns_settings``) names the shared services' state dir for stop/start."""
     settings = ns_settings.model_copy(update={"index_bulk_max_wait_s": 0.2})
     stop = threading.Event()
     result: list[IndexerStats] = []
@@ -84,18 +85,20 @@ def test_indexer_outage_pauses_and_resumes_exactly_once(
     worker.start()
     try:
         assert _wait_for(lambda: _count(es, settings.articles_alias) == half, 60)
-        stop_service(settings, "elasticsearch")
+        stop_service(stack, "elasticsearch")
         _send(settings, range(half, ARTICLES))  # arrives while Elasticsearch is down
         time.sleep(5)  # the indexer is backing off now, committing nothing
         assert worker.is_alive()
-        start_service(settings, "elasticsearch")
+        start_service(stack, "elasticsearch")
         assert _wait_for(lambda: _count(es, settings.articles_alias) == ARTICLES, 180)
         assert _wait_for(lambda: _count(es, settings.quotes_alias) == ARTICLES * 8, 60)
     finally:
         stop.set()
         worker.join(timeout=60)
-        start_service(settings, "elasticsearch")  # never leave the shared stack down
+        start_service(stack, "elasticsearch")  # never leave the shared stack down
     assert not worker.is_alive()
+    assert result and result[0].retries > 0  # it did wait for Elasticsearch
+    assert result[0].dead_letters == 0
 
     ids = {
         hit["_id"]

@@ -68,6 +68,8 @@ class IndexerStats:
     stale_quotes_deleted: int = 0
     dead_letters: int = 0
     batches: int = 0
+    #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
+    retries: int = 0
     first_message_at: float | None = None
     last_commit_at: float | None = None
 
@@ -266,6 +268,7 @@ class Indexer:
         """
         if self.stop.is_set():
             raise Interrupted
+        self.stats.retries += 1
         paused = self.consumer.assignment()
         self.consumer.pause(*paused)
         deadline = time.monotonic() + seconds
