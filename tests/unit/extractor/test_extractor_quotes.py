@@ -23,7 +23,7 @@ def _one(quotes: list[Quote]) -> Quote:
     "text",
     [
         "„Wir bleiben hart“, sagt Markus Söder.",
-        "\"Wir bleiben hart\", sagt Markus Söder.",
+        '"Wir bleiben hart", sagt Markus Söder.',
         "»Wir bleiben hart«, sagt Markus Söder.",
         "«Wir bleiben hart», sagt Markus Söder.",
         "“Wir bleiben hart”, sagt Markus Söder.",

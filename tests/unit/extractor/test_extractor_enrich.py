@@ -1,0 +1,77 @@
+"""enrich(): batches, chunking of over-long bodies, message shape."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+
+from newsstream.extractor.enrich import enrich, split_chunks
+from newsstream.messages import Article, EnrichedArticle
+
+BODY = (
+    "„Wir bleiben hart“, sagt CSU-Chef Markus Söder.\n\n"
+    "Die Opposition widerspricht. „Das ist Unsinn“, sagt Anna Weber.\n\n"
+    "„Wir warten ab“, sagt Söder."
+)
+
+
+def _article(body: str, article_id: str = "a1") -> Article:
+    return Article(
+        article_id=article_id,
+        revision=3,
+        url="https://www.br.de/x",
+        canonical_url="https://www.br.de/x",
+        title="T",
+        body=body,
+        content_hash="h",
+    )
+
+
+def test_enrich_keeps_raw_fields_and_adds_results(blank_nlp: Language) -> None:
+    [result] = enrich(blank_nlp, [_article(BODY)])
+    assert isinstance(result, EnrichedArticle)
+    assert (result.article_id, result.revision, result.body) == ("a1", 3, BODY)
+    assert [q.speaker for q in result.quotes] == ["Markus Söder", "Anna Weber", "Markus Söder"]
+    assert result.nlp.chunks == 1
+    assert result.nlp.elapsed_ms >= 0
+    assert result.nlp.model.startswith("de_")
+
+
+def test_enrich_batch_preserves_order(blank_nlp: Language) -> None:
+    articles = [
+        _article(f"„Satz Nummer {i} ist hier“, sagt Anna Weber.", f"id{i}") for i in range(5)
+    ]
+    results = enrich(blank_nlp, articles, batch_size=2)
+    assert [r.article_id for r in results] == [f"id{i}" for i in range(5)]
+
+
+def test_enrich_long_body_is_chunked_not_truncated(blank_nlp: Language) -> None:
+    body = "\n\n".join([BODY] * 30)
+    [whole] = enrich(blank_nlp, [_article(body)])
+    [chunked] = enrich(blank_nlp, [_article(body)], max_body_chars=500)
+    assert chunked.nlp.chunks > 1
+    assert chunked.body == body
+    assert [q.model_dump() for q in chunked.quotes] == [q.model_dump() for q in whole.quotes]
+    assert len(chunked.quotes) == 90
+    for quote in chunked.quotes:
+        assert body[quote.start : quote.end] == quote.quote
+
+
+def test_enrich_split_chunks_reassemble() -> None:
+    body = "a" * 50 + "\n" + "b" * 50 + " " + "c" * 120
+    chunks = split_chunks(body, 60)
+    assert "".join(chunks) == body
+    assert all(len(c) <= 60 for c in chunks)
+
+
+def test_enrich_empty_body_and_empty_batch(blank_nlp: Language) -> None:
+    assert enrich(blank_nlp, []) == []
+    [result] = enrich(blank_nlp, [_article("")])
+    assert (result.entities, result.quotes) == ([], [])
+
+
+def test_enrich_serialises_to_the_enriched_message_shape(blank_nlp: Language) -> None:
+    [result] = enrich(blank_nlp, [_article(BODY)])
+    again = EnrichedArticle.from_bytes(result.to_bytes())
+    assert again == result
+    quote = again.model_dump()["quotes"][0]
+    assert set(quote) >= {"quote", "speaker", "speaker_role", "cue", "start", "end", "paragraph"}
