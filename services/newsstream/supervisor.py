@@ -148,7 +148,7 @@ def group_lag(settings: Settings, group: str, topic: str) -> int | None:
     except (KafkaError, OSError):
         return None
     try:
-        committed = admin.list_consumer_group_offsets(group)
+        committed = admin.list_group_offsets(group).get(group, {})
         partitions = consumer.partitions_for_topic(topic) or set()
         from kafka.structs import TopicPartition
 

@@ -41,6 +41,8 @@ BATCH_SECONDS = Histogram(
     "Time to enrich, produce and commit one batch",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
+#: Without any partition assigned, ``until_idle`` gives the group join this much extra time.
+_JOIN_GRACE_S = 30.0
 LAG = Gauge("newsstream_extractor_lag", "Raw messages not yet consumed by this worker")
 
 _LAG_EVERY_S = 5.0
@@ -143,16 +145,30 @@ class _Worker:
         self._lag_at = 0.0
 
     def loop(self, stop: threading.Event, until_idle: bool) -> None:
-        last_message = time.monotonic()
+        started = last_message = time.monotonic()
         while not stop.is_set():
             batch = self._poll_batch(stop)
             if batch:
                 last_message = time.monotonic()
                 self.process(batch)
-            elif until_idle and time.monotonic() - last_message >= self.settings.idle_seconds:
+            elif until_idle and self._idle(started, last_message):
                 log.info("idle, exiting", extra={"idle_seconds": self.settings.idle_seconds})
                 return
             self._update_lag()
+
+    def _idle(self, started: float, last_message: float) -> bool:
+        """Quiet for ``idle_seconds`` AND caught up on assigned partitions.
+
+        Right after a worker was killed its group still holds the dead member until the
+        session times out; a new worker has no partitions until then and must not take the
+        silence for "nothing to do". Without any assignment it waits a join grace period.
+        """
+        now = time.monotonic()
+        if now - last_message < self.settings.idle_seconds:
+            return False
+        if self.consumer.assignment():
+            return consumer_lag(self.consumer) == 0
+        return now - started >= self.settings.idle_seconds + _JOIN_GRACE_S
 
     def _poll_batch(self, stop: threading.Event) -> list[_Record]:
         """Up to ``extract_batch_size`` records, waiting at most ``extract_batch_wait_ms``."""

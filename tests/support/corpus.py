@@ -1,0 +1,92 @@
+"""Article variants built from the real BR24 article, for end-to-end tests and benchmarks.
+
+Each variant keeps real German news prose (the shared article's paragraphs that hold no
+quotation) and adds a known number of attributed quotations, so a test knows exactly how many
+articles and quotation documents must end up in Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+SHARED_ARTICLE = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "data"
+    / "articles"
+    / "br24-putin-waffenruhe.txt"
+)
+
+SPEAKERS = (
+    ("Politikwissenschaftlerin", "Ursula Brenner"),
+    ("Militärexperte", "Konrad Falkenberg"),
+    ("Bürgermeister", "Thomas Lindner"),
+    ("Verbandspräsidentin", "Sabine Huber"),
+    ("Historiker", "Michael Aigner"),
+    ("Ministerpräsident", "Florian Steiner"),
+)
+CUES = ("sagt", "sagte", "betont", "erklärte", "warnt")
+QUOTE_SENTENCES = (
+    "Wir müssen jetzt handeln, bevor es zu spät ist.",
+    "Die Lage ist ernster, als viele glauben.",
+    "Das ist ein wichtiges Signal für die ganze Region.",
+    "Niemand kann sagen, wie lange das noch dauern wird.",
+    "Wir werden die Entscheidung sorgfältig prüfen.",
+    "Es gibt keinen einfachen Ausweg aus dieser Situation.",
+    "Die Menschen erwarten zu Recht klare Antworten.",
+    "Ohne Vertrauen wird keine Lösung gelingen.",
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    slug: str
+    title: str
+    teaser: str
+    paragraphs: list[str]
+    #: (speaker full name, quotation text) in order of appearance.
+    quotes: list[tuple[str, str]]
+
+    @property
+    def words(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+def filler_paragraphs() -> list[str]:
+    """Paragraphs of the real article with no quotation marks and no page furniture."""
+    text = SHARED_ARTICLE.read_text(encoding="utf-8")
+    paragraphs = [p.strip() for p in text.split("\n\n")]
+    return [
+        p
+        for p in paragraphs
+        if len(p) > 200 and "\n" not in p and "[" not in p and not any(m in p for m in "\"„“»«")
+    ]
+
+
+def quote_paragraph(role: str, name: str, cue: str, sentence: str) -> str:
+    return f"„{sentence.rstrip('.')}“, {cue} {role} {name}."
+
+
+def make_variant(index: int, *, quotes: int = 2, seed: int = 0) -> Variant:
+    rng = random.Random(seed * 100_003 + index)
+    filler = filler_paragraphs()
+    body = rng.sample(filler, k=min(3, len(filler)))
+    said: list[tuple[str, str]] = []
+    for q in range(quotes):
+        role, name = SPEAKERS[(index + q) % len(SPEAKERS)]
+        sentence = QUOTE_SENTENCES[(index * 3 + q) % len(QUOTE_SENTENCES)]
+        body.insert(1 + q, quote_paragraph(role, name, rng.choice(CUES), sentence))
+        said.append((name, sentence.rstrip('.')))
+    return Variant(
+        slug=f"artikel-{index:05d}",
+        title=f"Meldung {index}: Streit um die Waffenruhe geht weiter",
+        teaser=f"Die Debatte um eine Waffenruhe hält an. Folge {index} unserer Berichterstattung.",
+        paragraphs=body,
+        quotes=said,
+    )
+
+
+def make_corpus(count: int, *, quotes: int = 2, seed: int = 0) -> list[Variant]:
+    return [make_variant(i, quotes=quotes, seed=seed) for i in range(count)]
