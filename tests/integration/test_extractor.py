@@ -1,0 +1,253 @@
+"""The extractor worker against the real local Kafka (no mocks).
+
+N raw in -> N enriched out with offsets committed; a worker killed with SIGKILL mid-way and
+restarted loses nothing; a poison message lands exactly once in the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from newsstream.bus import bootstrap_servers, make_producer
+from newsstream.extractor.service import run_extractor
+from newsstream.messages import Article, DeadLetter, EnrichedArticle
+from newsstream.settings import Settings
+from newsstream.text.clean import clean_text
+
+pytestmark = pytest.mark.integration
+
+GOLD = Path(__file__).resolve().parents[3] / "shared" / "data" / "articles"
+
+
+@pytest.fixture(scope="module")
+def gold_body() -> str:
+    return clean_text((GOLD / "br24-putin-waffenruhe.txt").read_text("utf-8")).body
+
+
+@pytest.fixture
+def settings(ns_settings: Settings) -> Settings:
+    return ns_settings.model_copy(
+        update={"idle_seconds": 3.0, "extract_batch_size": 8, "extract_batch_wait_ms": 200}
+    )
+
+
+def make_articles(body: str, n: int) -> list[Article]:
+    return [
+        Article(
+            article_id=f"art-{i:04d}",
+            revision=1,
+            url=f"https://www.br.de/nachrichten/a{i}",
+            canonical_url=f"https://www.br.de/nachrichten/a{i}",
+            title=f"Artikel {i}",
+            body=f"{body}\n\nMeldung Nummer {i}.",
+            content_hash=f"h{i}",
+        )
+        for i in range(n)
+    ]
+
+
+def publish(settings: Settings, items: list[Article | tuple[bytes, bytes]]) -> None:
+    producer = make_producer(settings)
+    try:
+        for item in items:
+            if isinstance(item, Article):
+                producer.send(
+                    settings.topic_raw, key=item.article_id.encode(), value=item.to_bytes()
+                )
+            else:
+                producer.send(settings.topic_raw, key=item[0], value=item[1])
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+
+
+def read_all(settings: Settings, topic: str, expect: int, timeout: float = 60.0) -> list[bytes]:
+    """Every message of ``topic`` (no group), waiting until ``expect`` arrived or timeout."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(settings), enable_auto_commit=False
+    )
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        values: list[bytes] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                values.extend(r.value for r in records)
+            if len(values) >= expect:
+                # drain a little longer to catch unexpected extras
+                for records in consumer.poll(timeout_ms=1000).values():
+                    values.extend(r.value for r in records)
+                break
+        return values
+    finally:
+        consumer.close()
+
+
+def committed_total(settings: Settings) -> int:
+    """Sum of the group's committed offsets over the raw topic's partitions."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(settings),
+        group_id=settings.extractor_group,
+        enable_auto_commit=False,
+    )
+    try:
+        parts = consumer.partitions_for_topic(settings.topic_raw) or set()
+        return sum(consumer.committed(TopicPartition(settings.topic_raw, p)) or 0 for p in parts)
+    finally:
+        consumer.close()
+
+
+def test_extractor_n_in_n_out_and_offsets_committed(settings: Settings, gold_body: str) -> None:
+    articles = make_articles(gold_body, 20)
+    publish(settings, list(articles))
+    assert run_extractor(settings, until_idle=True) == 0
+    out = [EnrichedArticle.from_bytes(v) for v in read_all(settings, settings.topic_enriched, 20)]
+    assert sorted(a.article_id for a in out) == sorted(a.article_id for a in articles)
+    for enriched in out:
+        assert len(enriched.quotes) == 8
+        assert {q.speaker for q in enriched.quotes} == {"Ralph Thiele", "Gerhard Mangott"}
+        assert enriched.nlp.model
+    assert committed_total(settings) == 20
+    assert read_all(settings, settings.topic_dead_letter, 0, timeout=2) == []
+
+
+def test_extractor_poison_message_goes_to_dead_letter_once(
+    settings: Settings, gold_body: str
+) -> None:
+    good = make_articles(gold_body, 4)
+    bad_json = b'{"article_id": "broken", "revision": 1, "body": '
+    publish(settings, [good[0], good[1], (b"broken", bad_json), good[2], good[3]])
+    assert run_extractor(settings, until_idle=True) == 0
+    letters = [
+        DeadLetter.model_validate_json(v)
+        for v in read_all(settings, settings.topic_dead_letter, 1, timeout=20)
+    ]
+    assert len(letters) == 1
+    assert (letters[0].stage, letters[0].payload, letters[0].key) == (
+        "extractor",
+        bad_json,
+        "broken",
+    )
+    out = read_all(settings, settings.topic_enriched, 4)
+    assert len(out) == 4
+    assert committed_total(settings) == 5
+
+
+def test_extractor_schema_error_goes_to_dead_letter(settings: Settings, gold_body: str) -> None:
+    wrong = b'{"article_id": "no-body", "revision": 0}'
+    publish(settings, [(b"no-body", wrong), make_articles(gold_body, 1)[0]])
+    assert run_extractor(settings, until_idle=True) == 0
+    letters = read_all(settings, settings.topic_dead_letter, 1, timeout=20)
+    assert len(letters) == 1
+    letter = DeadLetter.model_validate_json(letters[0])
+    assert letter.error_type == "ValidationError" and letter.payload == wrong
+    assert len(read_all(settings, settings.topic_enriched, 1)) == 1
+
+
+def test_extractor_stop_event_ends_the_loop(settings: Settings, gold_body: str) -> None:
+    publish(settings, list(make_articles(gold_body, 3)))
+    stop = threading.Event()
+    result: list[int] = []
+    worker = threading.Thread(
+        target=lambda: result.append(run_extractor(settings, stop_event=stop))
+    )
+    worker.start()
+    out = read_all(settings, settings.topic_enriched, 3)
+    stop.set()
+    worker.join(timeout=60)
+    assert result == [0] and len(out) == 3
+
+
+def _worker_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAM_")}
+    env.update(
+        {
+            "NEWSSTREAM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+            "NEWSSTREAM_TOPIC_RAW": settings.topic_raw,
+            "NEWSSTREAM_TOPIC_ENRICHED": settings.topic_enriched,
+            "NEWSSTREAM_TOPIC_DEAD_LETTER": settings.topic_dead_letter,
+            "NEWSSTREAM_EXTRACTOR_GROUP": settings.extractor_group,
+            "NEWSSTREAM_EXTRACT_BATCH_SIZE": "4",
+            "NEWSSTREAM_EXTRACT_BATCH_WAIT_MS": "100",
+            "NEWSSTREAM_IDLE_SECONDS": "3",
+            "NEWSSTREAM_METRICS_ENABLED": "false",
+            "NEWSSTREAM_LOG_FORMAT": "console",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def worker_cmd() -> Iterator[list[str]]:
+    yield [sys.executable, "-m", "newsstream", "extract"]
+
+
+def _wait_for_output(settings: Settings, at_least: int, timeout: float = 90.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = len(read_all(settings, settings.topic_enriched, at_least, timeout=1))
+        if got >= at_least:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"worker produced fewer than {at_least} messages in {timeout}s")
+
+
+def test_extractor_killed_midway_and_restarted_loses_nothing(
+    settings: Settings, gold_body: str, worker_cmd: list[str], tmp_path: Path
+) -> None:
+    n = 120
+    articles = make_articles(gold_body, n)
+    publish(settings, list(articles))
+    env = _worker_env(settings)
+    proc = subprocess.Popen(worker_cmd, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        seen_before_kill = _wait_for_output(settings, 4)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    again = subprocess.run(
+        [*worker_cmd, "--until-idle"],
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+        check=False,
+        stderr=subprocess.DEVNULL,
+    )
+    assert again.returncode == 0
+    out = read_all(settings, settings.topic_enriched, n)
+    ids = {EnrichedArticle.from_bytes(v).article_id for v in out}
+    assert ids == {a.article_id for a in articles}, f"{seen_before_kill} before the kill"
+    assert committed_total(settings) == n
+
+
+def test_extractor_sigterm_finishes_batch_and_exits_zero(
+    settings: Settings, gold_body: str, worker_cmd: list[str], tmp_path: Path
+) -> None:
+    publish(settings, list(make_articles(gold_body, 40)))
+    proc = subprocess.Popen(
+        worker_cmd, env=_worker_env(settings), cwd=tmp_path, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_output(settings, 4)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    produced = len(read_all(settings, settings.topic_enriched, 40, timeout=3))
+    # everything committed was produced first (at-least-once: never committed-but-lost)
+    assert committed_total(settings) <= produced
