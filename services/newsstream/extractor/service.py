@@ -70,6 +70,10 @@ class _Revocations(ConsumerRebalanceListener):
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.revoked.difference_update(assigned)
+        log.info(
+            "partitions assigned",
+            extra={"count": len(assigned), "partitions": sorted(tp.partition for tp in assigned)},
+        )
 
 
 @contextmanager
