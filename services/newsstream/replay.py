@@ -58,10 +58,21 @@ def reindex(
     run_id = _run_id()
     es = make_es(settings)
     articles_index, quotes_index = create_versioned_indices(es, settings, f"r{run_id}")
+    # The indexer only ever writes through aliases (require_alias: a typo can never create a
+    # stray index), so the new indices get private "building" aliases for the rebuild.
+    building = {
+        articles_index: f"{articles_index}-building",
+        quotes_index: f"{quotes_index}-building",
+    }
+    es.indices.update_aliases(
+        actions=[
+            {"add": {"index": i, "alias": a, "is_write_index": True}} for i, a in building.items()
+        ]
+    )
     target = settings.model_copy(
         update={
-            "articles_alias": articles_index,
-            "quotes_alias": quotes_index,
+            "articles_alias": building[articles_index],
+            "quotes_alias": building[quotes_index],
             "indexer_group": f"{settings.indexer_group}-reindex-{run_id}",
         }
     )
@@ -83,4 +94,7 @@ def reindex(
             es.indices.refresh(index=[articles_index, quotes_index])
             old = swap_aliases(es, settings, articles_index, quotes_index, delete_old=delete_old)
     es.indices.refresh(index=[articles_index, quotes_index])
+    es.indices.update_aliases(
+        actions=[{"remove": {"index": i, "alias": a}} for i, a in building.items()]
+    )
     return ReindexResult(articles_index, quotes_index, old, messages, time.monotonic() - began)

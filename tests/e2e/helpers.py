@@ -79,7 +79,9 @@ def raw_article(v: Variant, *, base_url: str = "https://www.br.de/nachrichten") 
     )
 
 
-def produce_raw(settings: Settings, articles: Sequence[Article], *, extra: Sequence[bytes] = ()) -> None:
+def produce_raw(
+    settings: Settings, articles: Sequence[Article], *, extra: Sequence[bytes] = ()
+) -> None:
     producer = make_producer(settings)
     futures = [
         producer.send(settings.topic_raw, key=a.article_id.encode(), value=a.to_bytes())
@@ -127,7 +129,10 @@ def topic_records(settings: Settings, topic: str, *, timeout: float = 10.0) -> l
 
 
 def dead_letters(settings: Settings) -> list[DeadLetter]:
-    return [DeadLetter.model_validate_json(v) for v in topic_records(settings, settings.topic_dead_letter)]
+    return [
+        DeadLetter.model_validate_json(v)
+        for v in topic_records(settings, settings.topic_dead_letter)
+    ]
 
 
 def search_json(settings: Settings, *args: str) -> dict[str, object]:

@@ -55,10 +55,14 @@ def test_faults_extractor_killed_mid_batch_loses_nothing(
     settings = ns_settings.model_copy(update={"extract_batch_size": 4})
     _load(settings)
     worker = start_cli(settings, "extract")
-    assert wait_until(lambda: len(topic_records(settings, settings.topic_enriched)) >= 4, timeout=120)
+    assert wait_until(
+        lambda: len(topic_records(settings, settings.topic_enriched)) >= 4, timeout=120
+    )
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
-    assert len(topic_records(settings, settings.topic_enriched)) < N, "killed too late to prove much"
+    assert len(topic_records(settings, settings.topic_enriched)) < N, (
+        "killed too late to prove much"
+    )
 
     again = run_cli(settings, "extract", "--until-idle")
     assert again.returncode == 0, again.stderr[-2000:]

@@ -48,7 +48,10 @@ class Op:
                 "_index": self.index,
                 "_id": self.doc_id,
                 "version": self.version,
-                "version_type": "external",
+                # external_gte: the same revision may be written again (a redelivery, or a
+                # `newsstream reprocess` with a better model); an older one never wins.
+                # Deletes use it too: they remove only documents not newer than `version`.
+                "version_type": "external_gte",
             }
         }
         return [meta] if self.source is None else [meta, self.source]
@@ -61,6 +64,12 @@ class WriteResult:
     written: int = 0
     stale: int = 0
     rejected: dict[str, str] = field(default_factory=dict)  # group -> first error
+    #: Articles whose document existed before (only they can have stale quote documents).
+    updated: set[str] = field(default_factory=set)
+    #: Articles refused as older than the stored revision, and quote docs such an old
+    #: revision created (positions the newer one does not have): to be removed again.
+    outdated: set[str] = field(default_factory=set)
+    created_quotes: dict[str, list[Op]] = field(default_factory=dict)
 
 
 class RetriableError(Exception):
@@ -197,8 +206,15 @@ class BulkWriter:
             elif status == 409:
                 result.stale += 1
                 metrics.DOCS.labels(index=op.kind, result="stale").inc()
+                if op.kind == "articles":
+                    result.outdated.add(op.group)
             else:
                 result.written += 1
+                outcome = body.get("result")
+                if op.action == "index" and op.kind == "articles" and outcome == "updated":
+                    result.updated.add(op.group)
+                elif op.action == "index" and outcome == "created":
+                    result.created_quotes.setdefault(op.group, []).append(op)
                 res = "deleted" if op.action == "delete" else "written"
                 metrics.DOCS.labels(index=op.kind, result=res).inc()
         return retry
