@@ -144,6 +144,31 @@ def test_indexer_newer_revision_removes_stale_quotes(settings: Settings, es: Ela
     assert stats.stale_quotes_deleted == 5
 
 
+def test_indexer_same_revision_reextracted_with_fewer_quotes(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """``newsstream reprocess`` republishes a revision with a new model: it replaces it."""
+    first = gold_article()
+    publish(settings, first)
+    index_until_idle(settings)
+    publish(settings, gold_article(quotes=first.quotes[:4], title="Neu extrahiert"))
+    index_until_idle(settings)
+    assert [d["position"] for d in quote_docs(es, settings, first.article_id)] == [0, 1, 2, 3]
+    stored = es.get(index=settings.articles_alias, id=first.article_id)["_source"]
+    assert stored["title"] == "Neu extrahiert" and stored["quote_count"] == 4
+
+
+def test_indexer_outdated_revision_leaves_no_quotes(settings: Settings, es: Elasticsearch) -> None:
+    """An old revision arriving late must not add quote docs at positions the new one lacks."""
+    old = gold_article()
+    publish(settings, gold_article(revision=2, quotes=old.quotes[:3]))
+    index_until_idle(settings)
+    publish(settings, old)
+    index_until_idle(settings)
+    docs = quote_docs(es, settings, old.article_id)
+    assert [(d["position"], d["revision"]) for d in docs] == [(0, 2), (1, 2), (2, 2)]
+
+
 def test_indexer_revisions_in_one_batch(settings: Settings, es: Elasticsearch) -> None:
     first = gold_article()
     publish(settings, first, gold_article(revision=2, quotes=first.quotes[:2]))

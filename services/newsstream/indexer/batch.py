@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -97,54 +97,88 @@ def index_ops(articles: Iterable[EnrichedArticle], settings: Settings) -> list[O
     return ops
 
 
-def stale_quotes_query(current: Mapping[str, int]) -> dict[str, Any]:
-    """Quote documents of the given articles whose revision is older than the current one."""
+class Current(NamedTuple):
+    """What an article's quote documents must be now: this revision, this many quotes."""
+
+    revision: int
+    quotes: int
+
+
+def stale_quotes_query(current: Mapping[str, Current]) -> dict[str, Any]:
+    """Quote documents of the given articles that the current revision does not have.
+
+    Those are the ones of an older revision, and those at a position the current revision no
+    longer reaches (a re-extraction of the same revision may find fewer quotations).
+    """
     return {
         "bool": {
             "should": [
                 {
                     "bool": {
-                        "filter": [
-                            {"term": {"article_id": article_id}},
-                            {"range": {"revision": {"lt": revision}}},
-                        ]
+                        "filter": [{"term": {"article_id": article_id}}],
+                        "should": [
+                            {"range": {"revision": {"lt": now.revision}}},
+                            {"range": {"position": {"gte": now.quotes}}},
+                        ],
+                        "minimum_should_match": 1,
                     }
                 }
-                for article_id, revision in current.items()
+                for article_id, now in current.items()
             ],
             "minimum_should_match": 1,
         }
     }
 
 
+def is_stale(source: Mapping[str, Any], now: Current) -> bool:
+    revision, position = source.get("revision"), source.get("position")
+    if not isinstance(revision, int) or not isinstance(position, int):
+        return False
+    return revision < now.revision or position >= now.quotes
+
+
 def stale_delete_ops(
-    hits: Iterable[Mapping[str, Any]], current: Mapping[str, int], settings: Settings
+    hits: Iterable[Mapping[str, Any]], current: Mapping[str, Current], settings: Settings
 ) -> list[Op]:
     """Deletes for stale quote hits, versioned with the current revision.
 
-    An external-version delete only removes a document older than that revision, so a quote
-    the current revision re-wrote in the meantime is never lost.
+    A versioned delete (``external_gte``) only removes a document whose revision is not newer
+    than the current one, so a newer revision's quotation can never be lost.
     """
     ops: list[Op] = []
     for hit in hits:
         source = hit.get("_source", {})
         article_id = source.get("article_id")
-        revision = source.get("revision")
-        if article_id not in current or not isinstance(revision, int):
+        if article_id not in current or not is_stale(source, current[article_id]):
             continue
-        if revision < current[article_id]:
-            ops.append(
-                Op(
-                    "delete",
-                    str(hit["_index"]),
-                    str(hit["_id"]),
-                    current[article_id],
-                    article_id,
-                    None,
-                    "quotes",
-                )
+        ops.append(
+            Op(
+                "delete",
+                str(hit["_index"]),
+                str(hit["_id"]),
+                current[article_id].revision,
+                article_id,
+                None,
+                "quotes",
             )
+        )
     return ops
+
+
+def split_batch(
+    items: list[Received], max_docs: int, max_bytes: int
+) -> tuple[list[Received], list[Received]]:
+    """The longest prefix within the doc and byte limits (at least one item), and the rest.
+
+    A prefix keeps per-partition order, so committing the prefix's offsets never skips a
+    record of the rest.
+    """
+    docs = size = 0
+    for i, item in enumerate(items):
+        docs, size = docs + max(1, item.docs), size + item.size
+        if i > 0 and (docs > max_docs or size > max_bytes):
+            return items[:i], items[i:]
+    return items, []
 
 
 def next_offsets(items: Iterable[Received]) -> dict[tuple[str, int], int]:

@@ -16,6 +16,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,16 +29,24 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from newsstream.bus import consumer_lag, make_consumer, make_producer, send_dead_letter
 from newsstream.indexer import metrics
 from newsstream.indexer.batch import (
+    Current,
     Received,
     index_ops,
     latest_per_article,
     next_offsets,
     parse_record,
+    split_batch,
     stale_delete_ops,
     stale_quotes_query,
 )
 from newsstream.indexer.setup import ensure_indices
-from newsstream.indexer.writer import BulkWriter, backoff_delays, is_retriable_exception
+from newsstream.indexer.writer import (
+    BulkWriter,
+    Op,
+    WriteResult,
+    backoff_delays,
+    is_retriable_exception,
+)
 from newsstream.messages import DeadLetter
 from newsstream.obs import start_metrics_server
 from newsstream.settings import Settings
@@ -74,8 +84,17 @@ class IndexerStats:
     last_commit_at: float | None = None
 
 
+@dataclass
+class _InFlight:
+    """A batch whose Elasticsearch writes run on the writer thread; committed when done."""
+
+    items: list[Received]
+    latest: dict[str, Received]
+    future: Future[WriteResult]
+
+
 class Indexer:
-    """One consumer, one Elasticsearch client, one batch at a time."""
+    """One consumer, one Elasticsearch writer thread, at most one batch in flight."""
 
     def __init__(
         self,
@@ -91,12 +110,15 @@ class Indexer:
         self.stats = IndexerStats()
         self._producer: KafkaProducer | None = None
         self._carry: list[Received] = []
+        self._inflight: _InFlight | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
         self._writer = BulkWriter(
-            es, wait=self._wait, on_missing_index=lambda: ensure_indices(es, settings)
+            es, wait=self._sleep, on_missing_index=lambda: ensure_indices(es, settings)
         )
 
     # --- the loop ----------------------------------------------------------------------
     def run(self, *, until_idle: bool) -> None:
+        """Fill batches from Kafka while the previous batch is being written to Elasticsearch."""
         s = self.settings
         buffer: list[Received] = []
         docs = size = 0
@@ -104,29 +126,37 @@ class Indexer:
         started = last_message = last_lag = time.monotonic()
         while True:
             now = time.monotonic()
+            if self._inflight is not None and self._inflight.future.done():
+                self._finish()  # commit as soon as Elasticsearch has the batch
             if buffer and (
                 self.stop.is_set()
                 or docs >= s.index_bulk_max_docs
                 or size >= s.index_bulk_max_bytes
                 or now - batch_started >= s.index_bulk_max_wait_s
             ):
-                self.flush(buffer)
-                buffer, docs, size = self._carry, 0, 0
-                self._carry = []
-                for item in buffer:
-                    docs, size = docs + item.docs, size + item.size
+                batch, rest = split_batch(buffer, s.index_bulk_max_docs, s.index_bulk_max_bytes)
+                self._submit(batch)
+                buffer = rest + self._take_carry()
+                docs, size = sum(i.docs for i in buffer), sum(i.size for i in buffer)
                 batch_started = time.monotonic()
                 continue
-            if self.stop.is_set():
-                return
+            idle = until_idle and not buffer and now - last_message >= s.idle_seconds
+            if self.stop.is_set() or (
+                idle and (self._caught_up() or now - started >= s.idle_seconds + JOIN_GRACE_S)
+            ):
+                self._finish()
+                buffer = self._take_carry()
+                if not buffer:
+                    return
+                docs, size = sum(i.docs for i in buffer), sum(i.size for i in buffer)
+                continue
             if now - last_lag >= LAG_EVERY_S:
                 metrics.LAG.set(consumer_lag(self.consumer))
                 last_lag = now
-            idle = until_idle and not buffer and now - last_message >= s.idle_seconds
-            if idle and (self._caught_up() or now - started >= s.idle_seconds + JOIN_GRACE_S):
-                return
             wait_s = s.index_bulk_max_wait_s - (now - batch_started) if buffer else 0.5
-            received = self._poll(max(0.0, min(wait_s, 0.5)))
+            if self._inflight is not None:
+                wait_s = min(wait_s, 0.05)  # come back soon to commit the finished batch
+            received = self._poll(max(0.0, min(wait_s, 0.5)), max(1, s.index_bulk_max_docs - docs))
             if received and not buffer:
                 batch_started = time.monotonic()
             for item in received:
@@ -135,12 +165,16 @@ class Indexer:
             if received:
                 last_message = time.monotonic()
 
+    def _take_carry(self) -> list[Received]:
+        carry, self._carry = self._carry, []
+        return carry
+
     def _caught_up(self) -> bool:
         """All assigned partitions fully consumed (and, the buffer being empty, committed)."""
         return bool(self.consumer.assignment()) and consumer_lag(self.consumer) == 0
 
-    def _poll(self, timeout_s: float) -> list[Received]:
-        polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
+    def _poll(self, timeout_s: float, max_records: int | None = None) -> list[Received]:
+        polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         items: list[Received] = []
         for records in polled.values():
             for r in records:
@@ -152,19 +186,55 @@ class Indexer:
 
     # --- one batch ---------------------------------------------------------------------
     def flush(self, items: list[Received]) -> None:
-        """Index, clean up, dead-letter, then commit. Raises ``Interrupted`` on shutdown."""
+        """Write one batch and commit it, without overlap (index, clean up, DLQ, commit)."""
+        self._submit(items)
+        self._finish()
+
+    def _submit(self, items: list[Received]) -> None:
+        """Finish the batch in flight (commit), then start writing ``items`` in the background.
+
+        One batch at most is in flight, so Elasticsearch sees the batches strictly in order
+        (a newer revision's stale-quote clean-up never overtakes an older write) while the
+        main thread reads and parses the next batch from Kafka.
+        """
+        self._finish()
         latest = latest_per_article(items)
         articles = {aid: item.article for aid, item in latest.items() if item.article is not None}
-        result = self._writer.write(index_ops(articles.values(), self.settings))
+        ops = index_ops(articles.values(), self.settings)
+        current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
+        future = self._executor.submit(self._write, ops, current)
+        self._inflight = _InFlight(items, latest, future)
+
+    def _write(self, ops: list[Op], current: dict[str, Current]) -> WriteResult:
+        """Elasticsearch side of a batch (runs on the writer thread; never touches Kafka).
+
+        Stale quote documents are looked for only where the article document existed
+        before (``updated``): a first revision has none, which keeps the common path to one
+        bulk request per batch. Quote documents that an outdated revision (refused article)
+        created are deleted again, versioned with that old revision.
+        """
+        result = self._writer.write(ops)
+        updated = {aid: current[aid] for aid in result.updated if aid not in result.rejected}
+        if updated:
+            self._delete_stale_quotes(updated)
+        undo = [
+            Op("delete", op.index, op.doc_id, op.version, op.group, None, "quotes")
+            for aid in result.outdated
+            for op in result.created_quotes.get(aid, [])
+        ]
+        if undo:
+            self.stats.stale_quotes_deleted += self._writer.write(undo).written
+        return result
+
+    def _finish(self) -> None:
+        """Wait for the batch in flight, dead-letter its rejects, commit its offsets."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        result = self._await(inflight.future)
+        items, latest = inflight.items, inflight.latest
         self.stats.docs_written += result.written
         self.stats.docs_stale += result.stale
-        current = {
-            aid: a.revision
-            for aid, a in articles.items()
-            if aid not in result.rejected and a.revision > 1
-        }
-        if current:
-            self._delete_stale_quotes(current)
         letters = [(item, item.error) for item in items if item.error is not None] + [
             (latest[aid], RejectedDocumentError(error)) for aid, error in result.rejected.items()
         ]
@@ -177,25 +247,47 @@ class Indexer:
             "batch indexed",
             extra={
                 "messages": len(items),
-                "articles": len(articles),
+                "articles": len(latest),
                 "written": result.written,
                 "stale": result.stale,
                 "dead_letters": len(letters),
             },
         )
 
-    def _delete_stale_quotes(self, current: dict[str, int]) -> None:
-        """Remove quote docs of older revisions that the current revision no longer has."""
+    def _await(self, future: Future[WriteResult]) -> WriteResult:
+        """The writer's result; while it is still retrying, keep the consumer in its group.
+
+        On shutdown the writer finishes the batch if Elasticsearch is there (then it is
+        committed) or gives up its back-off with ``Interrupted`` (then it is not).
+        """
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except FutureTimeout:
+                pass
+            if self.stop.is_set():
+                continue
+            paused = self.consumer.assignment()
+            self.consumer.pause(*paused)
+            try:
+                while not future.done() and not self.stop.is_set():
+                    self._carry.extend(self._poll(0.5))
+            finally:
+                self.consumer.resume(*(tp for tp in paused if tp in self.consumer.assignment()))
+
+    def _delete_stale_quotes(self, current: dict[str, Current]) -> None:
+        """Remove the quote docs of these articles that their current revision does not have."""
         alias = self.settings.quotes_alias
         while True:
-            self._retrying(lambda: self.es.indices.refresh(index=alias))
+            self._retrying(lambda: self.es.indices.refresh(index=alias), self._sleep)
             response = self._retrying(
                 lambda: self.es.search(
                     index=alias,
                     query=stale_quotes_query(current),
                     size=STALE_PAGE,
-                    source_includes=["article_id", "revision"],
-                )
+                    source_includes=["article_id", "revision", "position"],
+                ),
+                self._sleep,
             )
             hits = response["hits"]["hits"]
             ops = stale_delete_ops(hits, current, self.settings)
@@ -241,8 +333,12 @@ class Indexer:
         self.stats.last_commit_at = time.perf_counter()
 
     # --- waiting without losing the group ------------------------------------------------
-    def _retrying(self, call: Callable[[], T]) -> T:
-        """Run ``call`` until it succeeds; retriable ES/Kafka failures back off and retry."""
+    def _retrying(self, call: Callable[[], T], wait: Callable[[float], None] | None = None) -> T:
+        """Run ``call`` until it succeeds; retriable ES/Kafka failures back off and retry.
+
+        ``wait`` defaults to the consumer-friendly ``_wait`` (main thread only); the writer
+        thread passes ``_sleep``.
+        """
         delays = backoff_delays()
         while True:
             try:
@@ -258,7 +354,13 @@ class Indexer:
             delay = next(delays)
             metrics.RETRIES.labels(reason=reason).inc()
             log.warning("retrying", extra={"reason": reason, "error": str(error)[:300]})
-            self._wait(delay)
+            (wait or self._wait)(delay)
+
+    def _sleep(self, seconds: float) -> None:
+        """Back-off on the writer thread: a plain sleep that ends early on shutdown."""
+        self.stats.retries += 1
+        if self.stop.wait(seconds):
+            raise Interrupted
 
     def _wait(self, seconds: float) -> None:
         """Back off for ``seconds`` with the partitions paused, polling to stay in the group.
@@ -286,6 +388,7 @@ class Indexer:
         return self._producer
 
     def close(self) -> None:
+        self._executor.shutdown(wait=True)
         if self._producer is not None:
             self._producer.close(timeout=10)
         self.consumer.close(autocommit=False)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.batch import (
+    Current,
     index_ops,
     latest_per_article,
     next_offsets,
     parse_record,
+    split_batch,
     stale_delete_ops,
     stale_quotes_query,
 )
@@ -54,25 +56,43 @@ def test_batch_index_ops_external_versions(gold_article: EnrichedArticle) -> Non
     assert all(op.version == 3 for op in ops)
     assert {op.index for op in ops[1:]} == {"qs"}
     meta = ops[0].lines()[0]["index"]
-    assert meta["version_type"] == "external" and meta["version"] == 3
+    # external_gte: an older revision never wins; the same one may be rewritten (reprocess)
+    assert meta["version_type"] == "external_gte" and meta["version"] == 3
 
 
-def test_batch_stale_deletes_only_older_revisions() -> None:
-    settings = Settings()
+def _hit(doc_id: str, article_id: str, revision: int, position: int) -> dict[str, object]:
+    source = {"article_id": article_id, "revision": revision, "position": position}
+    return {"_index": "q-v1", "_id": doc_id, "_source": source}
+
+
+def test_batch_stale_deletes_older_revisions_and_lost_positions() -> None:
     hits = [
-        {"_index": "q-v1", "_id": "1", "_source": {"article_id": "a", "revision": 1}},
-        {"_index": "q-v1", "_id": "2", "_source": {"article_id": "a", "revision": 2}},
-        {"_index": "q-v1", "_id": "3", "_source": {"article_id": "b", "revision": 1}},
+        _hit("old-rev", "a", 1, 0),
+        _hit("current", "a", 2, 1),
+        _hit("beyond", "a", 2, 3),  # same revision re-extracted with only 3 quotes
+        _hit("other-article", "b", 1, 0),
     ]
-    ops = stale_delete_ops(hits, {"a": 2}, settings)
+    ops = stale_delete_ops(hits, {"a": Current(revision=2, quotes=3)}, Settings())
     assert [(op.action, op.doc_id, op.version, op.index) for op in ops] == [
-        ("delete", "1", 2, "q-v1")
+        ("delete", "old-rev", 2, "q-v1"),
+        ("delete", "beyond", 2, "q-v1"),
     ]
-    query = stale_quotes_query({"a": 2})
-    clause = query["bool"]["should"][0]["bool"]["filter"]
-    assert {"range": {"revision": {"lt": 2}}} in clause
+    clause = stale_quotes_query({"a": Current(2, 3)})["bool"]["should"][0]["bool"]
+    assert clause["filter"] == [{"term": {"article_id": "a"}}]
+    assert {"range": {"revision": {"lt": 2}}} in clause["should"]
+    assert {"range": {"position": {"gte": 3}}} in clause["should"]
 
 
 def test_batch_next_offsets(gold_article: EnrichedArticle) -> None:
     items = [_record(gold_article, 4), _record(gold_article, 9), _record(gold_article, 2, 1)]
     assert next_offsets(items) == {("t", 0): 10, ("t", 1): 3}
+
+
+def test_batch_split_respects_doc_and_byte_limits(gold_article: EnrichedArticle) -> None:
+    items = [_record(gold_article, offset) for offset in range(5)]  # 9 docs each
+    batch, rest = split_batch(items, max_docs=20, max_bytes=10**9)
+    assert [i.offset for i in batch] == [0, 1] and [i.offset for i in rest] == [2, 3, 4]
+    batch, rest = split_batch(items, max_docs=1, max_bytes=10**9)
+    assert len(batch) == 1  # never an empty batch, even over the limit
+    batch, rest = split_batch(items, max_docs=10**6, max_bytes=items[0].size * 3)
+    assert len(batch) == 3 and len(rest) == 2
