@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from newsstream.extractor.quotes.speakers import is_role
 from newsstream.messages import Entity, EntityLabel
 
 LABELS: dict[str, EntityLabel] = {
@@ -55,9 +56,23 @@ def extract_entities(doc: Any, extra: Iterable[tuple[int, int, str]] = ()) -> li
     """Canonical, merged entities of ``doc``; ``extra`` adds (start, end, label) mentions
     found by other rules (speakers the model missed) where no model entity overlaps."""
     text: str = doc.text
-    mentions = mentions_from_doc(doc)
+    mentions = [_trim_role(m) for m in mentions_from_doc(doc)]
     mentions += _extra_mentions(text, mentions, extra)
     return canonicalize(mentions, text)
+
+
+def _trim_role(mention: Mention) -> Mention:
+    """ "Militärexperte Ralph Thiele" (a model span with the role) -> "Ralph Thiele"."""
+    if mention.label != "PER":
+        return mention
+    words = mention.text.split(" ")
+    cut = 0
+    while cut < len(words) - 1 and (is_role(words[cut]) or words[cut].lower() in _LEADING):
+        cut += 1
+    if cut == 0:
+        return mention
+    offset = len(" ".join(words[:cut])) + 1
+    return Mention(mention.text[offset:], mention.label, mention.start + offset, mention.end)
 
 
 def _extra_mentions(

@@ -85,3 +85,10 @@ def test_entities_normalize_strips_articles_and_punctuation() -> None:
 
 def test_entities_empty_doc(blank_nlp: Language) -> None:
     assert extract_entities(make_doc(blank_nlp, "", [])) == []
+
+
+def test_entities_role_inside_model_span_is_trimmed(blank_nlp: Language) -> None:
+    text = "Das sagt Militärexperte Ralph Thiele heute."
+    ents = _by_canonical(blank_nlp, text, [("Militärexperte Ralph Thiele", "PER")])
+    thiele = ents["Ralph Thiele"]
+    assert text[thiele.start : thiele.end] == "Ralph Thiele"  # type: ignore[attr-defined]

@@ -360,3 +360,9 @@ def test_quotes_plain_string_input_works(quotes_of: QuotesOf) -> None:
 
     quotes = find_quotes("„Wir bleiben hart“, sagt Markus Söder.", [])
     assert [q.speaker for q in quotes] == ["Markus Söder"]
+
+
+def test_quotes_model_span_including_the_role(quotes_of: QuotesOf) -> None:
+    text = "„Der Westen sitzt in einer Grube“, sagt Militärexperte Ralph Thiele im Interview."
+    quote = _one(quotes_of(text, [("Militärexperte Ralph Thiele", "PER")]))
+    assert (quote.speaker, quote.speaker_role) == ("Ralph Thiele", "Militärexperte")

@@ -103,7 +103,9 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
     ):
         i += 1
     roles: list[Word] = []
-    while i < n and words[i].is_cap and is_role(words[i].text) and words[i].start not in entities:
+    while (
+        i < n and words[i].is_cap and is_role(words[i].text) and _role_not_name(words, i, entities)
+    ):
         roles.append(words[i])
         i += 1
     names = _read_name(words, i, entities, allow=det is None or bool(roles))
@@ -123,6 +125,13 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
             j += 1
         return SpeakerRef(_join(org), "ORG", None, org[0].start, org[-1].end)
     return None
+
+
+def _role_not_name(words: list[Word], i: int, entities: EntityIndex) -> bool:
+    """A role word, unless a model entity makes it a whole name; a model span that merely
+    starts with the role ("Militärexperte Ralph Thiele") still has the role in front."""
+    hit = entities.get(words[i].start)
+    return hit is None or hit[1] > words[i].end
 
 
 def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool) -> list[Word]:

@@ -1,0 +1,338 @@
+"""Benchmark the extractor: full extraction vs bare spaCy, two workers vs one, gold quality.
+
+Same run, same texts (variants of the shared BR24 article: its paragraphs reshuffled, so
+real German news prose with real quotations):
+1. bare ``nlp.pipe`` over the bodies vs the full extraction (``enrich``: ``nlp.pipe`` plus
+   entities, quotations and building + serialising the enriched messages); the two are
+   run alternately, ``--rounds`` times, and the best round of each is compared;
+2. one ``newsstream extract`` worker process vs two, on a real Kafka topic with 4
+   partitions: the workers are started first and the clock starts once the group has
+   settled (every partition assigned), then N articles are published and the clock stops
+   when the last enriched message is in Kafka (its broker timestamp);
+3. quotation precision/recall and speaker accuracy on the shared gold article.
+
+Usage: ``python bench/extract.py [--articles 200] [--kafka-articles 300]``. Needs a model
+(``newsstream model ensure``) and, for part 2, the local stack (started if needed).
+The machine is small and shared: part 2 is noisy, so it runs twice and reports both.
+Last line: JSON with articles_per_s, words_per_s, bare_words_per_s, ratio_vs_bare,
+two_worker_speedup (and more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from newsstream.bus import COMPACTED, DEAD_LETTER, bootstrap_servers, create_topics, make_producer
+from newsstream.extractor.enrich import enrich
+from newsstream.extractor.gold import load_gold, score_quotes
+from newsstream.messages import Article
+from newsstream.nlp.model import load_pipeline, model_info
+from newsstream.settings import Settings
+from newsstream.text.clean import clean_text
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_articles(n: int, seed: int = 7) -> list[Article]:
+    """Variants of the gold article: its paragraphs reshuffled per article."""
+    body = clean_text(load_gold("br24-putin-waffenruhe")["text"]).body
+    paragraphs = body.split("\n\n")
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        parts = paragraphs[:]
+        rng.shuffle(parts)
+        text = "\n\n".join(parts)
+        out.append(
+            Article(
+                article_id=f"bench-{i:05d}",
+                revision=1,
+                url=f"https://www.br.de/bench/{i}",
+                canonical_url=f"https://www.br.de/bench/{i}",
+                title=f"Bench {i}",
+                body=text,
+                content_hash=f"h{i}",
+            )
+        )
+    return out
+
+
+def words_of(articles: list[Article]) -> int:
+    return sum(len(a.body.split()) for a in articles)
+
+
+def bench_inprocess(nlp: Any, articles: list[Article], rounds: int) -> dict[str, float]:
+    bodies = [a.body for a in articles]
+    bare: list[float] = []
+    full: list[float] = []
+    list(nlp.pipe(bodies[:8]))  # warm-up
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _doc in nlp.pipe(bodies, batch_size=32):
+            pass
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        enriched = enrich(nlp, articles, batch_size=32)
+        payload = [e.to_bytes() for e in enriched]
+        full.append(time.perf_counter() - t0)
+        assert len(payload) == len(articles)
+    n, w = len(articles), words_of(articles)
+    best_bare, best_full = min(bare), min(full)
+    return {
+        "articles_per_s": round(n / best_full, 2),
+        "words_per_s": round(w / best_full, 1),
+        "bare_articles_per_s": round(n / best_bare, 2),
+        "bare_words_per_s": round(w / best_bare, 1),
+        "ratio_vs_bare": round(best_bare / best_full, 3),
+        "bare_rounds_s": [round(x, 3) for x in bare],  # type: ignore[dict-item]
+        "full_rounds_s": [round(x, 3) for x in full],  # type: ignore[dict-item]
+    }
+
+
+# --- workers on Kafka -----------------------------------------------------------------
+
+
+class Worker:
+    """One ``newsstream extract`` process; follows its JSON log for partition assignments."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.assigned = -1
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "newsstream", "extract"],
+            env=env,
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._follow, daemon=True)
+        self._reader.start()
+
+    def _follow(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("message") == "partitions assigned":
+                self.assigned = int(record.get("count", 0))
+            elif record.get("message") == "rebalance: dropped fetched records":
+                pass
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def _settings_for(base: Settings, tag: str, partitions: int) -> Settings:
+    settings = base.model_copy(
+        update={
+            "topic_raw": f"{tag}.raw",
+            "topic_enriched": f"{tag}.enriched",
+            "topic_dead_letter": f"{tag}.dlq",
+            "extractor_group": f"{tag}-extractor",
+        }
+    )
+    create_topics(
+        settings,
+        {
+            settings.topic_raw: (partitions, COMPACTED),
+            settings.topic_enriched: (partitions, COMPACTED),
+            settings.topic_dead_letter: (1, DEAD_LETTER),
+        },
+    )
+    return settings
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAM_")}
+    env.update(
+        {
+            "NEWSSTREAM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+            "NEWSSTREAM_TOPIC_RAW": settings.topic_raw,
+            "NEWSSTREAM_TOPIC_ENRICHED": settings.topic_enriched,
+            "NEWSSTREAM_TOPIC_DEAD_LETTER": settings.topic_dead_letter,
+            "NEWSSTREAM_EXTRACTOR_GROUP": settings.extractor_group,
+            "NEWSSTREAM_METRICS_ENABLED": "false",
+            "NEWSSTREAM_LOG_FORMAT": "json",
+            "NEWSSTREAM_LOG_LEVEL": "INFO",
+        }
+    )
+    if settings.spacy_model:
+        env["NEWSSTREAM_SPACY_MODEL"] = settings.spacy_model
+    return env
+
+
+def _wait_settled(workers: list[Worker], partitions: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    stable_since: float | None = None
+    while time.monotonic() < deadline:
+        counts = [w.assigned for w in workers]
+        if all(c > 0 for c in counts) and sum(counts) == partitions:
+            stable_since = stable_since or time.monotonic()
+            if time.monotonic() - stable_since > 3.0:
+                return
+        else:
+            stable_since = None
+        if any(w.proc.poll() is not None for w in workers):
+            raise RuntimeError("a worker exited during start-up")
+        time.sleep(0.2)
+    raise RuntimeError(f"group did not settle: {[w.assigned for w in workers]}")
+
+
+def _drain_until(settings: Settings, n: int, timeout: float) -> int:
+    """Wait until ``n`` distinct articles are enriched; return the last broker timestamp (ms)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(settings), enable_auto_commit=False
+    )
+    try:
+        parts = consumer.partitions_for_topic(settings.topic_enriched) or set()
+        tps = [TopicPartition(settings.topic_enriched, p) for p in parts]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        seen: set[bytes] = set()
+        last_ts = 0
+        deadline = time.monotonic() + timeout
+        while len(seen) < n and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                for r in records:
+                    seen.add(r.key)
+                    last_ts = max(last_ts, r.timestamp)
+        if len(seen) < n:
+            raise RuntimeError(f"only {len(seen)}/{n} enriched within {timeout}s")
+        return last_ts
+    finally:
+        consumer.close()
+
+
+def run_workers(base: Settings, articles: list[Article], count: int, partitions: int) -> float:
+    """Seconds from publishing ``articles`` until the last enriched message, ``count`` workers."""
+    settings = _settings_for(base, f"bench-{uuid.uuid4().hex[:8]}", partitions)
+    workers = [Worker(_env(settings)) for _ in range(count)]
+    try:
+        _wait_settled(workers, partitions)
+        producer = make_producer(settings)
+        start_ms = time.time() * 1000
+        for a in articles:
+            producer.send(settings.topic_raw, key=a.article_id.encode(), value=a.to_bytes())
+        producer.flush(timeout=60)
+        producer.close()
+        last_ms = _drain_until(settings, len(articles), timeout=900)
+        return (last_ms - start_ms) / 1000
+    finally:
+        for w in workers:
+            w.stop()
+        _delete_topics(settings)
+
+
+def _delete_topics(settings: Settings) -> None:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(settings))
+    try:
+        admin.delete_topics(
+            [settings.topic_raw, settings.topic_enriched, settings.topic_dead_letter]
+        )
+    except Exception as exc:  # cleanup is best effort
+        print(f"  (topic cleanup failed: {exc})")
+    finally:
+        admin.close()
+
+
+def gold_quality(nlp: Any) -> dict[str, float]:
+    gold = load_gold("br24-putin-waffenruhe")
+    body = clean_text(gold["text"]).body
+    article = make_articles(1)[0].model_copy(update={"body": body})
+    [result] = enrich(nlp, [article])
+    return score_quotes(result.quotes, gold["quotes"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--kafka-articles", type=int, default=300)
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--skip-kafka", action="store_true")
+    args = parser.parse_args()
+
+    base = Settings(metrics_enabled=False)
+    nlp = load_pipeline(base)
+    name, version = model_info(nlp)
+    print(f"model: {name} {version}; pipeline: {nlp.pipe_names}")
+    articles = make_articles(args.articles)
+    print(f"texts: {len(articles)} articles, {words_of(articles)} words ({os.cpu_count()} CPUs)")
+
+    inproc = bench_inprocess(nlp, articles, args.rounds)
+    print(
+        f"bare nlp.pipe:   {inproc['bare_articles_per_s']:8.1f} articles/s "
+        f"{inproc['bare_words_per_s']:10.0f} words/s   rounds {inproc['bare_rounds_s']}"
+    )
+    print(
+        f"full extraction: {inproc['articles_per_s']:8.1f} articles/s "
+        f"{inproc['words_per_s']:10.0f} words/s   rounds {inproc['full_rounds_s']}"
+    )
+    print(f"ratio full/bare: {inproc['ratio_vs_bare']:.3f} (goal >= 0.85)")
+
+    quality = gold_quality(nlp)
+    print(f"gold quotes: {quality}")
+
+    result: dict[str, Any] = {**inproc, "gold": quality, "model": f"{name} {version}"}
+    if not args.skip_kafka:
+        from newsstream.stack import manager
+
+        manager.ensure_up(base)
+        kafka_articles = make_articles(args.kafka_articles, seed=11)
+        timings: dict[str, list[float]] = {"one": [], "two": []}
+        for attempt in range(2):
+            for label, count in (("one", 1), ("two", 2)):
+                seconds = run_workers(base, kafka_articles, count, args.partitions)
+                timings[label].append(seconds)
+                rate = len(kafka_articles) / seconds
+                print(
+                    f"kafka run {attempt + 1}: {count} worker(s): {seconds:7.2f} s "
+                    f"= {rate:6.1f} articles/s"
+                )
+        one, two = min(timings["one"]), min(timings["two"])
+        speedups = [round(a / b, 3) for a, b in zip(timings["one"], timings["two"], strict=True)]
+        result.update(
+            {
+                "one_worker_articles_per_s": round(len(kafka_articles) / one, 2),
+                "two_worker_articles_per_s": round(len(kafka_articles) / two, 2),
+                "two_worker_speedup": round(one / two, 3),
+                "two_worker_speedup_runs": speedups,
+            }
+        )
+        print(
+            f"two workers vs one: {one / two:.2f}x (best of 2 each; per run {speedups}; "
+            "goal >= 1.7x; 2 shared CPUs also run Kafka and Elasticsearch)"
+        )
+    else:
+        result["two_worker_speedup"] = None
+    result["precision"] = quality["precision"]
+    result["recall"] = quality["recall"]
+    result["speaker_accuracy"] = quality["speaker_accuracy"]
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
