@@ -366,3 +366,18 @@ def test_quotes_model_span_including_the_role(quotes_of: QuotesOf) -> None:
     text = "„Der Westen sitzt in einer Grube“, sagt Militärexperte Ralph Thiele im Interview."
     quote = _one(quotes_of(text, [("Militärexperte Ralph Thiele", "PER")]))
     assert (quote.speaker, quote.speaker_role) == ("Ralph Thiele", "Militärexperte")
+
+
+def test_quotes_adverbial_before_verb_is_not_the_speaker(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("In Berlin sagte Anna Weber: „Wir fangen neu an.“"))
+    assert quote.speaker == "Anna Weber"
+
+
+def test_quotes_subject_before_verb_beats_object_after(quotes_of: QuotesOf) -> None:
+    text = "Anna Weber warnte die Regierung: „Das geht nicht gut aus.“"
+    assert _one(quotes_of(text)).speaker == "Anna Weber"
+
+
+def test_quotes_laut_report_is_not_a_speaker(quotes_of: QuotesOf) -> None:
+    text = "Laut Medienberichten war die Lage „sehr ernst und kaum noch beherrschbar“."
+    assert _one(quotes_of(text)).speaker is None

@@ -65,13 +65,23 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
         elif low == lx.ZUFOLGE:
             ref = parse_backward(words, k, entities)
         elif _is_verb_cue(words, k):
-            ref = parse_forward(words, k + 1, entities)
-            if ref is None or (ref.kind == "UNNAMED" and k > 0 and not words[k - 1].quoted):
-                back = parse_backward(words, k, entities)
-                ref = back or ref
+            ref = _verb_speaker(words, k, entities)
         if ref is not None:
             cues.append(Cue(low, k, word.start, ref))
     return cues
+
+
+_CLAUSE_OPENERS = frozenset({",", ":", ";", "–", "—", "(", "-"})
+
+
+def _verb_speaker(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRef | None:
+    """German verb-second: with the verb first in its clause („…“, sagt X) the subject
+    follows; with something in front (X sagte / Die Polizei teilte mit) the subject is that
+    something, unless it is only an adverbial (Dazu sagt X / Am Montag sagte X)."""
+    clause_start = k == 0 or words[k - 1].quoted or words[k - 1].text in _CLAUSE_OPENERS
+    if clause_start:
+        return parse_forward(words, k + 1, entities)
+    return parse_backward(words, k, entities) or parse_forward(words, k + 1, entities)
 
 
 def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:

@@ -184,7 +184,11 @@ NON_NAMES = _set(
     mai juni juli august september oktober november dezember wochenende abend morgen mittag
     anfang ende sie ich wir ihr es man journalisten journalistinnen reportern zuhörern
     publikum zeitung agentur interview gespräch sender fernsehen radio mitte beginn
-    zudem aber auch dann doch nun und oder denn dass weil wenn als wie so"""
+    zudem aber auch dann doch nun und oder denn dass weil wenn als wie so
+    in im am an auf aus bei beim mit nach von vom vor für über unter seit während wegen
+    trotz zum zur gegen ohne um bis damit deshalb daher dabei dazu hier dort heute gestern
+    jetzt danach zuvor später was wer wo warum das dies diese dieser diesem man
+    angaben medienberichten berichten informationen studie umfrage schätzungen"""
 )
 
 #: Endings of common nouns, so "sagte Merz Journalisten" does not make a name of the noun.
