@@ -74,31 +74,49 @@ def words_of(articles: list[Article]) -> int:
     return sum(len(a.body.split()) for a in articles)
 
 
-def bench_inprocess(nlp: Any, articles: list[Article], rounds: int) -> dict[str, float]:
-    bodies = [a.body for a in articles]
-    bare: list[float] = []
-    full: list[float] = []
-    list(nlp.pipe(bodies[:8]))  # warm-up
+def bench_inprocess(nlp: Any, articles: list[Article], rounds: int) -> dict[str, Any]:
+    """Bare ``nlp.pipe`` vs full extraction, interleaved chunk by chunk.
+
+    Each round walks the articles in chunks of 25 and times, for every chunk, first the bare
+    pipe and then the full extraction, so a burst of load from other processes on the
+    shared machine hits both sides alike. Wall time and this process's CPU time are both
+    recorded; the ratio uses CPU time (what the code costs), wall time gives the rates.
+    """
+    list(nlp.pipe([a.body for a in articles[:8]]))  # warm-up
+    wall = {"bare": [], "full": []}  # type: dict[str, list[float]]
+    cpu = {"bare": [], "full": []}  # type: dict[str, list[float]]
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _doc in nlp.pipe(bodies, batch_size=32):
-            pass
-        bare.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        enriched = enrich(nlp, articles, batch_size=32)
-        payload = [e.to_bytes() for e in enriched]
-        full.append(time.perf_counter() - t0)
-        assert len(payload) == len(articles)
+        totals = {"bare": [0.0, 0.0], "full": [0.0, 0.0]}
+        for i in range(0, len(articles), 25):
+            chunk = articles[i : i + 25]
+            w0, c0 = time.perf_counter(), time.process_time()
+            for _doc in nlp.pipe([a.body for a in chunk], batch_size=32):
+                pass
+            w1, c1 = time.perf_counter(), time.process_time()
+            payload = [e.to_bytes() for e in enrich(nlp, chunk, batch_size=32)]
+            w2, c2 = time.perf_counter(), time.process_time()
+            assert len(payload) == len(chunk)
+            totals["bare"][0] += w1 - w0
+            totals["bare"][1] += c1 - c0
+            totals["full"][0] += w2 - w1
+            totals["full"][1] += c2 - c1
+        for mode in ("bare", "full"):
+            wall[mode].append(totals[mode][0])
+            cpu[mode].append(totals[mode][1])
     n, w = len(articles), words_of(articles)
-    best_bare, best_full = min(bare), min(full)
+    best_bare, best_full = min(wall["bare"]), min(wall["full"])
+    cpu_bare, cpu_full = min(cpu["bare"]), min(cpu["full"])
     return {
         "articles_per_s": round(n / best_full, 2),
         "words_per_s": round(w / best_full, 1),
         "bare_articles_per_s": round(n / best_bare, 2),
         "bare_words_per_s": round(w / best_bare, 1),
-        "ratio_vs_bare": round(best_bare / best_full, 3),
-        "bare_rounds_s": [round(x, 3) for x in bare],  # type: ignore[dict-item]
-        "full_rounds_s": [round(x, 3) for x in full],  # type: ignore[dict-item]
+        "ratio_vs_bare": round(cpu_bare / cpu_full, 3),
+        "ratio_vs_bare_wall": round(best_bare / best_full, 3),
+        "cpu_words_per_s": round(w / cpu_full, 1),
+        "bare_cpu_words_per_s": round(w / cpu_bare, 1),
+        "bare_rounds_s": [round(x, 3) for x in wall["bare"]],
+        "full_rounds_s": [round(x, 3) for x in wall["full"]],
     }
 
 
@@ -290,7 +308,11 @@ def main() -> int:
         f"full extraction: {inproc['articles_per_s']:8.1f} articles/s "
         f"{inproc['words_per_s']:10.0f} words/s   rounds {inproc['full_rounds_s']}"
     )
-    print(f"ratio full/bare: {inproc['ratio_vs_bare']:.3f} (goal >= 0.85)")
+    print(
+        f"ratio full/bare: {inproc['ratio_vs_bare']:.3f} by CPU time "
+        f"({inproc['cpu_words_per_s']:.0f} vs {inproc['bare_cpu_words_per_s']:.0f} words per "
+        f"CPU-second), {inproc['ratio_vs_bare_wall']:.3f} by wall time (goal >= 0.85)"
+    )
 
     quality = gold_quality(nlp)
     print(f"gold quotes: {quality}")

@@ -116,7 +116,10 @@ def _prepare(text: str, entities: Sequence[Entity]) -> _Context:
             if ent.label == "PER":
                 per_entities.append((start, ent.canonical))
     per_entities.sort()
-    sent_words = [words(text, s.start, s.end, spans) for s in sents]
+    sent_words = [
+        words(text, s.start, s.end, spans) if _worth_reading(text, s, spans) else []
+        for s in sents
+    ]
     sent_cues = [find_cues(w, index) for w in sent_words]
     headings = {
         i for i, (start, end) in enumerate(paragraphs(text)) if _is_heading(text[start:end])
@@ -142,6 +145,17 @@ def _prepare(text: str, entities: Sequence[Entity]) -> _Context:
                 if speaker is not None:
                     insort(ctx.history, (cue.start, speaker), key=lambda item: item[0])
     return ctx
+
+
+_TRIGGERS = lx.SPEECH_VERBS | frozenset(lx.PARTICLE_VERBS) | {lx.LAUT, lx.SO, lx.ZUFOLGE}
+
+
+def _worth_reading(text: str, sentence: Sentence, spans: list[QuotedSpan]) -> bool:
+    """Only sentences with a quotation or a cue word can matter (a cheap pre-filter: most
+    sentences of an article have neither, and word lists are the costly part)."""
+    if any(sentence.start <= span.open < sentence.end for span in spans):
+        return True
+    return any(w.lower() in _TRIGGERS for w in _WORDS.findall(text, sentence.start, sentence.end))
 
 
 def _collect_names(ctx: _Context, entities: Sequence[Entity]) -> None:

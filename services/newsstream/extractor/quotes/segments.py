@@ -31,7 +31,7 @@ class Sentence:
     paragraph: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Word:
     """A word outside quotations, or a placeholder (``quoted`` set) for a quoted region."""
 
