@@ -251,3 +251,36 @@ def test_extractor_sigterm_finishes_batch_and_exits_zero(
     produced = len(read_all(settings, settings.topic_enriched, 40, timeout=3))
     # everything committed was produced first (at-least-once: never committed-but-lost)
     assert committed_total(settings) <= produced
+
+
+def test_extractor_two_workers_rebalance_lose_nothing(
+    settings: Settings, gold_body: str, worker_cmd: list[str], tmp_path: Path
+) -> None:
+    n = 80
+    articles = make_articles(gold_body, n)
+    publish(settings, list(articles))
+    env = _worker_env(settings)
+    first = subprocess.Popen(
+        [*worker_cmd, "--until-idle"], env=env, cwd=tmp_path, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_output(settings, 4)
+        # a second worker joins mid-stream: the group rebalances while the first is busy
+        second = subprocess.run(
+            [*worker_cmd, "--until-idle"],
+            env=env,
+            cwd=tmp_path,
+            timeout=600,
+            check=False,
+            stderr=subprocess.DEVNULL,
+        )
+        assert second.returncode == 0
+        assert first.wait(timeout=600) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    out = read_all(settings, settings.topic_enriched, n)
+    assert {EnrichedArticle.from_bytes(v).article_id for v in out} == {
+        a.article_id for a in articles
+    }
+    assert committed_total(settings) == n
