@@ -138,6 +138,24 @@ def parse_conll2(lines: Iterable[str]) -> Iterator[Sentence]:
         yield Sentence(words, tuple(repair_bio(tags)))
 
 
+#: Tag for "not annotated" tokens: spaCy learns nothing from them (neither entity nor O).
+MISSING = "-"
+
+
+def mask_misc_candidates(sentence: Sentence) -> Sentence:
+    """Mark capitalised ``O`` tokens (not sentence-initial) as missing.
+
+    For corpora annotated without MISC (SmartData, WikiANN, HIPE), an ``O`` on "Olympia" or
+    "Tatort" is no evidence that it is not MISC; training on it would teach the model to never
+    predict MISC. Lower-case ``O`` tokens (most words) still teach what is not a name.
+    """
+    tags = tuple(
+        MISSING if tag == "O" and i > 0 and word[:1].isupper() else tag
+        for i, (word, tag) in enumerate(zip(sentence.words, sentence.tags, strict=True))
+    )
+    return Sentence(sentence.words, tags)
+
+
 def _open_lines(path: Path) -> Iterator[str]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:

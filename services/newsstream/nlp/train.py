@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from newsstream import __version__
 from newsstream.nlp.corpora import (
     HELDOUT_SENTENCES,
+    MISSING,
     Sentence,
+    mask_misc_candidates,
     read_any,
     read_germeval,
     split_heldout,
@@ -51,12 +53,16 @@ class Profile:
     width: int
     vectors_dim: int = 0
     vectors_epoch: int = 5
+    vectors_words: int = 50000
     germeval_repeat: int = 1
     text_files: tuple[str, ...] = ()
     features: bool = True
+    #: Sources without MISC annotation whose capitalised O tokens count as "not annotated".
+    mask_misc: bool = False
     eval_frequency: int = 250
 
 
+_NO_MISC_PREFIXES = ("extra/smartdata", "extra/wikiann", "extra/hipe_sonar", "extra/europeana")
 _EUROPARL = ("europarl/train.tsv", "europarl/dev.tsv", "europarl/test.tsv")
 PROFILES: dict[str, Profile] = {
     "fast": Profile(
@@ -119,6 +125,8 @@ def load_training_data(
             log.warning("training source missing, skipped", extra={"path": str(path)})
             continue
         sents = read_any(path)
+        if profile.mask_misc and rel.startswith(_NO_MISC_PREFIXES):
+            sents = [mask_misc_candidates(s) for s in sents]
         counts[rel] = len(sents)
         train += sents
     return TrainingData(train=train, dev=dev, heldout=heldout, counts=counts)
@@ -130,7 +138,8 @@ def write_docbin(sentences: Sequence[Sentence], path: Path, vocab: Vocab) -> Non
 
     db = DocBin(store_user_data=False)
     for sent in sentences:
-        db.add(Doc(vocab, words=list(sent.words), ents=list(sent.tags)))
+        ents = ["" if tag == MISSING else tag for tag in sent.tags]
+        db.add(Doc(vocab, words=list(sent.words), ents=ents))
     db.to_disk(path)
 
 
@@ -153,25 +162,35 @@ def _config_overrides(
 def _train_vectors(
     data_dir: Path, profile: Profile, data: TrainingData, work: Path, cache: Path | None
 ) -> Path:
-    """floret vectors for ``profile``; reused from ``cache`` (same dim/epochs) when present."""
-    from newsstream.nlp.vectors import train_floret, write_training_text
+    """A word-vector table for ``profile``: floret trained on all text, looked up for the
+    ``vectors_words`` most frequent words. Both steps are reused from ``cache`` when present."""
+    from newsstream.nlp.vectors import (
+        floret_to_table,
+        train_floret,
+        vocabulary,
+        write_training_text,
+    )
 
-    cached = cache / f"floret-d{profile.vectors_dim}-e{profile.vectors_epoch}" if cache else None
-    if cached is not None and (cached / "vectors" / "vectors_model").is_dir():
-        log.info("reusing cached floret vectors", extra={"path": str(cached)})
-        return cached / "vectors" / "vectors_model"
-
+    base = (cache or work) / f"floret-d{profile.vectors_dim}-e{profile.vectors_epoch}"
+    table = base / f"table-{profile.vectors_words}"
+    if (table / "vocab").is_dir():
+        log.info("reusing cached word vectors", extra={"path": str(table)})
+        return table
     text_dir = data_dir.parent / "text-de"
     files = sorted(p for pattern in profile.text_files for p in text_dir.glob(pattern))
     unique = {s.words for s in data.train} | {s.words for s in data.dev}
     words = write_training_text(work / "text.txt", files, [list(w) for w in unique])
-    log.info("training floret vectors", extra={"words": words, "files": len(files)})
-    vectors = train_floret(
-        work / "text.txt", work / "vectors", dim=profile.vectors_dim, epoch=profile.vectors_epoch
-    )
-    if cached is not None:
-        shutil.copytree(vectors, cached / "vectors" / "vectors_model", dirs_exist_ok=True)
-    return vectors
+    floret_model = base / "vectors" / "vectors_model"
+    if not (floret_model / "vocab").is_dir():
+        log.info("training floret vectors", extra={"words": words, "files": len(files)})
+        floret_model = train_floret(
+            work / "text.txt",
+            base / "vectors",
+            dim=profile.vectors_dim,
+            epoch=profile.vectors_epoch,
+        )
+    vocab = vocabulary(work / "text.txt", profile.vectors_words)
+    return floret_to_table(floret_model, vocab, table)
 
 
 def _write_features(path: Path, enabled: bool) -> None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import gzip
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+
+import numpy
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,36 @@ def write_training_text(
             words += len(sent)
             fh.write(" ".join(sent) + "\n")
     return words
+
+
+def vocabulary(text: Path, size: int, min_count: int = 2) -> list[str]:
+    """The ``size`` most frequent tokens of the (tokenised, one line per sentence) text."""
+    counts: Counter[str] = Counter()
+    with text.open(encoding="utf-8") as fh:
+        for line in fh:
+            counts.update(line.split())
+    return [w for w, n in counts.most_common(size) if n >= min_count]
+
+
+def floret_to_table(floret_model: Path, words: list[str], out_dir: Path) -> Path:
+    """Turn floret (hashed subword) vectors into a plain word table for ``words``.
+
+    Why: spaCy computes floret vectors by hashing each token's character n-grams in Python at
+    inference, which cut ``nlp.pipe`` from ~18k to ~4k words/s here. A table lookup is free;
+    words outside the table get no vector (hash embeddings and lexicon features still cover them).
+    """
+    import spacy
+    from spacy.vectors import Vectors
+
+    source = spacy.load(floret_model).vocab.vectors
+    rows = [source.get_batch(words[i : i + 5000]) for i in range(0, len(words), 5000)]
+    data = numpy.vstack(rows).astype("float32")
+    nlp = spacy.blank("de")
+    keys = [nlp.vocab.strings.add(w) for w in words]
+    nlp.vocab.vectors = Vectors(strings=nlp.vocab.strings, data=data, keys=keys, name="newsstream")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out_dir)
+    return out_dir
 
 
 def train_floret(text: Path, out_dir: Path, *, dim: int, epoch: int) -> Path:

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from newsstream.nlp.corpora import (
+    MISSING,
     Sentence,
     iob1_to_bio,
     map_germeval_tag,
+    mask_misc_candidates,
     parse_conll2,
     parse_europarl,
     parse_germeval,
@@ -133,3 +135,8 @@ def test_corpora_split_heldout_takes_the_last_sentences() -> None:
     assert [s.words[0] for s in held] == ["7", "8", "9"]
     assert len(train) == 7
     assert repair_bio(["I-X"]) == ["B-X"]
+
+
+def test_corpora_mask_misc_candidates_marks_capitalised_o_missing() -> None:
+    sent = Sentence(("Der", "Tatort", "mit", "Til", "Schweiger"), ("O", "O", "O", "B-PER", "I-PER"))
+    assert mask_misc_candidates(sent).tags == ("O", MISSING, "O", "B-PER", "I-PER")
