@@ -1,4 +1,4 @@
-"""The resolved model (as the extractor loads it) finds the typical news entities of the gold article.
+"""The resolved model (as the extractor loads it) finds the typical news entities of the article.
 
 Needs a model: ``newsstream model ensure`` (run by ``make test``) trains and caches one if none
 resolves. No Kafka or Elasticsearch involved.
