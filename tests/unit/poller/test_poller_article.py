@@ -1,0 +1,84 @@
+"""HTML -> ExtractedPage on BR24-like pages: structured data first, furniture never in the body."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from tests.support.pages import SHARED_GOLD, PageSpec, render_article_page, shared_article_spec
+
+from newsstream.poller.article import ExtractionError, extract_article
+
+GOLD = json.loads(SHARED_GOLD.read_text(encoding="utf-8"))
+
+
+def test_article_shared_page_metadata_from_json_ld() -> None:
+    spec = shared_article_spec("https://www.br.de/nachrichten/deutschland-welt/putin,UDf3x2a")
+    page = extract_article(render_article_page(spec), spec.url + "?utm_source=rss")
+    assert page.title == GOLD["title"]
+    assert page.teaser == GOLD["teaser"]
+    assert page.canonical_url == spec.url
+    assert page.authors == ["Christian Sachs"]
+    assert page.published_at == datetime(2024, 5, 29, 17, 4, tzinfo=UTC)
+    assert page.categories == ["Deutschland & Welt", "Ukraine", "Russland"]
+    assert page.language == "de"
+
+
+def test_article_shared_page_body_has_no_furniture_and_all_quotes() -> None:
+    spec = shared_article_spec()
+    page = extract_article(render_article_page(spec), spec.url)
+    for line in GOLD["boilerplate"]["lines"]:
+        assert line not in page.body, line
+    assert "Newsletter" not in page.body and "Impressum" not in page.body
+    for quote in GOLD["quotes"]:
+        assert quote["quote"] in page.body
+    assert GOLD["title"] not in page.paragraphs and GOLD["teaser"] not in page.paragraphs
+    assert "Türkei oder China als Sicherheitsgarant für Frieden?" in page.paragraphs
+
+
+def test_article_without_json_ld_falls_back_to_opengraph() -> None:
+    spec = PageSpec(
+        title="Ohne JSON-LD",
+        teaser="Ein Teaser aus OpenGraph.",
+        paragraphs=["Ein Absatz, der lang genug ist, um als Text zu gelten."] * 2,
+        json_ld=False,
+    )
+    page = extract_article(render_article_page(spec), spec.url)
+    assert page.title == "Ohne JSON-LD"
+    assert page.teaser == "Ein Teaser aus OpenGraph."
+    assert page.authors == ["Kilian Neuwert"]
+    assert page.published_at is not None
+
+
+def test_article_broken_json_ld_is_skipped() -> None:
+    spec = PageSpec(title="Kaputt", teaser="T.", paragraphs=["Ein Absatz mit genug Text darin."])
+    html = render_article_page(spec).replace('"@context"', '"@context" ,,,', 1)
+    page = extract_article(html, spec.url)
+    assert page.title == "Kaputt"
+
+
+def test_article_iso_8859_1_bytes_keep_umlauts() -> None:
+    spec = PageSpec(
+        title="Grüße aus Würzburg",
+        teaser="Schön.",
+        paragraphs=["Die Bürgermeisterin begrüßt die Gäste in der Aula der Universität."],
+        charset="iso-8859-1",
+    )
+    raw = render_article_page(spec).encode("iso-8859-1", "xmlcharrefreplace")
+    page = extract_article(raw, spec.url)
+    assert page.title == "Grüße aus Würzburg"
+    assert "Die Bürgermeisterin begrüßt die Gäste" in page.body
+
+
+def test_article_relative_canonical_is_resolved() -> None:
+    spec = PageSpec(title="Rel", teaser="T.", paragraphs=["Ein Absatz mit genug Text darin."])
+    spec.url = "/nachrichten/bayern/rel,Abc"
+    page = extract_article(render_article_page(spec), "https://www.br.de/x?y=1")
+    assert page.canonical_url == "https://www.br.de/nachrichten/bayern/rel,Abc"
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html><body><nav>Menü</nav></body></html>"])
+def test_article_empty_or_textless_page_raises(html: str) -> None:
+    with pytest.raises(ExtractionError):
+        extract_article(html, "https://www.br.de/leer")
