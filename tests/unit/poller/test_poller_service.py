@@ -1,0 +1,222 @@
+"""The poll loop against the real local feed server, with a recording stand-in for Kafka.
+
+Kafka itself is exercised in ``tests/integration/test_poller_kafka.py``; here every bad input
+of the issue is driven through the loop to show it is counted and nothing else is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.fakes import RecordingProducer
+from tests.support.feedserver import FeedServer
+from tests.support.fixtures import local_settings
+from tests.support.pages import shared_article_spec
+
+from newsstream.messages import article_id_for
+from newsstream.poller.service import PollStats, poll_once
+from newsstream.poller.state import PollerState
+
+
+def _poll(server: FeedServer, tmp_path: Path, producer: Any, **overrides: Any) -> PollStats:
+    settings = local_settings(server, tmp_path, **overrides)
+    state = PollerState(settings.state_dir)
+    try:
+        return asyncio.run(poll_once(settings, producer, state))
+    finally:
+        state.close()
+
+
+def _three(server: FeedServer) -> None:
+    for i in range(3):
+        server.add_article(
+            f"a{i}", f"Artikel {i}", [f"Erster Absatz von Artikel {i}, lang genug für den Text."],
+            quotes=[("Anna Muster", f"Das ist mein Satz Nummer {i}.")],
+        )  # fmt: skip
+
+
+def test_service_publishes_each_article_once(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.new == 3 and not stats.errors
+    article = next(a for a in producer.articles if a.title == "Artikel 1")
+    assert article.article_id == article_id_for(feed_server.url_for("a1"))
+    assert article.revision == 1 and article.source == "page"
+    assert '"Das ist mein Satz Nummer 1.", sagt Anna Muster.' in article.body
+    assert {key for _, key, _ in producer.sent} == {
+        a.article_id.encode() for a in producer.articles
+    }
+    again = _poll(feed_server, tmp_path, producer)
+    assert again.not_modified == 1 and len(producer.sent) == 3
+
+
+def test_service_update_gives_exactly_one_new_revision(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    _three(feed_server)
+    producer = RecordingProducer()
+    _poll(feed_server, tmp_path, producer)
+    feed_server.update_article("a2", body="Ganz neuer Text für Artikel zwei, mit mehr Inhalt.")
+    stats = _poll(feed_server, tmp_path, producer)
+    assert (stats.new, stats.updated, stats.skipped) == (0, 1, 2)
+    latest = producer.articles[-1]
+    assert latest.title == "Artikel 2" and latest.revision == 2
+    assert latest.article_id == article_id_for(feed_server.url_for("a2"))
+
+
+def test_service_page_failure_publishes_feed_text(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    feed_server.add_route("/nachrichten/a0", status=500, body="kaputt")
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.errors["page_http_500"] == 1 and stats.new == 3
+    fallback = next(a for a in producer.articles if a.title == "Artikel 0")
+    assert fallback.source == "feed" and fallback.source_error.startswith("http_500")
+    assert fallback.body == "Worum es in Artikel 0 geht, kurz gesagt."
+    del feed_server.routes["/nachrichten/a0"]
+    feed_server.update_article("a1", body="Neu.")  # so the feed changes and is read again
+    stats = _poll(feed_server, tmp_path, producer)
+    recovered = next(a for a in producer.articles[3:] if a.title == "Artikel 0")
+    assert recovered.source == "page" and recovered.revision == 2
+
+
+@pytest.mark.parametrize(
+    ("route", "kind"),
+    [
+        ({"status": 404}, "page_http_404"),
+        ({"status": 302, "headers": {"Location": "https://evil.example/x"}}, "page_blocked_host"),
+        ({"status": 200, "body": "<html><body></body></html>"}, "page_empty_body"),
+    ],
+)
+def test_service_bad_pages_are_counted_and_fall_back(
+    feed_server: FeedServer, tmp_path: Path, route: dict[str, Any], kind: str
+) -> None:
+    _three(feed_server)
+    feed_server.add_route("/nachrichten/a1", **route)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.errors[kind] == 1
+    assert sorted(a.source for a in producer.articles) == ["feed", "page", "page"]
+
+
+def test_service_gzip_bomb_and_huge_page_fall_back(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    feed_server.add_gzip_bomb("/nachrichten/a0", 32 * 1024 * 1024)
+    feed_server.add_huge_page("/nachrichten/a1", 20 * 1024 * 1024)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer, http_max_bytes=2 * 1024 * 1024)
+    assert stats.errors["page_too_large"] == 2 and stats.new == 3
+
+
+def test_service_timeout_page_falls_back(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    feed_server.set_latency("/nachrichten/a2", 1.5)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer, http_timeout_s=0.3)
+    assert stats.errors["page_timeout"] == 1 and stats.new == 3
+
+
+@pytest.mark.parametrize(
+    ("route", "kind"),
+    [
+        ({"status": 404}, "feed_http_404"),
+        ({"status": 503, "headers": {"Retry-After": "900"}}, "feed_http_503"),
+        ({"body": "<!DOCTYPE html><html><body>Startseite</body></html>",
+          "headers": {"Content-Type": "text/html"}}, "feed_not_a_feed"),
+        ({"body": "<<< kein xml", "headers": {"Content-Type": "application/xml"}},
+         "feed_malformed_feed"),
+        ({"status": 301, "headers": {"Location": "/feed.rss"}}, "feed_redirect_loop"),
+    ],
+)  # fmt: skip
+def test_service_bad_feeds_are_counted_and_backed_off(
+    feed_server: FeedServer, tmp_path: Path, route: dict[str, Any], kind: str
+) -> None:
+    feed_server.add_route("/feed.rss", **route)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.errors[kind] == 1 and producer.sent == []
+    state = PollerState(tmp_path)
+    sched = state.get_feed(feed_server.feed_url, 60).schedule
+    assert sched.failures == 1
+    if "Retry-After" in route.get("headers", {}):
+        import time
+
+        assert sched.next_due >= time.time() + 890
+
+
+def test_service_other_feeds_keep_going_when_one_fails(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    _three(feed_server)
+    broken = feed_server.add_route("/broken.rss", status=500)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer, feeds=[broken, feed_server.feed_url])
+    assert stats.errors["feed_http_500"] == 1 and stats.new == 3
+
+
+def test_service_feed_formats_rdf_and_atom(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    producer = RecordingProducer()
+    feeds = [feed_server.feed_url_for("rdf"), feed_server.feed_url_for("atom")]
+    stats = _poll(feed_server, tmp_path, producer, feeds=feeds)
+    assert stats.new == 3 and stats.feeds == 2  # the same articles through two feeds: once each
+    assert len(producer.sent) == 3
+
+
+def test_service_entry_without_link_and_duplicates(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    feed_server.articles["a0"].link_style = "none"
+    feed_server.articles["a1"].link_style = "relative"
+    feed_server.duplicate_entries = True
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.errors["entry_no_link"] == 1 and stats.errors["duplicate_entry"] == 1
+    assert sorted(a.title for a in producer.articles) == ["Artikel 1", "Artikel 2"]
+    assert all(a.url.startswith(feed_server.base_url) for a in producer.articles)
+
+
+def test_service_rotating_guids_publish_nothing_new(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    _three(feed_server)
+    feed_server.rotate_guids = True
+    producer = RecordingProducer()
+    _poll(feed_server, tmp_path, producer)
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.not_modified == 0 and stats.skipped == 3 and len(producer.sent) == 3
+    assert feed_server.requests["/nachrichten/a0"] == 1
+
+
+def test_service_iso_8859_1_article(feed_server: FeedServer, tmp_path: Path) -> None:
+    feed_server.add_article(
+        "latin", "Grüße aus Würzburg", ["Die Bürgermeisterin begrüßt die Gäste in der Aula."],
+        charset="iso-8859-1",
+    )  # fmt: skip
+    producer = RecordingProducer()
+    _poll(feed_server, tmp_path, producer)
+    assert producer.articles[0].title == "Grüße aus Würzburg"
+    assert "Die Bürgermeisterin begrüßt die Gäste in der Aula." in producer.articles[0].body
+
+
+def test_service_broker_outage_loses_nothing(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    down = RecordingProducer(fail_with=ConnectionError("broker down"))
+    stats = _poll(feed_server, tmp_path, down)
+    assert stats.errors["feed_publish"] == 1 and stats.new == 0
+    up = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, up)  # validators were not stored: no 304
+    assert stats.new == 3 and {a.revision for a in up.articles} == {1}
+
+
+def test_service_shared_article_is_published_clean(feed_server: FeedServer, tmp_path: Path) -> None:
+    feed_server.add_article("putin", "", "", spec=shared_article_spec())
+    producer = RecordingProducer()
+    _poll(feed_server, tmp_path, producer)
+    (article,) = producer.articles
+    assert article.title == "Putins Angebot: Warum verhandelt der Westen nicht?"
+    assert "Bildrechte" not in article.body and "[externer Link" not in article.body
+    assert article.authors == ["Christian Sachs"] and article.categories[0] == "Deutschland & Welt"
