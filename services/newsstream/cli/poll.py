@@ -1,0 +1,35 @@
+"""``newsstream poll [--once] [--feed URL ...]``: feeds -> cleaned article revisions in Kafka."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+from newsstream.settings import Settings
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("poll", help="poll RSS/Atom feeds and publish articles to Kafka")
+    parser.add_argument("--once", action="store_true", help="poll every feed once, then exit")
+    parser.add_argument(
+        "--feed",
+        action="append",
+        metavar="URL",
+        help="a feed URL (repeatable); default: NEWSSTREAM_FEEDS or BR24's feeds",
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    from newsstream.poller.service import run_poller
+
+    if args.feed:
+        # Explicit feeds also define the default allowed hosts (unless configured).
+        settings = settings.model_copy(update={"feeds": list(args.feed)})
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    return run_poller(settings, feeds=settings.feeds, once=args.once, stop_event=stop)

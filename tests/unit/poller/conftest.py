@@ -1,1 +1,0 @@
-from tests.support.fixtures import feed_server  # noqa: F401
