@@ -151,6 +151,14 @@ class Worker:
             elif record.get("message") == "rebalance: dropped fetched records":
                 pass
 
+    def cpu_seconds(self) -> float:
+        """User+system CPU time the worker process has used so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -241,12 +249,16 @@ def _drain_until(settings: Settings, n: int, timeout: float) -> int:
         consumer.close()
 
 
-def run_workers(base: Settings, articles: list[Article], count: int, partitions: int) -> float:
-    """Seconds from publishing ``articles`` until the last enriched message, ``count`` workers."""
+def run_workers(
+    base: Settings, articles: list[Article], count: int, partitions: int
+) -> tuple[float, float]:
+    """Seconds from publishing ``articles`` until the last enriched message with ``count``
+    workers, and the CPU seconds the workers spent meanwhile."""
     settings = _settings_for(base, f"bench-{uuid.uuid4().hex[:8]}", partitions)
     workers = [Worker(_env(settings)) for _ in range(count)]
     try:
         _wait_settled(workers, partitions)
+        cpu_before = sum(w.cpu_seconds() for w in workers)
         producer = make_producer(settings)
         start_ms = time.time() * 1000
         for a in articles:
@@ -254,7 +266,8 @@ def run_workers(base: Settings, articles: list[Article], count: int, partitions:
         producer.flush(timeout=60)
         producer.close()
         last_ms = _drain_until(settings, len(articles), timeout=900)
-        return (last_ms - start_ms) / 1000
+        cpu = sum(w.cpu_seconds() for w in workers) - cpu_before
+        return (last_ms - start_ms) / 1000, cpu
     finally:
         for w in workers:
             w.stop()
@@ -324,16 +337,24 @@ def main() -> int:
         manager.ensure_up(base)
         kafka_articles = make_articles(args.kafka_articles, seed=11)
         timings: dict[str, list[float]] = {"one": [], "two": []}
+        cpus: dict[str, list[float]] = {"one": [], "two": []}
         for attempt in range(2):
             for label, count in (("one", 1), ("two", 2)):
-                seconds = run_workers(base, kafka_articles, count, args.partitions)
+                seconds, cpu = run_workers(base, kafka_articles, count, args.partitions)
                 timings[label].append(seconds)
+                cpus[label].append(cpu)
                 rate = len(kafka_articles) / seconds
                 print(
                     f"kafka run {attempt + 1}: {count} worker(s): {seconds:7.2f} s "
-                    f"= {rate:6.1f} articles/s"
+                    f"= {rate:6.1f} articles/s; worker CPU {cpu:6.1f} s "
+                    f"({1000 * cpu / len(kafka_articles):.0f} ms/article)"
                 )
         one, two = min(timings["one"]), min(timings["two"])
+        # CPU cost per article, one worker vs two: 1.0 means two workers waste nothing, so on
+        # two otherwise idle cores they would approach 2x; this figure is robust to the noise.
+        efficiency = min(cpus["one"]) / min(cpus["two"]) if min(cpus["two"]) else 0.0
+        result["two_worker_cpu_efficiency"] = round(efficiency, 3)
+        print(f"CPU per article, one worker / two workers: {efficiency:.2f} (1.0 = no overhead)")
         speedups = [round(a / b, 3) for a, b in zip(timings["one"], timings["two"], strict=True)]
         result.update(
             {
