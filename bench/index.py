@@ -1,7 +1,8 @@
 """Benchmark the indexer against a bare ``helpers.bulk`` loop, and search latency.
 
 Same run, same documents: N synthetic enriched articles (variants of the shared BR24 article
-with its 8 quotations, so 9 documents each) are published to a fresh Kafka topic. Then
+with its 8 quotations, so 9 documents each) go to a fresh Kafka topic, a part per round.
+In each round
 1. the bare baseline bulk-loads the very same article and quote documents (built beforehand,
    not timed) with ``elasticsearch.helpers.bulk`` into their own pair of indices;
 2. the real indexer (``run_indexer_with_stats``, until idle) consumes the topic and indexes it
@@ -10,8 +11,11 @@ with its 8 quotations, so 9 documents each) are published to a fresh Kafka topic
 Search latency is measured on the indexer's indices: 20 typical queries (words, phrases,
 stemmed forms, speaker/entity/date filters, quotations), each run 5 times after a warm-up.
 
-Usage: ``python bench/index.py [--articles 10000]``. Brings up the local stack if needed.
-The last line is one JSON object: docs_per_s, bare_bulk_docs_per_s, ratio_vs_bare,
+Throughput is measured in interleaved rounds (a quarter of the articles each) so that a
+busy shared machine slows both sides alike.
+
+Usage: ``python bench/index.py [--articles 10000] [--rounds 4]``. Brings up the local stack
+if needed. The last line is one JSON object: docs_per_s, bare_bulk_docs_per_s, ratio_vs_bare,
 search_p50_ms, search_p95_ms.
 """
 
@@ -124,8 +128,10 @@ def publish(settings: Settings, articles: list[EnrichedArticle]) -> None:
     producer.close()
 
 
-def bare_bulk(es: Elasticsearch, settings: Settings, articles: list[EnrichedArticle]) -> float:
-    """docs/s of a plain ``helpers.bulk`` of the same documents (plain ids, no versions)."""
+def bare_bulk(
+    es: Elasticsearch, settings: Settings, articles: list[EnrichedArticle]
+) -> tuple[int, float]:
+    """(docs, seconds) of a plain ``helpers.bulk`` of the same documents (no versions)."""
     ensure_indices(es, settings)
     actions: list[dict[str, Any]] = []
     for a in articles:
@@ -144,7 +150,23 @@ def bare_bulk(es: Elasticsearch, settings: Settings, articles: list[EnrichedArti
     )
     elapsed = time.perf_counter() - started
     assert ok == len(actions), (ok, len(actions))
-    return len(actions) / elapsed
+    return len(actions), elapsed
+
+
+def indexer_round(
+    es: Elasticsearch, settings: Settings, articles: list[EnrichedArticle]
+) -> tuple[int, float]:
+    """(docs, seconds) of the real indexer on ``articles``, published beforehand (not timed).
+
+    Timed from its first consumed message to its last commit: group join and the idle wait
+    at the end are not indexing work.
+    """
+    publish(settings, articles)
+    stats = run_indexer_with_stats(settings, until_idle=True, es=es)
+    assert stats.first_message_at is not None and stats.last_commit_at is not None
+    expected = sum(1 + len(a.quotes) for a in articles)
+    assert stats.docs_written == expected and stats.dead_letters == 0, stats
+    return stats.docs_written, stats.last_commit_at - stats.first_message_at
 
 
 def search_latency(es: Elasticsearch, settings: Settings, rounds: int = 5) -> list[float]:
@@ -187,6 +209,7 @@ def cleanup(settings: Settings, bare: Settings, tag: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved throughput rounds")
     args = parser.parse_args()
 
     base = Settings(metrics_enabled=False, log_format="console", log_level="WARNING")
@@ -210,22 +233,24 @@ def main() -> None:
             f"{len(articles)} articles -> {docs} documents, "
             f"built in {time.perf_counter() - t0:.1f}s"
         )
-        t0 = time.perf_counter()
-        publish(settings, articles)
-        print(f"published to {settings.topic_enriched} in {time.perf_counter() - t0:.1f}s")
-
-        bare_rate = bare_bulk(es, bare, articles)
-        print(f"bare helpers.bulk: {bare_rate:,.0f} docs/s")
-
-        stats = run_indexer_with_stats(settings, until_idle=True, es=es)
-        assert stats.first_message_at is not None and stats.last_commit_at is not None
-        elapsed = stats.last_commit_at - stats.first_message_at
-        rate = stats.docs_written / elapsed
-        print(
-            f"indexer: {stats.docs_written:,} docs in {elapsed:.1f}s = {rate:,.0f} docs/s "
-            f"({stats.batches} batches, {stats.retries} retries, {stats.dead_letters} dead letters)"
-        )
-        assert stats.docs_written == docs, (stats.docs_written, docs)
+        # Interleaved rounds (bare, indexer, then indexer, bare, ...) so that both see the
+        # same load on a shared machine; each side's rate is its total docs / total time.
+        totals = {"bare": [0, 0.0], "indexer": [0, 0.0]}
+        size = -(-len(articles) // args.rounds)
+        for r in range(args.rounds):
+            chunk = articles[r * size : (r + 1) * size]
+            order = ["bare", "indexer"] if r % 2 == 0 else ["indexer", "bare"]
+            for side in order:
+                if side == "bare":
+                    n, secs = bare_bulk(es, bare, chunk)
+                else:
+                    n, secs = indexer_round(es, settings, chunk)
+                totals[side][0] += n
+                totals[side][1] += secs
+                print(f"  round {r + 1} {side:8} {n:6,} docs in {secs:5.1f}s = {n / secs:7,.0f}/s")
+        bare_rate = totals["bare"][0] / totals["bare"][1]
+        rate = totals["indexer"][0] / totals["indexer"][1]
+        print(f"bare helpers.bulk: {bare_rate:,.0f} docs/s; indexer: {rate:,.0f} docs/s")
 
         es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])
         samples = search_latency(es, settings)

@@ -124,12 +124,14 @@ class Indexer:
         docs = size = 0
         batch_started = 0.0
         started = last_message = last_lag = time.monotonic()
+        drained = False  # the last poll found nothing more to read: no reason to wait
         while True:
             now = time.monotonic()
             if self._inflight is not None and self._inflight.future.done():
                 self._finish()  # commit as soon as Elasticsearch has the batch
             if buffer and (
                 self.stop.is_set()
+                or drained
                 or docs >= s.index_bulk_max_docs
                 or size >= s.index_bulk_max_bytes
                 or now - batch_started >= s.index_bulk_max_wait_s
@@ -151,7 +153,7 @@ class Indexer:
                 docs, size = sum(i.docs for i in buffer), sum(i.size for i in buffer)
                 continue
             if now - last_lag >= LAG_EVERY_S:
-                metrics.LAG.set(consumer_lag(self.consumer))
+                metrics.LAG.set(self._lag())
                 last_lag = now
             wait_s = s.index_bulk_max_wait_s - (now - batch_started) if buffer else 0.5
             if self._inflight is not None:
@@ -164,6 +166,7 @@ class Indexer:
                 docs, size = docs + item.docs, size + item.size
             if received:
                 last_message = time.monotonic()
+            drained = bool(buffer) and not received and self._lag() == 0
 
     def _take_carry(self) -> list[Received]:
         carry, self._carry = self._carry, []
@@ -171,7 +174,18 @@ class Indexer:
 
     def _caught_up(self) -> bool:
         """All assigned partitions fully consumed (and, the buffer being empty, committed)."""
-        return bool(self.consumer.assignment()) and consumer_lag(self.consumer) == 0
+        return bool(self.consumer.assignment()) and self._lag() == 0
+
+    def _lag(self) -> int:
+        """Unconsumed messages, from the high watermarks the fetches brought back (no request);
+        asks the broker only while a partition has not been fetched yet."""
+        total = 0
+        for tp in self.consumer.assignment():
+            highwater = self.consumer.highwater(tp)
+            if highwater is None:
+                return consumer_lag(self.consumer)
+            total += max(0, highwater - self.consumer.position(tp))
+        return total
 
     def _poll(self, timeout_s: float, max_records: int | None = None) -> list[Received]:
         polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
