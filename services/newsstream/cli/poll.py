@@ -15,7 +15,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--once", action="store_true", help="poll every feed once, then exit")
     parser.add_argument(
         "--feed",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="URL",
         help="a feed URL (repeatable); default: NEWSSTREAM_FEEDS or BR24's feeds",
     )

@@ -1,0 +1,149 @@
+"""The poller against the real local Kafka and the real local feed server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+from tests.support.feedserver import FeedServer
+from tests.support.pages import shared_article_spec
+
+from newsstream.bus import bootstrap_servers
+from newsstream.messages import Article, article_id_for, content_hash_for
+from newsstream.poller.service import run_poller
+from newsstream.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def _read_all(settings: Settings) -> list[tuple[bytes, Article]]:
+    """Every message of the raw topic, from the beginning to the current end."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(settings), group_id=None, enable_auto_commit=False
+    )
+    try:
+        parts = [
+            TopicPartition(settings.topic_raw, p)
+            for p in consumer.partitions_for_topic(settings.topic_raw) or []
+        ]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        out: list[tuple[bytes, Article]] = []
+        deadline = time.monotonic() + 30
+        while any(consumer.position(tp) < ends[tp] for tp in parts) and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                out.extend((r.key, Article.from_bytes(r.value)) for r in records)
+        return out
+    finally:
+        consumer.close()
+
+
+def _settings(ns_settings: Settings, server: FeedServer) -> Settings:
+    return ns_settings.model_copy(update={"feeds": [server.feed_url], "allowed_hosts": []})
+
+
+def _articles(server: FeedServer, n: int) -> None:
+    for i in range(n):
+        server.add_article(
+            f"artikel-{i}", f"Artikel Nummer {i}",
+            [f"Der erste Absatz von Artikel {i} erzählt, was in Bayern geschah.",
+             f"Der zweite Absatz von Artikel {i} ordnet es ein."],
+            quotes=[("Markus Beispiel", f"Das ist meine Aussage Nummer {i}.")],
+        )  # fmt: skip
+
+
+def test_poller_publishes_exact_messages_then_nothing_new(
+    ns_settings: Settings, feed_server: FeedServer
+) -> None:
+    _articles(feed_server, 4)
+    feed_server.add_article("putin", "", "", spec=shared_article_spec())
+    settings = _settings(ns_settings, feed_server)
+    assert run_poller(settings, once=True) == 0
+    messages = _read_all(settings)
+    assert len(messages) == 5
+    by_title = {a.title: (key, a) for key, a in messages}
+    key, article = by_title["Artikel Nummer 2"]
+    url = feed_server.url_for("artikel-2")
+    assert key == article_id_for(url).encode()
+    assert article.article_id == article_id_for(url)
+    assert (article.revision, article.url, article.canonical_url) == (1, url, url)
+    assert article.feed_url == feed_server.feed_url and article.guid == "urn:test:artikel-2"
+    assert article.body == (
+        "Der erste Absatz von Artikel 2 erzählt, was in Bayern geschah.\n\n"
+        "Der zweite Absatz von Artikel 2 ordnet es ein.\n\n"
+        '"Das ist meine Aussage Nummer 2.", sagt Markus Beispiel.'
+    )
+    assert article.content_hash == content_hash_for(article.title, article.body)
+    assert article.teaser == "Worum es in Artikel Nummer 2 geht, kurz gesagt."
+    assert article.authors == ["Anna Berichterstatterin"] and article.language == "de"
+    assert article.source == "page" and article.source_error is None
+    putin = by_title["Putins Angebot: Warum verhandelt der Westen nicht?"][1]
+    assert "Per Mail sharen" not in putin.body and "Newsletter" not in putin.body
+
+    assert run_poller(settings, once=True) == 0
+    assert len(_read_all(settings)) == 5
+    assert feed_server.not_modified["/feed.rss"] == 1
+
+
+def test_poller_change_gives_one_new_revision_and_restart_republishes_nothing(
+    ns_settings: Settings, feed_server: FeedServer
+) -> None:
+    _articles(feed_server, 3)
+    settings = _settings(ns_settings, feed_server)
+    run_poller(settings, once=True)
+    feed_server.update_article("artikel-1", body="Neue Fassung: der Landtag hat entschieden.")
+    run_poller(settings, once=True)
+    messages = _read_all(settings)
+    assert len(messages) == 4
+    latest = messages_for(messages, feed_server.url_for("artikel-1"))
+    assert [a.revision for a in latest] == [1, 2]
+    assert latest[1].body.startswith("Neue Fassung: der Landtag hat entschieden.")
+
+    feed_server.rotate_guids = True  # the feed looks new after the restart, its entries do not
+    run_poller(settings, once=True)
+    assert len(_read_all(settings)) == 4
+
+
+def messages_for(messages: list[tuple[bytes, Article]], url: str) -> list[Article]:
+    wanted = article_id_for(url)
+    return sorted((a for _, a in messages if a.article_id == wanted), key=lambda a: a.revision)
+
+
+def test_poller_killed_between_fetch_and_publish_loses_nothing(
+    ns_settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    _articles(feed_server, 6)
+    feed_server.article_latency_s = 3.0  # the process dies while pages are being fetched
+    settings = _settings(ns_settings, feed_server)
+    env = {
+        **os.environ,
+        "NEWSSTREAM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "NEWSSTREAM_TOPIC_RAW": settings.topic_raw,
+        "NEWSSTREAM_TOPIC_ENRICHED": settings.topic_enriched,
+        "NEWSSTREAM_TOPIC_DEAD_LETTER": settings.topic_dead_letter,
+        "NEWSSTREAM_STATE_DIR": str(settings.state_dir),
+        "NEWSSTREAM_ALLOWED_PRIVATE_NETWORKS": "127.0.0.1/32",
+        "NEWSSTREAM_METRICS_ENABLED": "false",
+        "NEWSSTREAM_FEEDS": feed_server.feed_url,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsstream", "poll", "--once"], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while sum(feed_server.requests[f"/nachrichten/artikel-{i}"] for i in range(6)) == 0:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    assert _read_all(settings) == []
+
+    feed_server.article_latency_s = 0.0
+    assert run_poller(settings, once=True) == 0
+    assert len(_read_all(settings)) == 6
