@@ -1,11 +1,15 @@
 """The indexer: ``news.articles.enriched`` -> Elasticsearch, in bulk, without losing a message.
 
 The loop collects records until the batch is full by count, bytes or time
-(``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``), writes them in bulk, removes
-quote documents of older revisions, dead-letters what can never be indexed, and only then
-commits the offsets. While Elasticsearch is unreachable or overloaded the batch is retried
-with back-off and the partitions stay paused (the consumer keeps polling so it stays in
-its group): an outage pauses the indexer, it never drops or skips.
+(``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``, or at once when the topic is
+drained), writes them in bulk, removes quote documents the current revision no longer has,
+dead-letters what can never be indexed, and only then commits the offsets. The bulk writes run
+on one writer thread so that reading and parsing the next batch overlaps them; at most one
+batch is in flight, so Elasticsearch sees the batches in order.
+
+While Elasticsearch is unreachable or overloaded the batch is retried with back-off and the
+partitions stay paused (the consumer keeps polling so it stays in its group): an outage
+pauses the indexer, it never drops or skips.
 """
 
 from __future__ import annotations
@@ -211,11 +215,11 @@ class Indexer:
         (a newer revision's stale-quote clean-up never overtakes an older write) while the
         main thread reads and parses the next batch from Kafka.
         """
-        self._finish()
         latest = latest_per_article(items)
         articles = {aid: item.article for aid, item in latest.items() if item.article is not None}
         ops = index_ops(articles.values(), self.settings)
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
+        self._finish()
         future = self._executor.submit(self._write, ops, current)
         self._inflight = _InFlight(items, latest, future)
 

@@ -7,6 +7,8 @@ from elasticsearch import ApiError, ConnectionError, SerializationError
 
 from newsstream.indexer.writer import (
     BACKOFF_MAX_S,
+    BulkWriter,
+    Op,
     backoff_delays,
     classify_item,
     is_retriable_exception,
@@ -48,3 +50,61 @@ def test_writer_backoff_grows_and_caps() -> None:
     delays = list(islice(backoff_delays(), 12))
     assert delays[0] < 1.0 < delays[3]
     assert max(delays) <= BACKOFF_MAX_S * 1.2
+
+
+class FakeBulk:
+    """A stand-in for ``Elasticsearch.bulk`` that answers from a script (pure retry logic)."""
+
+    def __init__(self, answers: list[object]) -> None:
+        self.answers = answers
+        self.calls: list[list[dict[str, object]]] = []
+
+    def bulk(self, *, operations: list[dict[str, object]], require_alias: bool) -> object:
+        assert require_alias
+        self.calls.append(operations)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def _op(group: str) -> Op:
+    return Op("index", "a", group, 1, group, {"x": 1})
+
+
+def _item(status: int, error: str | None = None, result: str = "created") -> dict[str, object]:
+    body: dict[str, object] = {"status": status, "result": result}
+    if error:
+        body["error"] = {"type": error, "reason": "r"}
+    return {"index": body}
+
+
+def test_writer_retries_request_and_items_then_succeeds() -> None:
+    waits: list[float] = []
+    fake = FakeBulk(
+        [
+            ConnectionError("refused"),
+            {"items": [_item(201), _item(429, "es_rejected_execution_exception")]},
+            {"items": [_item(200, result="updated")]},
+        ]
+    )
+    writer = BulkWriter(fake, wait=waits.append)  # type: ignore[arg-type]
+    result = writer.write([_op("a"), _op("b")])
+    assert result.written == 2 and not result.rejected
+    assert len(waits) == 2 and len(fake.calls) == 3
+    assert len(fake.calls[2]) == 2  # only the rejected-for-now item was sent again
+
+
+def test_writer_isolates_a_request_refused_as_a_whole() -> None:
+    fake = FakeBulk([_api_error(400), {"items": [_item(201)]}, _api_error(400)])
+    writer = BulkWriter(fake, wait=lambda s: None)  # type: ignore[arg-type]
+    result = writer.write([_op("good"), _op("bad")])
+    assert result.written == 1
+    assert set(result.rejected) == {"bad"}
+
+
+def test_writer_version_conflict_is_success() -> None:
+    conflict = _item(409, "version_conflict_engine_exception")
+    writer = BulkWriter(FakeBulk([{"items": [conflict]}]), wait=lambda s: None)  # type: ignore[arg-type]
+    result = writer.write([_op("a")])
+    assert result.stale == 1 and result.outdated == {"a"} and not result.rejected
