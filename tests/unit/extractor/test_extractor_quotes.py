@@ -381,3 +381,40 @@ def test_quotes_subject_before_verb_beats_object_after(quotes_of: QuotesOf) -> N
 def test_quotes_laut_report_is_not_a_speaker(quotes_of: QuotesOf) -> None:
     text = "Laut Medienberichten war die Lage „sehr ernst und kaum noch beherrschbar“."
     assert _one(quotes_of(text)).speaker is None
+
+
+def test_quotes_definite_role_refers_back_to_named_person(quotes_of: QuotesOf) -> None:
+    text = (
+        "„Wir bleiben hart“, sagt CSU-Chef Markus Söder.\n\n"
+        "„Das Gesetz kommt so nicht“, so der CSU-Chef."
+    )
+    quotes = quotes_of(text)
+    assert [(q.speaker, q.speaker_role) for q in quotes] == [
+        ("Markus Söder", "CSU-Chef"),
+        ("Markus Söder", "CSU-Chef"),
+    ]
+
+
+def test_quotes_role_with_apposition_name(quotes_of: QuotesOf) -> None:
+    text = "„Wir räumen seit Stunden“, sagt der Bürgermeister von Kaufbeuren, Stefan Bosse."
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_role) == ("Stefan Bosse", "Bürgermeister")
+
+
+def test_quotes_age_adjective_before_name(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("„Ich habe Angst“, sagt die 45-jährige Anna Weber."))
+    assert quote.speaker == "Anna Weber"
+
+
+def test_quotes_colon_after_subject_without_speech_verb(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("Anna Weber ist sich sicher: „Das wird nichts mehr.“"))
+    assert (quote.speaker, quote.cue) == ("Anna Weber", ":")
+
+
+def test_quotes_colon_after_plain_noun_phrase_has_no_speaker(quotes_of: QuotesOf) -> None:
+    assert _one(quotes_of("Sein Fazit fällt knapp aus: „Das wird nichts mehr.“")).speaker is None
+
+
+def test_quotes_trailing_comma_inside_marks_is_dropped(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("„Wir bleiben hart,“ sagt Markus Söder."))
+    assert (quote.quote, quote.speaker) == ("Wir bleiben hart", "Markus Söder")

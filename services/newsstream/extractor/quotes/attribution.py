@@ -67,6 +67,8 @@ class _Context:
     first_role: dict[str, str]
     per_entities: list[tuple[int, str]]
     history: list[tuple[int, Speaker]] = field(default_factory=list)
+    #: Role word -> the one named person the article gives that role ("der CSU-Chef").
+    role_owner: dict[str, str] = field(default_factory=dict)
 
 
 def find_quotes(doc: object, entities: Sequence[Entity]) -> list[Quote]:
@@ -117,8 +119,7 @@ def _prepare(text: str, entities: Sequence[Entity]) -> _Context:
                 per_entities.append((start, ent.canonical))
     per_entities.sort()
     sent_words = [
-        words(text, s.start, s.end, spans) if _worth_reading(text, s, spans) else []
-        for s in sents
+        words(text, s.start, s.end, spans) if _worth_reading(text, s, spans) else [] for s in sents
     ]
     sent_cues = [find_cues(w, index) for w in sent_words]
     headings = {
@@ -173,11 +174,23 @@ def _collect_names(ctx: _Context, entities: Sequence[Entity]) -> None:
         longest = max(names, key=lambda n: (len(n.split()), len(n)))
         if all(longest.endswith(n) or n == longest for n in names):
             ctx.full_names[surname] = longest
+    owners: dict[str, set[str]] = {}
     for cues in ctx.sent_cues:
         for cue in cues:
             if cue.speaker.role and cue.speaker.kind == "PER":
                 name = _canonical_name(ctx, cue.speaker)
                 ctx.first_role.setdefault(name, cue.speaker.role)
+                owners.setdefault(_role_key(cue.speaker.role), set()).add(name)
+    ctx.role_owner = {key: next(iter(names)) for key, names in owners.items() if len(names) == 1}
+
+
+def _role_key(role: str | None) -> str:
+    """ "Militärexperten" and "der frühere Militärexperte" -> "militärexpert"."""
+    last = (role or "").split()[-1].lower() if role else ""
+    for ending in ("en", "n", "s", "e"):
+        if last.endswith(ending) and len(last) > 4:
+            return last[: -len(ending)]
+    return last
 
 
 def _canonical_name(ctx: _Context, ref: SpeakerRef) -> str:
@@ -200,6 +213,9 @@ def _resolve(ctx: _Context, ref: SpeakerRef, pos: int) -> Speaker | None:
             return Speaker(before[-1], "PER", ctx.first_role.get(before[-1]))
         return None
     if ref.kind == "UNNAMED":
+        owner = ctx.role_owner.get(_role_key(ref.role)) if ref.definite and ref.role else None
+        if owner is not None:  # "der Militärexperte" after "Militärexperte Ralph Thiele"
+            return Speaker(owner, "PER", ctx.first_role.get(owner))
         return Speaker(ref.text, "UNNAMED", None)
     name = _canonical_name(ctx, ref)
     role = ref.role or (ctx.first_role.get(name) if ref.kind == "PER" else None)
@@ -366,7 +382,7 @@ def _make_quote(
     raw_start, raw_end = span.inner
     raw = ctx.text[raw_start:raw_end]
     start = raw_start + (len(raw) - len(raw.lstrip()))
-    end = raw_end - (len(raw) - len(raw.rstrip()))
+    end = raw_end - (len(raw) - len(raw.rstrip(" \t,")))  # „…,“ sagte er: drop the comma
     role = None
     kind = None
     name = None

@@ -106,6 +106,23 @@ def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None
             if body[cut].lower in {"im", "in", "am", "bei", "beim", "gegenüber", "zu"}:
                 ref = parse_backward(body, cut, entities)
                 break
+    if ref is None:
+        ref = _subject_before_colon(body, entities)
     if ref is None or ref.kind == "PRON":
+        return None
+    return ref
+
+
+def _subject_before_colon(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:
+    """ "Anna Weber ist sich sicher: „…“": a named subject, then a (lower-case) verb."""
+    start = 0
+    for k, w in enumerate(body):
+        if w.quoted or w.text in {",", ";", "–", "—"}:
+            start = k + 1
+    ref = parse_forward(body[start:], 0, entities)
+    if ref is None or ref.kind not in {"PER", "ORG"}:
+        return None
+    after = [w for w in body[start:] if w.start >= ref.end]
+    if not after or after[0].is_cap or not after[0].text.isalpha():
         return None
     return ref

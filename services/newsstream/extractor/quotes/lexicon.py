@@ -188,7 +188,9 @@ NON_NAMES = _set(
     in im am an auf aus bei beim mit nach von vom vor für über unter seit während wegen
     trotz zum zur gegen ohne um bis damit deshalb daher dabei dazu hier dort heute gestern
     jetzt danach zuvor später was wer wo warum das dies diese dieser diesem man
-    angaben medienberichten berichten informationen studie umfrage schätzungen"""
+    angaben medienberichten berichten informationen studie umfrage schätzungen
+    sein seine seiner seinem seinen ihre ihrer ihrem ihren unser unsere euer mein meine
+    fazit ergebnis grund frage antwort problem ziel motto devise klar fest"""
 )
 
 #: Endings of common nouns, so "sagte Merz Journalisten" does not make a name of the noun.

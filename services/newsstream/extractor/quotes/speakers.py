@@ -10,6 +10,7 @@ attribution works with a weak NER model (or none).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +32,8 @@ class SpeakerRef:
     role: str | None
     start: int
     end: int
+    #: "der Militärexperte" (may refer back to a named person), not "ein Sprecher".
+    definite: bool = False
 
 
 def is_role(word: str) -> bool:
@@ -88,7 +91,7 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
         det = first
         i += 1
     adjs: list[Word] = []
-    while i < n and not words[i].is_cap and words[i].text.isalpha() and det is not None:
+    while i < n and not words[i].is_cap and det is not None and _adjective_like(words[i].text):
         if words[i].lower in lx.DETERMINERS or not words[i].lower.endswith(("e", "en", "er", "es")):
             break
         adjs.append(words[i])
@@ -108,8 +111,13 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
     ):
         roles.append(words[i])
         i += 1
-    names = _read_name(words, i, entities, allow=det is None or bool(roles))
+    names = _read_name(words, i, entities, allow=det is None or bool(roles) or bool(adjs))
+    weak = names and det is not None and not roles and len(names) < 2
+    if weak and names[0].start not in entities:
+        names = []  # "die 45-jährige Anna Weber" yes, "die neue Regel" no
     role_text = _role_text(det, adjs, roles)
+    if roles and not names:
+        names = _apposition(words, i, entities)
     if names:
         kind: SpeakerKind = "ORG" if _label_of(names, entities) in {"ORG", "LOC"} else "PER"
         if kind == "PER" and len(names) == 1 and is_org(names[0].text):
@@ -125,6 +133,28 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
             j += 1
         return SpeakerRef(_join(org), "ORG", None, org[0].start, org[-1].end)
     return None
+
+
+def _adjective_like(text: str) -> bool:
+    return text.isalpha() or re.fullmatch(r"\d+-\w+", text) is not None
+
+
+def _apposition(words: list[Word], i: int, entities: EntityIndex) -> list[Word]:
+    """ "der Bürgermeister von Kaufbeuren, Stefan Bosse": the name after the comma."""
+    n = len(words)
+    j = i
+    if j < n and words[j].lower in {"des", "der", "von", "vom", "aus"}:
+        while j < n and j < i + 5 and words[j].text != ",":
+            j += 1
+    if j + 1 >= n or words[j].text != ",":
+        return []
+    names = _read_name(words, j + 1, entities, allow=True)
+    after = j + 1 + len(names)
+    if names and (
+        after >= n or words[after].text in {",", ".", "(", ";"} or not words[after].is_cap
+    ):
+        return names
+    return []
 
 
 def _role_not_name(words: list[Word], i: int, entities: EntityIndex) -> bool:
@@ -199,7 +229,9 @@ def _unnamed(
             parts.append(words[j])
             j += 1
     kind: SpeakerKind = "ORG" if len(roles) == 1 and is_org(roles[0].text) else "UNNAMED"
-    return SpeakerRef(_join(parts), kind, None, parts[0].start, parts[-1].end)
+    definite = det is not None and det.lower in {"der", "die", "das", "dem", "den", "des"}
+    role = " ".join(w.text for w in roles)
+    return SpeakerRef(_join(parts), kind, role, parts[0].start, parts[-1].end, definite)
 
 
 def _role_text(det: Word | None, adjs: list[Word], roles: list[Word]) -> str | None:
