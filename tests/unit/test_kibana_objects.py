@@ -4,11 +4,18 @@ with the type each panel needs (Kibana cannot run here, so this is what guards t
 from __future__ import annotations
 
 import json
-from typing import Any
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
 
-from newsstream.indexer.kibana import DEFAULT_NDJSON, for_settings, load_objects
+from newsstream.indexer.kibana import (
+    DEFAULT_NDJSON,
+    for_settings,
+    import_saved_objects,
+    load_objects,
+)
 from newsstream.indexer.mappings import ARTICLE_PROPERTIES, QUOTE_PROPERTIES, field_type
 from newsstream.settings import Settings
 
@@ -110,3 +117,49 @@ def test_kibana_objects_data_view_titles_follow_settings(objects: list[dict[str,
         if o["type"] == "index-pattern"
     }
     assert titles == {"newsstream-articles": "x-articles", "newsstream-quotes": "x-quotes"}
+
+
+class _FakeKibana(BaseHTTPRequestHandler):
+    """Just enough of Kibana's HTTP API to see what the importer sends."""
+
+    received: ClassVar[list[tuple[str, dict[str, str], bytes]]] = []
+    status_calls: ClassVar[int] = 0
+
+    def do_GET(self) -> None:
+        type(self).status_calls += 1
+        level = "available" if type(self).status_calls > 1 else "unavailable"
+        self._reply(200, {"status": {"overall": {"level": level}}})
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((self.path, dict(self.headers), body))
+        self._reply(200, {"success": True, "successCount": 12})
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_kibana_objects_import_waits_and_posts_ndjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("newsstream.indexer.kibana.time.sleep", lambda s: None)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeKibana)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = Settings(articles_alias="x-articles", quotes_alias="x-quotes")
+        import_saved_objects(f"http://127.0.0.1:{server.server_port}", settings, timeout_s=30)
+    finally:
+        server.shutdown()
+    assert _FakeKibana.status_calls == 2  # waited until "available"
+    (path, headers, body) = _FakeKibana.received[0]
+    assert path == "/api/saved_objects/_import?overwrite=true"
+    assert headers["kbn-xsrf"]
+    assert b'filename="newsstream.ndjson"' in body
+    assert b'"title": "x-articles"' in body and b'"title": "News monitor"' in body
