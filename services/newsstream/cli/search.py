@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -57,19 +58,29 @@ def register(sub: Any) -> None:
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
+    from elasticsearch import ApiError, NotFoundError, TransportError
+
     from newsstream.search import search
     from newsstream.store import make_es
 
-    result = search(
-        make_es(settings),
-        settings,
-        args.query,
-        quotes=args.quotes,
-        speaker=args.speaker,
-        entity=args.entity,
-        since=args.since,
-        limit=args.limit,
-    )
+    try:
+        result = search(
+            make_es(settings),
+            settings,
+            args.query,
+            quotes=args.quotes,
+            speaker=args.speaker,
+            entity=args.entity,
+            since=args.since,
+            limit=args.limit,
+        )
+    except NotFoundError:
+        index = settings.quotes_alias if args.quotes else settings.articles_alias
+        print(f"newsstream: no index {index!r} yet; run `newsstream index`", file=sys.stderr)
+        return 1
+    except (ApiError, TransportError) as exc:
+        print(f"newsstream: search failed: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, default=str))
     else:
