@@ -418,3 +418,39 @@ def test_quotes_colon_after_plain_noun_phrase_has_no_speaker(quotes_of: QuotesOf
 def test_quotes_trailing_comma_inside_marks_is_dropped(quotes_of: QuotesOf) -> None:
     quote = _one(quotes_of("„Wir bleiben hart,“ sagt Markus Söder."))
     assert (quote.quote, quote.speaker) == ("Wir bleiben hart", "Markus Söder")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        (
+            "Ministerpräsident Markus Söder (CSU) sagte am Dienstag: „Bayern steht zusammen.“",
+            "Markus Söder",
+            "sagte",
+        ),
+        ("„Die Lage ist ernst“, heißt es aus dem Innenministerium.", "Innenministerium", "heißt"),
+        (
+            "Nach Angaben der Polizei war der Fahrer „deutlich zu schnell unterwegs“.",
+            "Polizei",
+            "nach Angaben",
+        ),
+        (
+            "Laut Polizeisprecher Stefan Sonntag wurde niemand verletzt. „Wir hatten Glück.“",
+            "Stefan Sonntag",
+            "laut",
+        ),
+    ],
+)
+def test_quotes_newsroom_patterns(quotes_of: QuotesOf, text: str, speaker: str, cue: str) -> None:
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.cue) == (speaker, cue)
+
+
+def test_quotes_short_partial_quote_with_speech_verb(quotes_of: QuotesOf) -> None:
+    text = "Die Grünen-Fraktionschefin Katharina Schulze nannte den Plan „populistisch und dumm“."
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_role) == ("Katharina Schulze", "Grünen-Fraktionschefin")
+
+
+def test_quotes_terms_after_sprechen_von_are_not_quotations(quotes_of: QuotesOf) -> None:
+    assert quotes_of("Er sprach von einer „Zeitenwende“ und von „großen Aufgaben“.") == []

@@ -289,15 +289,18 @@ def _is_quotation(ctx: _Context, s_index: int, span: QuotedSpan, q: int, attache
     terminal = inner[-1] in _TERMINAL
     if terminal:
         return True
-    if n_words <= 3:
-        return False
     ws = ctx.sent_words[s_index]
     prev = next((w for w in reversed(ws[:q]) if w.text.isalpha()), None) if q > 0 else None
-    if prev is None:
-        return True
-    if prev.lower in _SCARE_MARKERS or (prev.lower in lx.TITLE_NOUNS and n_words <= 10):
-        return False
-    return not (prev.lower in lx.TITLE_PREPOSITIONS and inner[0].isupper() and n_words <= 6)
+    if prev is not None:
+        if prev.lower in _SCARE_MARKERS or (prev.lower in lx.TITLE_NOUNS and n_words <= 10):
+            return False
+        if prev.lower in lx.TITLE_PREPOSITIONS and inner[0].isupper() and n_words <= 6:
+            return False
+    if n_words <= 3:
+        # a short span is a term or title - unless a speech verb in its sentence quotes it:
+        # 'Schulze nannte den Vorschlag „populistisch und unausgegoren“'
+        return n_words >= 2 and any(c.word in lx.SPEECH_VERBS for c in ctx.sent_cues[s_index])
+    return True
 
 
 def _attribute(

@@ -13,6 +13,7 @@ from newsstream.extractor.quotes.segments import Word
 from newsstream.extractor.quotes.speakers import (
     EntityIndex,
     SpeakerRef,
+    is_org,
     parse_backward,
     parse_forward,
 )
@@ -64,11 +65,29 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
                 ref = None
         elif low == lx.ZUFOLGE:
             ref = parse_backward(words, k, entities)
+        elif low == "angaben" and k > 0 and words[k - 1].lower in {"nach", "laut"}:
+            ref = parse_forward(words, k + 1, entities)  # nach Angaben der Polizei
+            low = f"{words[k - 1].lower} Angaben"
+        elif low in {"heißt", "hieß"} and k + 1 < len(words) and words[k + 1].lower == "es":
+            ref = _org_after(words, k + 2, entities)  # heißt es aus dem Innenministerium
         elif _is_verb_cue(words, k):
             ref = _verb_speaker(words, k, entities)
         if ref is not None:
             cues.append(Cue(low, k, word.start, ref))
     return cues
+
+
+def _org_after(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRef | None:
+    """The first organisation within a few words ("in einer Mitteilung des Ministeriums")."""
+    for j in range(i, min(len(words), i + 8)):
+        w = words[j]
+        if w.quoted or w.text in {".", ",", ";", ":"}:
+            return None
+        hit = entities.get(w.start)
+        if (hit is not None and hit[2] == "ORG") or (w.is_cap and is_org(w.text)):
+            with_article = j > i and words[j - 1].lower in lx.DETERMINERS
+            return parse_forward(words, j - 1 if with_article else j, entities)
+    return None
 
 
 _CLAUSE_OPENERS = frozenset({",", ":", ";", "–", "—", "(", "-"})

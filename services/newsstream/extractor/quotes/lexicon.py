@@ -42,7 +42,7 @@ _WEAK_STEMS = _set(
 _STRONG = _set(
     "schreibt schrieb schrieben geschrieben ruft rief riefen gerufen unterstreicht unterstrich "
     "unterstrichen widerspricht widersprach widersprachen widersprochen verspricht versprach "
-    "versprachen spricht sprach sprachen bezeichnet bezeichnete bezeichneten "
+    "versprachen bezeichnet bezeichnete bezeichneten "
     "empfiehlt empfahl empfahlen rät riet rieten beschreibt beschrieb beschrieben gesteht "
     "gestand gestanden nannte nannten genannt verkündet verkündete stellt "
     "stellte macht machte räumt räumte fügt fügte teilt teilte kündigt kündigte gibt gab "
@@ -191,6 +191,12 @@ NON_NAMES = _set(
     angaben medienberichten berichten informationen studie umfrage schätzungen
     sein seine seiner seinem seinen ihre ihrer ihrem ihren unser unsere euer mein meine
     fazit ergebnis grund frage antwort problem ziel motto devise klar fest"""
+)
+
+#: Days and months: never a first name, but a surname may be one ("Stefan Sonntag").
+CALENDAR = _set(
+    """montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april
+    mai juni juli august september oktober november dezember"""
 )
 
 #: Endings of common nouns, so "sagte Merz Journalisten" does not make a name of the noun.

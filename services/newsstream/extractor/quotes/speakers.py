@@ -126,6 +126,12 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
     if roles:
         return _unnamed(words, i, det, adjs, roles)
     if i < n and words[i].is_cap and is_org(words[i].text):
+        if det is not None and det.lower == "des" and words[i].text.endswith("s"):
+            base = words[i].text[:-2] if words[i].text.endswith("es") else words[i].text[:-1]
+            if is_org(base) or is_org(words[i].text[:-1]):
+                word = words[i]
+                stem = word.text[:-1] if is_org(word.text[:-1]) else base
+                return SpeakerRef(stem, "ORG", None, word.start, word.start + len(stem))
         org = [words[i]]
         j = i + 1
         while j < n and j < i + 3 and is_name_like(words[j], entities):
@@ -184,8 +190,8 @@ def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool)
     names = [words[i]]
     j = i + 1
     while j < n and len(names) < 4:
-        if is_name_like(words[j], entities):
-            names.append(words[j])
+        if is_name_like(words[j], entities) or words[j].lower in lx.CALENDAR:
+            names.append(words[j])  # a surname may be "Sonntag" once a name has begun
             j += 1
         elif (
             words[j].lower in lx.NAME_PARTICLES
@@ -249,6 +255,11 @@ def _join(words: list[Word]) -> str:
 
 def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> SpeakerRef | None:
     """The speaker phrase that ends right before ``words[end]`` (subject before the verb)."""
+    if end > 1 and words[end - 1].text == ")":  # "Markus Söder (CSU) sagte"
+        for p in range(end - 2, max(-1, end - 7), -1):
+            if words[p].text == "(":
+                end = p
+                break
     start = end
     while start > 0:
         prev = words[start - 1]
