@@ -454,3 +454,13 @@ def test_quotes_short_partial_quote_with_speech_verb(quotes_of: QuotesOf) -> Non
 
 def test_quotes_terms_after_sprechen_von_are_not_quotations(quotes_of: QuotesOf) -> None:
     assert quotes_of("Er sprach von einer „Zeitenwende“ und von „großen Aufgaben“.") == []
+
+
+def test_quotes_so_cue_followed_by_adverb(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("„Wir machen weiter wie bisher“, so Anna Weber weiter."))
+    assert (quote.speaker, quote.cue) == ("Anna Weber", "so")
+
+
+def test_quotes_so_as_adverb_is_not_a_cue(quotes_of: QuotesOf) -> None:
+    text = "Die Stadt plant „einen großen Umbau der gesamten Innenstadt“, so dass alle profitieren."
+    assert _one(quotes_of(text)).speaker is None

@@ -109,7 +109,9 @@ def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
     return (
         not after
         or after[0].text in {".", ",", "(", ";", "!", "?", "–", ":"}
-        or after[0].lower in {"im", "in", "am", "gegenüber", "bei", "auf", "zu"}
+        or after[0].lower in {"im", "in", "am", "gegenüber", "bei", "auf", "zu", "vom", "von"}
+        or after[0].lower in lx.ADVERBS
+        or after[0].quoted
     )
 
 
