@@ -23,16 +23,14 @@ from dataclasses import dataclass, field
 
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.cues import Cue, colon_speaker, find_cues
+from newsstream.extractor.quotes.filters import is_heading, is_quotation
 from newsstream.extractor.quotes.marks import QuotedSpan, find_quoted_spans
 from newsstream.extractor.quotes.segments import Sentence, Word, paragraphs, sentences, words
 from newsstream.extractor.quotes.speakers import EntityIndex, SpeakerRef
 from newsstream.messages import Entity, Quote
 
 _WORDS = re.compile(r"\w+")
-_TERMINAL = ".!?…"
-_CLOSING = "“”\"'«»‘’›)"
 _PUNCT_GAP = frozenset({",", "–", "—", "-", "("})
-_SCARE_MARKERS = frozenset({"sogenannte", "sogenannten", "sogenannter", "sogenanntes", "sog"})
 _MAX_CARRY_BACK = 2
 
 
@@ -77,6 +75,8 @@ def find_quotes(doc: object, entities: Sequence[Entity]) -> list[Quote]:
 
 
 def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
+    """Quotations plus the spans of person names found by the cue rules (so the caller can
+    add them as PER entities where the model missed them)."""
     text: str = doc if isinstance(doc, str) else str(doc.text)  # type: ignore[attr-defined]
     ctx = _prepare(text, entities)
     analysis = QuoteAnalysis()
@@ -122,9 +122,7 @@ def _prepare(text: str, entities: Sequence[Entity]) -> _Context:
         words(text, s.start, s.end, spans) if _worth_reading(text, s, spans) else [] for s in sents
     ]
     sent_cues = [find_cues(w, index) for w in sent_words]
-    headings = {
-        i for i, (start, end) in enumerate(paragraphs(text)) if _is_heading(text[start:end])
-    }
+    headings = {i for i, (start, end) in enumerate(paragraphs(text)) if is_heading(text[start:end])}
     ctx = _Context(
         text,
         spans,
@@ -240,18 +238,6 @@ def _index_of(words_: list[Word], span: QuotedSpan) -> int:
     return -1
 
 
-def _is_heading(paragraph: str) -> bool:
-    """A line without closing punctuation (a heading); its quotes abbreviate real ones."""
-    stripped = paragraph.rstrip()
-    while stripped and stripped[-1] in _CLOSING:
-        stripped = stripped[:-1].rstrip()
-    return (
-        bool(stripped)
-        and stripped[-1] not in _TERMINAL + ":;"
-        and len(_WORDS.findall(paragraph)) <= 25
-    )
-
-
 def _after_cue(ctx: _Context, s_index: int, q: int) -> Cue | None:
     """A cue right after the quotation („…“, sagt X), only punctuation in between."""
     ws = ctx.sent_words[s_index]
@@ -277,30 +263,15 @@ def _colon_cue(ctx: _Context, s_index: int, q: int) -> tuple[SpeakerRef, str] | 
 
 
 def _is_quotation(ctx: _Context, s_index: int, span: QuotedSpan, q: int, attached: bool) -> bool:
-    """Tell quotations from titles, scare quotes and quoted terms."""
-    if ctx.sents[s_index].paragraph in ctx.headings:
-        return False
-    inner = ctx.text[span.open + 1 : span.close].strip()
-    n_words = len(_WORDS.findall(inner))
-    if n_words == 0:
-        return False
-    if attached:
-        return True
-    terminal = inner[-1] in _TERMINAL
-    if terminal:
-        return True
     ws = ctx.sent_words[s_index]
     prev = next((w for w in reversed(ws[:q]) if w.text.isalpha()), None) if q > 0 else None
-    if prev is not None:
-        if prev.lower in _SCARE_MARKERS or (prev.lower in lx.TITLE_NOUNS and n_words <= 10):
-            return False
-        if prev.lower in lx.TITLE_PREPOSITIONS and inner[0].isupper() and n_words <= 6:
-            return False
-    if n_words <= 3:
-        # a short span is a term or title - unless a speech verb in its sentence quotes it:
-        # 'Schulze nannte den Vorschlag „populistisch und unausgegoren“'
-        return n_words >= 2 and any(c.word in lx.SPEECH_VERBS for c in ctx.sent_cues[s_index])
-    return True
+    return is_quotation(
+        ctx.text[span.open + 1 : span.close],
+        in_heading=ctx.sents[s_index].paragraph in ctx.headings,
+        attached=attached,
+        previous_word=prev.lower if prev is not None else None,
+        speech_verb_in_sentence=any(c.word in lx.SPEECH_VERBS for c in ctx.sent_cues[s_index]),
+    )
 
 
 def _attribute(

@@ -1,0 +1,60 @@
+"""Quoted, but not a quotation: headings, titles, scare quotes and quoted terms.
+
+A heading that abbreviates a quotation (Putin „möchte Ruhe an der Front“) is never counted:
+the full quotation follows in the text. Programme, book and newsletter titles are recognised
+by the word in front („für „Possoch klärt““, „die Sendung „…““); one to three quoted words
+are a term (die „Zeitenwende“) unless a cue attaches them or a speech verb quotes them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsstream.extractor.quotes import lexicon as lx
+
+_WORDS = re.compile(r"\w+")
+_TERMINAL = ".!?…"
+_CLOSING = "“”\"'«»‘’›)"
+_SCARE_MARKERS = frozenset({"sogenannte", "sogenannten", "sogenannter", "sogenanntes", "sog"})
+#: Headings are short; a long line without a full stop is a sloppy paragraph, not a heading.
+_MAX_HEADING_WORDS = 25
+
+
+def is_heading(paragraph: str) -> bool:
+    """A line without closing punctuation (a heading); its quotes abbreviate real ones."""
+    stripped = paragraph.rstrip()
+    while stripped and stripped[-1] in _CLOSING:
+        stripped = stripped[:-1].rstrip()
+    return (
+        bool(stripped)
+        and stripped[-1] not in _TERMINAL + ":;"
+        and len(_WORDS.findall(paragraph)) <= _MAX_HEADING_WORDS
+    )
+
+
+def is_quotation(
+    inner: str,
+    *,
+    in_heading: bool,
+    attached: bool,
+    previous_word: str | None,
+    speech_verb_in_sentence: bool,
+) -> bool:
+    """Whether the quoted text ``inner`` is a quotation (else a title, term or heading)."""
+    inner = inner.strip()
+    n_words = len(_WORDS.findall(inner))
+    if in_heading or n_words == 0:
+        return False
+    if attached or inner[-1] in _TERMINAL:
+        return True
+    if previous_word is not None:
+        if previous_word in _SCARE_MARKERS:
+            return False
+        if previous_word in lx.TITLE_NOUNS and n_words <= 10:
+            return False
+        if previous_word in lx.TITLE_PREPOSITIONS and inner[0].isupper() and n_words <= 6:
+            return False
+    if n_words <= 3:
+        # 'Schulze nannte den Vorschlag „populistisch und unausgegoren“' is a quotation
+        return n_words >= 2 and speech_verb_in_sentence
+    return True
