@@ -20,6 +20,7 @@ import contextlib
 import gzip
 import hashlib
 import html
+import json
 import threading
 import time
 import zlib
@@ -318,7 +319,22 @@ class FeedServer:
 
     # --- serving ------------------------------------------------------------------------
 
+    def stats(self) -> dict[str, Any]:
+        """Counters as plain data (also served as JSON at ``/_stats`` for other processes)."""
+        with self._lock:
+            return {
+                "requests": dict(self.requests),
+                "not_modified": dict(self.not_modified),
+                "max_concurrent": dict(self.max_concurrent),
+            }
+
     def _answer(self, path: str, request_headers: Any) -> tuple[int, dict[str, str], bytes]:
+        if path in ("/_stats", "/_stats/reset"):
+            body = json.dumps(self.stats()).encode()
+            if path.endswith("reset"):
+                with self._lock:
+                    self.max_concurrent.clear()
+            return 200, {"Content-Type": "application/json"}, body
         route = self.routes.get(path)
         if route is not None:
             return route.status, dict(route.headers), route.body
@@ -363,6 +379,7 @@ class FeedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet: tests read counters, not logs
@@ -370,6 +387,10 @@ class FeedServer:
             def do_GET(self) -> None:
                 host = self.headers.get("Host", "?")
                 path = self.path.split("?", 1)[0]
+                if path.startswith("/_stats"):
+                    status, headers, body = server._answer(path, self.headers)
+                    self._send(status, headers, body)
+                    return
                 with server._lock:
                     server.requests[path] += 1
                     server._active[host] += 1
