@@ -284,3 +284,19 @@ def test_extractor_two_workers_rebalance_lose_nothing(
         a.article_id for a in articles
     }
     assert committed_total(settings) == n
+
+
+def test_extractor_over_long_article_is_chunked_not_truncated(
+    settings: Settings, gold_body: str
+) -> None:
+    long_settings = settings.model_copy(update={"max_body_chars": 2000})
+    article = make_articles(gold_body, 1)[0]
+    publish(long_settings, [article])
+    assert run_extractor(long_settings, until_idle=True) == 0
+    [value] = read_all(long_settings, long_settings.topic_enriched, 1)
+    enriched = EnrichedArticle.from_bytes(value)
+    assert enriched.nlp.chunks > 1
+    assert enriched.body == article.body
+    assert len(enriched.quotes) == 8
+    for quote in enriched.quotes:
+        assert enriched.body[quote.start : quote.end] == quote.quote

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
@@ -215,13 +215,16 @@ class _Worker:
             if isinstance(outcome, BaseException):
                 self._dead_letter(record, outcome)
                 continue
-            futures.append((record, outcome, self._send(outcome)))
+            try:
+                futures.append((record, outcome, self._send(outcome)))
+            except MessageSizeTooLargeError as exc:  # raised by send() before any I/O
+                self._dead_letter(record, exc)
         self.producer.flush()
         for record, enriched, future in futures:
             try:
                 future.get(timeout=60)
             except KafkaError as exc:
-                if type(exc).__name__ != "MessageSizeTooLargeError":
+                if not isinstance(exc, MessageSizeTooLargeError):
                     raise BusError(f"enriched article not written: {exc}") from exc
                 self._dead_letter(record, exc)
                 continue
