@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from newsstream.nlp import gazetteer
+from newsstream.nlp.corpora import Sentence
+from newsstream.nlp.evaluate import spans_from_bio
 
 log = logging.getLogger(__name__)
 
@@ -96,22 +98,44 @@ def _zipf_buckets() -> dict[str, int]:
     return out
 
 
+def corpus_lexicon(sentences: Iterable[Sentence]) -> dict[str, set[str]]:
+    """Capitalised words seen inside PER/LOC/ORG/MISC names of a corpus, by label.
+
+    Built only from corpora the model is *not* trained on (WikiANN val/test, HIPE/SmartData
+    test), so the feature is as reliable in training as on new text.
+    """
+    lexicon: dict[str, set[str]] = defaultdict(set)
+    for sent in sentences:
+        for start, end, label in spans_from_bio(sent.tags):
+            for word in sent.words[start:end]:
+                if word[:1].isupper() and _WORD.match(word):
+                    lexicon[label.capitalize()].add(word)
+    return lexicon
+
+
 def feature_values(
     first_names: Iterable[str],
     places: Iterable[str],
     orgs: Iterable[str],
     zipf: dict[str, int],
+    lexicon: dict[str, set[str]] | None = None,
 ) -> dict[str, str]:
     """Token text -> MORPH string (pure: the lists are passed in)."""
     gaz: dict[str, set[str]] = defaultdict(set)
     for label, words in (("Per", first_names), ("Loc", places), ("Org", orgs)):
         for word in words:
             gaz[word].add(label)
+    lex: dict[str, set[str]] = defaultdict(set)
+    for label, words in (lexicon or {}).items():
+        for word in words:
+            lex[word].add(label)
     values: dict[str, str] = {}
-    for word in set(gaz) | set(zipf):
+    for word in set(gaz) | set(zipf) | set(lex):
         parts = []
         if gaz.get(word):
             parts.append("Gaz=" + ",".join(sorted(gaz[word])))
+        if lex.get(word):
+            parts.append("Lex=" + ",".join(sorted(lex[word])))
         if word in zipf:
             parts.append(f"Zipf={zipf[word]}")
         values[word] = "|".join(parts)
@@ -129,9 +153,10 @@ def patterns_from_values(values: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def feature_patterns() -> list[dict[str, Any]]:
+def feature_patterns(lexicon_sentences: Iterable[Sentence] = ()) -> list[dict[str, Any]]:
     """The attribute_ruler patterns built from all available word lists."""
-    values = feature_values(_first_names(), _place_names(), _org_names(), _zipf_buckets())
+    lexicon = corpus_lexicon(lexicon_sentences)
+    values = feature_values(_first_names(), _place_names(), _org_names(), _zipf_buckets(), lexicon)
     patterns = patterns_from_values(values)
     log.info("lexicon features", extra={"words": len(values), "patterns": len(patterns)})
     return patterns

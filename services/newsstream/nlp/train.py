@@ -57,12 +57,24 @@ class Profile:
     germeval_repeat: int = 1
     text_files: tuple[str, ...] = ()
     features: bool = True
+    #: Corpora (never trained on) whose entity words become the ``Lex=`` lexicon feature.
+    lexicon_sources: tuple[str, ...] = ()
     #: Sources without MISC annotation whose capitalised O tokens count as "not annotated".
     mask_misc: bool = False
     eval_frequency: int = 250
 
 
 _NO_MISC_PREFIXES = ("extra/smartdata", "extra/wikiann", "extra/hipe_sonar", "extra/europeana")
+_LEXICON = (
+    "extra/wikiann/val.tsv",
+    "extra/wikiann/test.tsv",
+    "extra/hipe_newseye/test.tsv",
+    "extra/hipe_sonar/test.tsv",
+    "extra/smartdata/test.tsv",
+    "extra/europeana/lft.tsv",
+    "extra/europeana/onb.tsv",
+    "extra/europeana/sbb.tsv",
+)
 _EUROPARL = ("europarl/train.tsv", "europarl/dev.tsv", "europarl/test.tsv")
 PROFILES: dict[str, Profile] = {
     "fast": Profile(
@@ -193,12 +205,21 @@ def _train_vectors(
     return floret_to_table(floret_model, vocab, table)
 
 
-def _write_features(path: Path, enabled: bool) -> None:
+def _write_features(path: Path, profile: Profile, data_dir: Path) -> None:
     import srsly
 
     from newsstream.nlp.features import feature_patterns
 
-    srsly.write_json(path, feature_patterns() if enabled else [])
+    overlap = set(profile.lexicon_sources) & set(profile.sources)
+    if overlap:
+        raise ValueError(f"lexicon sources must not be trained on: {sorted(overlap)}")
+    sentences = [
+        s
+        for rel in profile.lexicon_sources
+        if (data_dir / rel).exists()
+        for s in read_any(data_dir / rel)
+    ]
+    srsly.write_json(path, feature_patterns(sentences) if profile.features else [])
 
 
 def add_rules(nlp: Language) -> None:
@@ -247,7 +268,7 @@ def train_model(
         vocab = spacy.blank("de").vocab
         write_docbin(data.train, work / "train.spacy", vocab)
         write_docbin(data.dev, work / "dev.spacy", vocab)
-        _write_features(work / "features.json", prof.features)
+        _write_features(work / "features.json", prof, data_dir)
         vectors = (
             _train_vectors(data_dir, prof, data, work, vectors_cache) if prof.vectors_dim else None
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import spacy
 
-from newsstream.nlp.features import feature_values, patterns_from_values
+from newsstream.nlp.corpora import Sentence
+from newsstream.nlp.features import corpus_lexicon, feature_values, patterns_from_values
 from newsstream.nlp.gazetteer import ruler_patterns
 
 
@@ -47,3 +48,19 @@ def test_gazetteer_has_german_country_names_and_news_orgs() -> None:
     for name, label in patterns:
         labels.setdefault(name, set()).add(label)
     assert all(len(v) == 1 for v in labels.values())  # one label per name
+
+
+def test_features_corpus_lexicon_and_lex_value() -> None:
+    sents = [
+        Sentence(("Herr", "Balzer", "in", "Köln"), ("O", "B-PER", "O", "B-LOC")),
+        Sentence(
+            ("die", "Deutsche", "Bahn", "von", "van", "Gogh"),
+            ("O", "B-ORG", "I-ORG", "O", "B-PER", "I-PER"),
+        ),
+    ]
+    lexicon = corpus_lexicon(sents)
+    assert lexicon == {"Per": {"Balzer", "Gogh"}, "Loc": {"Köln"}, "Org": {"Deutsche", "Bahn"}}
+    values = feature_values([], ["Köln"], [], {"Bahn": 5}, lexicon)
+    assert values["Köln"] == "Gaz=Loc|Lex=Loc"
+    assert values["Bahn"] == "Lex=Org|Zipf=5"
+    assert values["Balzer"] == "Lex=Per"
