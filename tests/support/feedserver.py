@@ -95,6 +95,7 @@ class FeedServer:
         self._lock = threading.Lock()
         self._clock = datetime(2024, 5, 29, 12, 0, tzinfo=UTC)
         self._renders = 0
+        self._feed_cache: dict[str, tuple[Any, bytes]] = {}
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -252,9 +253,17 @@ class FeedServer:
         return f"{article.guid}:{self._renders}" if self.rotate_guids else article.guid
 
     def render_feed(self, kind: str) -> bytes:
+        """The feed document now (cached while nothing changed, like a real CMS would)."""
+        state = (kind, self.duplicate_entries, tuple(
+            (a.slug, a.revision, a.link_style) for a in self.articles.values()
+        ))  # fmt: skip
+        if not self.rotate_guids and self._feed_cache.get(kind, (None, b""))[0] == state:
+            return self._feed_cache[kind][1]
         self._renders += 1
         entries = self._entries()
-        return {"rss": self._rss, "rdf": self._rdf, "atom": self._atom}[kind](entries).encode()
+        body = {"rss": self._rss, "rdf": self._rdf, "atom": self._atom}[kind](entries).encode()
+        self._feed_cache[kind] = (state, body)
+        return body
 
     def _rss(self, entries: list[ServedArticle]) -> str:
         items = []
