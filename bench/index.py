@@ -9,7 +9,7 @@ In each round
    behind fresh aliases: timed from its first consumed message to its last offset commit, so
    Kafka consumption, parsing, document building, versioned bulk and commits all count.
 Search latency is measured on the indexer's indices: 20 typical queries (words, phrases,
-stemmed forms, speaker/entity/date filters, quotations), each run 5 times after a warm-up.
+stemmed forms, speaker/entity/date filters, quotations), each run 10 times after a warm-up.
 
 Throughput is measured in interleaved rounds (a quarter of the articles each) so that a
 busy shared machine slows both sides alike.
@@ -169,10 +169,11 @@ def indexer_round(
     return stats.docs_written, stats.last_commit_at - stats.first_message_at
 
 
-def search_latency(es: Elasticsearch, settings: Settings, rounds: int = 5) -> list[float]:
+def search_latency(es: Elasticsearch, settings: Settings, rounds: int = 10) -> list[float]:
     """Client-side milliseconds per search (request, ranking, highlighting, parsing)."""
-    for query, options in QUERIES:  # warm-up (caches, JIT)
-        search(es, settings, query, **options)
+    for _ in range(2):  # warm-up (caches, JIT)
+        for query, options in QUERIES:
+            search(es, settings, query, **options)
     per_query: dict[int, list[float]] = {i: [] for i in range(len(QUERIES))}
     for _ in range(rounds):
         for i, (query, options) in enumerate(QUERIES):

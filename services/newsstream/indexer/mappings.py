@@ -31,7 +31,9 @@ def german_text(*, keyword: bool = False) -> dict[str, Any]:
     fields: dict[str, Any] = {"exact": {"type": "text", "analyzer": "standard"}}
     if keyword:
         fields["keyword"] = {"type": "keyword", "ignore_above": 1024}
-    return {"type": "text", "analyzer": "german", "fields": fields}
+    # Offsets in the postings let the unified highlighter find the matches without
+    # re-analysing a 7 kB body per hit: highlighting was most of a search's time.
+    return {"type": "text", "analyzer": "german", "index_options": "offsets", "fields": fields}
 
 
 def name_keyword() -> dict[str, Any]:
