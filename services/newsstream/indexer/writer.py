@@ -170,10 +170,10 @@ class BulkWriter:
         except ApiError as exc:
             if is_retriable_exception(exc):
                 raise RetriableError(str(exc)) from exc
+            if exc.meta.status in (401, 403):
+                raise  # credentials: a configuration problem, not a bad document
             groups = list(dict.fromkeys(op.group for op in ops))
             if len(groups) == 1:
-                if exc.meta.status in (401, 403):
-                    raise  # credentials: a configuration problem, not a bad document
                 result.rejected.setdefault(groups[0], f"{type(exc).__name__}: {exc}")
                 return []
             half = set(groups[: len(groups) // 2])
