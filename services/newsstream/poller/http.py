@@ -23,12 +23,14 @@ import re
 import socket
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from charset_normalizer import from_bytes
 
@@ -214,6 +216,74 @@ def _too_large(limit: int) -> FetchError:
 # --- the fetcher --------------------------------------------------------------------
 
 
+async def resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (an IP literal resolves to itself)."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise FetchError(f"cannot resolve {host}: {exc}", kind="dns") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to an address that passed :func:`check_address`, and to that very address.
+
+    Checking a name and then letting the HTTP library resolve it again leaves a gap (DNS
+    rebinding: public on the first lookup, 127.0.0.1 on the second). Here the socket is opened
+    to the checked IP itself; TLS still verifies the hostname (httpcore passes it as SNI).
+    """
+
+    def __init__(self, networks: list[Network]) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._networks = networks
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        ips = await resolve(host, port)
+        for ip in ips:
+            check_address(ip, self._networks)
+        return await self._inner.connect_tcp(
+            ips[0],
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedURLError("unix sockets are never fetched", kind="blocked_address")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _guarded_transport(settings: Settings, networks: list[Network]) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(
+            max_connections=settings.fetch_concurrency,
+            max_keepalive_connections=settings.fetch_concurrency,
+        ),
+        trust_env=False,
+    )
+    # httpx has no public knob for httpcore's network backend; the pool reads this attribute
+    # on every new connection (httpcore 1.x).
+    transport._pool._network_backend = GuardedBackend(networks)
+    return transport
+
+
 class Fetcher:
     """An ``httpx.AsyncClient`` with the SSRF guard, size caps and concurrency limits.
 
@@ -231,10 +301,7 @@ class Fetcher:
             follow_redirects=False,
             trust_env=False,  # never route through a proxy from the environment
             timeout=httpx.Timeout(settings.http_timeout_s),
-            limits=httpx.Limits(
-                max_connections=settings.fetch_concurrency,
-                max_keepalive_connections=settings.fetch_concurrency,
-            ),
+            transport=_guarded_transport(settings, self.networks),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
 
@@ -254,19 +321,10 @@ class Fetcher:
         return sem
 
     async def _resolve(self, host: str, port: int) -> list[str]:
-        try:
-            return [str(ipaddress.ip_address(host))]
-        except ValueError:
-            pass
         cached = self._dns.get((host, port))
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise FetchError(f"cannot resolve {host}: {exc}", kind="dns") from exc
-        ips = sorted({str(info[4][0]) for info in infos})
+        ips = await resolve(host, port)
         self._dns[(host, port)] = (time.monotonic() + 60.0, ips)
         return ips
 

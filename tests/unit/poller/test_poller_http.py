@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 import zlib
 from pathlib import Path
 
@@ -226,3 +227,27 @@ def test_http_parse_retry_after_seconds_and_dates() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None
+
+
+def test_http_dns_rebinding_is_caught_at_connect_time(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.add_article("a", "A", ["Text."])
+    settings = local_settings(
+        feed_server, tmp_path, allowed_hosts=["localhost"], allowed_private_networks=[]
+    )
+    url = f"http://localhost:{feed_server.port}/nachrichten/a"
+
+    async def go() -> None:
+        async with Fetcher(settings) as fetcher:
+            # the first lookup said "public"; the connection must look again and refuse
+            fetcher._dns[("localhost", feed_server.port)] = (
+                time.monotonic() + 60,
+                ["93.184.216.34"],
+            )
+            await fetcher.fetch(url)
+
+    with pytest.raises(BlockedURLError) as err:
+        asyncio.run(go())
+    assert err.value.kind == "blocked_address"
+    assert feed_server.requests["/nachrichten/a"] == 0
