@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from newsstream.settings import Settings
@@ -56,7 +57,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from newsstream.nlp.model import load_pipeline
 
     if not args.data.is_file():
-        print(f"newsstream: no such file: {args.data}")
+        print(f"newsstream: no such file: {args.data}", file=sys.stderr)
         return 2
     if args.model:
         settings = settings.model_copy(update={"spacy_model": args.model})

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import spacy
 
+from newsstream.cli import main as cli_main
 from newsstream.nlp import model
 from newsstream.nlp.train import train_model
 from newsstream.settings import Settings
@@ -59,3 +61,26 @@ def test_train_tiny_run_gives_loadable_pipeline(tmp_path: Path) -> None:
         "de_core_news_md",
         "de_core_news_sm",
     }
+
+
+def test_train_cli_evaluate_prints_contract_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "ner"
+    (data / "germeval2014").mkdir(parents=True)
+    _write_germeval(data / "germeval2014" / "dev.tsv", 3)
+    _write_germeval(data / "germeval2014" / "test.tsv", 4)
+    out = tmp_path / "model"
+    assert cli_main(["model", "train", "--out", str(out), "--data", str(data), "--profile",
+                     "fast", "--max-steps", "3"]) == 0  # fmt: skip
+    capsys.readouterr()
+    code = cli_main(
+        ["model", "evaluate", "--model", str(out), "--data", str(data / "germeval2014" / "dev.tsv"),
+         "--json"]
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"precision", "recall", "f1", "per_label"}
+    assert set(result["per_label"]) == {"PER", "LOC", "ORG", "MISC"}
+    assert set(result["per_label"]["PER"]) == {"p", "r", "f1"}
+    assert cli_main(["model", "evaluate", "--data", str(tmp_path / "missing.tsv")]) == 2
