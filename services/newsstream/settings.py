@@ -23,7 +23,7 @@ DEFAULT_FEEDS: tuple[str, ...] = (
     "https://nachrichtenfeeds.br.de/rss/nachrichten/seiten/QXAPyRp",
 )
 #: The BR24 feeds link to articles on www.br.de, a different host than the feeds' own; with
-#: the default feeds and no ``NEWSSTREAM_ALLOWED_HOSTS``, these hosts are allowed too.
+#: BR24 feeds and no ``NEWSSTREAM_ALLOWED_HOSTS``, these hosts are allowed too.
 DEFAULT_ARTICLE_HOSTS: tuple[str, ...] = ("www.br.de",)
 
 CommaList = Annotated[list[str], NoDecode]
@@ -136,7 +136,8 @@ class Settings(BaseSettings):
     def effective_allowed_hosts(self) -> frozenset[str]:
         """Hosts that may be fetched: the configured list, else the hosts of the feeds."""
         hosts = self.allowed_hosts or [urlsplit(url).hostname or "" for url in self.feeds]
-        if not self.allowed_hosts and set(self.feeds) & set(DEFAULT_FEEDS):
+        feed_hosts = {urlsplit(url).hostname for url in DEFAULT_FEEDS}
+        if not self.allowed_hosts and feed_hosts & set(hosts):
             hosts = [*hosts, *DEFAULT_ARTICLE_HOSTS]
         return frozenset(h.lower() for h in hosts if h)
 

@@ -147,3 +147,30 @@ def test_poller_killed_between_fetch_and_publish_loses_nothing(
     feed_server.article_latency_s = 0.0
     assert run_poller(settings, once=True) == 0
     assert len(_read_all(settings)) == 6
+
+
+def test_poller_loop_picks_up_new_articles_and_stops(
+    ns_settings: Settings, feed_server: FeedServer
+) -> None:
+    import threading
+
+    _articles(feed_server, 2)
+    settings = _settings(ns_settings, feed_server).model_copy(update={"poll_interval_s": 0.5})
+    stop = threading.Event()
+    codes: list[int] = []
+    worker = threading.Thread(target=lambda: codes.append(run_poller(settings, stop_event=stop)))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(_read_all(settings)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        feed_server.add_article("spaet", "Später Artikel", ["Kam erst nach dem ersten Abruf."])
+        while len(_read_all(settings)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive() and codes == [0]
+    assert sorted(a.title for _, a in _read_all(settings)) == [
+        "Artikel Nummer 0", "Artikel Nummer 1", "Später Artikel",
+    ]  # fmt: skip

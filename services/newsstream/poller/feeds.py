@@ -139,8 +139,14 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
             raise FeedError(f"{url} is not a parseable feed: {problems}", kind="malformed_feed")
     entries: list[FeedEntry] = []
     seen: set[str] = set()
+    guids: set[str] = set()
     for raw in parsed.entries:
         entry = _entry(raw, url)
+        if entry.guid and entry.guid in guids and entry.link not in seen:
+            # Same GUID, different link: a CMS bug. Articles are keyed by URL, so keep both.
+            problems.append(f"duplicate guid: {entry.guid}")
+        if entry.guid:
+            guids.add(entry.guid)
         if entry.link is None:
             problems.append(f"entry without link: {entry.title[:80]!r}")
             entries.append(entry)

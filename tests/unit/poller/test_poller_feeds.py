@@ -147,3 +147,15 @@ def test_feeds_schedule_adapts_to_unchanged_feeds_with_jitter() -> None:
     assert 540 <= sched.next_due <= 660
     assert sched.unchanged == 20
     assert after_success(sched, changed=True, now=0, base_s=60, max_s=600, rng=RNG).interval_s == 60
+
+
+def test_feeds_same_guid_different_links_keeps_both_and_reports() -> None:
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>A</title><link>https://www.br.de/a</link><guid>g1</guid></item>"
+        b"<item><title>B</title><link>https://www.br.de/b</link><guid>g1</guid></item>"
+        b"</channel></rss>"
+    )
+    feed = parse_feed(rss, "https://www.br.de/feed")
+    assert [e.link for e in feed.entries] == ["https://www.br.de/a", "https://www.br.de/b"]
+    assert feed.problems == ["duplicate guid: g1"]

@@ -251,3 +251,12 @@ def test_http_dns_rebinding_is_caught_at_connect_time(
         asyncio.run(go())
     assert err.value.kind == "blocked_address"
     assert feed_server.requests["/nachrichten/a"] == 0
+
+
+def test_http_default_br24_feeds_allow_their_article_host() -> None:
+    from newsstream.settings import DEFAULT_FEEDS, Settings
+
+    settings = Settings(_env_file=None, feeds=list(DEFAULT_FEEDS))  # type: ignore[call-arg]
+    assert settings.effective_allowed_hosts == {"nachrichtenfeeds.br.de", "www.br.de"}
+    other = Settings(_env_file=None, feeds=["https://example.org/feed"])  # type: ignore[call-arg]
+    assert other.effective_allowed_hosts == {"example.org"}

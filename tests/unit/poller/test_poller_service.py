@@ -220,3 +220,31 @@ def test_service_shared_article_is_published_clean(feed_server: FeedServer, tmp_
     assert article.title == "Putins Angebot: Warum verhandelt der Westen nicht?"
     assert "Bildrechte" not in article.body and "[externer Link" not in article.body
     assert article.authors == ["Christian Sachs"] and article.categories[0] == "Deutschland & Welt"
+
+
+def test_service_keeps_failing_feed_flagged(
+    feed_server: FeedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsstream.poller.feeds import FAILING_AFTER
+    from newsstream.poller.http import Fetcher
+    from newsstream.poller.service import FAILING_FEEDS, Poller
+
+    url = feed_server.add_route("/down.rss", status=500)
+    settings = local_settings(feed_server, tmp_path, feeds=[url])
+
+    async def go() -> None:
+        state = PollerState(tmp_path)
+        async with Fetcher(settings) as fetcher:
+            poller = Poller(settings, fetcher=fetcher, producer=RecordingProducer(), state=state)
+            for _ in range(FAILING_AFTER):
+                await poller.poll_feed(url, PollStats())
+            assert FAILING_FEEDS._value.get() == 1
+            del feed_server.routes["/down.rss"]
+            feed_server.add_route("/down.rss", body=feed_server.render_feed("rss"))
+            await poller.poll_feed(url, PollStats())
+            assert FAILING_FEEDS._value.get() == 0
+        state.close()
+
+    with caplog.at_level("ERROR", logger="newsstream.poller.service"):
+        asyncio.run(go())
+    assert any(r.getMessage() == "feed keeps failing" for r in caplog.records)
