@@ -125,9 +125,8 @@ def _looks_like_html(content: bytes, content_type: str | None) -> bool:
 
 def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse feed bytes; raise :class:`FeedError` when they hold no usable feed."""
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # Without a content type feedparser flags every document as bozo; XML is the neutral guess.
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False)
     problems: list[str] = []
     if parsed.get("bozo"):
