@@ -100,6 +100,18 @@ async def _acknowledged(future: Any, timeout: float) -> Any:
     return await asyncio.wait_for(done, timeout)
 
 
+def _extract(html: str, url: str) -> ExtractedPage:
+    """:func:`extract_article`, with a crash in the HTML libraries reported as bad input."""
+    try:
+        return extract_article(html, url)
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError(
+            f"extraction crashed on {url}: {exc!r}", kind="extract_crash"
+        ) from exc
+
+
 def _canonical_for(page: ExtractedPage, final_url: str) -> str:
     """The page's canonical URL, trusted only on the host that served it."""
     same_host = urlsplit(page.canonical_url).hostname == urlsplit(final_url).hostname
@@ -202,6 +214,16 @@ class Poller:
     # --- entries ------------------------------------------------------------------------
 
     async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> None:
+        """Handle one entry; only a Kafka failure propagates (so the feed is retried)."""
+        try:
+            await self._handle_entry(entry, feed_url, stats)
+        except PublishError:
+            raise
+        except Exception:  # a bug or an input we did not foresee: count it, keep polling
+            stats.error("entry_internal")
+            log.exception("entry failed", extra={"feed": feed_url, "link": entry.link})
+
+    async def _handle_entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> None:
         if entry.link is None:
             stats.error("entry_no_link")
             return
@@ -216,8 +238,8 @@ class Poller:
             return
         canonical = _canonical_for(page, final_url) if page else key
         article_id = known.article_id if known else article_id_for(canonical)
-        lock = self._locks.setdefault(article_id, asyncio.Lock())
-        async with lock:
+        # Two entries of one poll can be the same article (same canonical URL): one at a time.
+        async with self._locks.setdefault(article_id, asyncio.Lock()):
             await self._publish_if_changed(
                 entry, feed_url, key, article_id, canonical, page, source_error, stats
             )
@@ -228,7 +250,7 @@ class Poller:
         """Fetch and extract the entry's page; on failure (None, link, reason)."""
         try:
             result = await self.fetcher.fetch(link, headers={"Accept": "text/html,*/*;q=0.8"})
-            page = await asyncio.to_thread(extract_article, result.text, result.final_url)
+            page = await asyncio.to_thread(_extract, result.text, result.final_url)
             return page, result.final_url, None
         except (FetchError, ExtractionError) as exc:
             stats.error(f"page_{exc.kind}")
@@ -308,12 +330,17 @@ class Poller:
     async def poll_once(self, feeds: Iterable[str]) -> PollStats:
         """Poll every feed once (concurrently) with all article fetches; return what happened."""
         stats = PollStats()
+        feeds = list(feeds)
         results = await asyncio.gather(
             *(self.poll_feed(url, stats) for url in feeds), return_exceptions=True
         )
-        for outcome in results:
-            if isinstance(outcome, BaseException) and not isinstance(outcome, PublishError):
-                raise outcome
+        self._locks.clear()  # the round is over: no entry holds or waits for a lock
+        for url, outcome in zip(feeds, results, strict=True):
+            if isinstance(outcome, Exception) and not isinstance(outcome, PublishError):
+                stats.error("feed_internal")  # a bug, not bad input: logged in full, loop goes on
+                log.error("feed poll crashed", exc_info=outcome, extra={"feed": url})
+            elif isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # cancellation, KeyboardInterrupt
         return stats
 
     def due(self, feeds: Iterable[str], now: float) -> list[str]:

@@ -248,3 +248,19 @@ def test_service_keeps_failing_feed_flagged(
     with caplog.at_level("ERROR", logger="newsstream.poller.service"):
         asyncio.run(go())
     assert any(r.getMessage() == "feed keeps failing" for r in caplog.records)
+
+
+def test_service_extraction_crash_falls_back_to_feed_text(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsstream.poller.service as service
+
+    def explode(html: str, url: str) -> None:
+        raise RuntimeError("lxml fell over")
+
+    _three(feed_server)
+    monkeypatch.setattr(service, "extract_article", explode)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer)
+    assert stats.errors["page_extract_crash"] == 3 and stats.new == 3
+    assert {a.source for a in producer.articles} == {"feed"}
