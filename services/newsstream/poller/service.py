@@ -310,6 +310,11 @@ class Poller:
         )  # fmt: skip
         stats.published.append(article)
         stats.count("updated" if previous else "new")
+        log.info(
+            "article published",
+            extra={"article_id": article_id, "revision": article.revision, "source": source,
+                   "url": article.url, "feed": feed_url},
+        )  # fmt: skip
 
     async def _send(self, article: Article) -> None:
         started = time.perf_counter()
@@ -399,6 +404,8 @@ def run_poller(
     from newsstream.obs import start_metrics_server
 
     start_metrics_server(settings.metrics_port_poller, settings.metrics_enabled)
+    # httpx logs every request at INFO; our own log lines carry what matters.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     ensure_topics(settings)
     producer = make_producer(settings)
     try:
