@@ -264,3 +264,11 @@ def test_service_extraction_crash_falls_back_to_feed_text(
     stats = _poll(feed_server, tmp_path, producer)
     assert stats.errors["page_extract_crash"] == 3 and stats.new == 3
     assert {a.source for a in producer.articles} == {"feed"}
+
+
+def test_service_feed_timeout_is_counted(feed_server: FeedServer, tmp_path: Path) -> None:
+    _three(feed_server)
+    feed_server.set_latency("/feed.rss", 1.5)
+    producer = RecordingProducer()
+    stats = _poll(feed_server, tmp_path, producer, http_timeout_s=0.3)
+    assert stats.errors["feed_timeout"] == 1 and producer.sent == []
