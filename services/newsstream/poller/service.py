@@ -171,10 +171,13 @@ class Poller:
                 return
             feed = parse_feed(result.content, result.final_url, result.content_type)
             for problem in feed.problems:
-                stats.error(problem.split(":", 1)[0].replace(" ", "_"))
-            before = stats.new + stats.updated
-            await asyncio.gather(*(self._entry(e, feed_url, stats) for e in feed.entries))
-            changed = stats.new + stats.updated > before
+                kind = problem.split(":", 1)[0].replace(" ", "_")
+                if kind != "entry_without_link":  # counted once, as entry_no_link, below
+                    stats.error(kind)
+            published = await asyncio.gather(
+                *(self._entry(e, feed_url, stats) for e in feed.entries)
+            )
+            changed = any(published)
         except (FetchError, FeedError, PublishError) as exc:
             kind = getattr(exc, "kind", "publish")
             stats.error(f"feed_{kind}")
@@ -213,34 +216,38 @@ class Poller:
 
     # --- entries ------------------------------------------------------------------------
 
-    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> None:
-        """Handle one entry; only a Kafka failure propagates (so the feed is retried)."""
+    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool:
+        """Handle one entry (True if a revision was published).
+
+        Only a Kafka failure propagates, so that the feed is retried with its validators unset.
+        """
         try:
-            await self._handle_entry(entry, feed_url, stats)
+            return await self._handle_entry(entry, feed_url, stats)
         except PublishError:
             raise
         except Exception:  # a bug or an input we did not foresee: count it, keep polling
             stats.error("entry_internal")
             log.exception("entry failed", extra={"feed": feed_url, "link": entry.link})
+            return False
 
-    async def _handle_entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> None:
+    async def _handle_entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool:
         if entry.link is None:
             stats.error("entry_no_link")
-            return
+            return False
         key = canonicalize_url(entry.link)
         known = self.state.get_entry(key)
         if known and known.fingerprint == entry.fingerprint and known.source == "page":
             stats.count("skipped")
-            return
+            return False
         page, final_url, source_error = await self._page(entry.link, stats)
         if page is None and not (entry.title or entry.summary):
             stats.error("entry_empty")
-            return
+            return False
         canonical = _canonical_for(page, final_url) if page else key
         article_id = known.article_id if known else article_id_for(canonical)
         # Two entries of one poll can be the same article (same canonical URL): one at a time.
         async with self._locks.setdefault(article_id, asyncio.Lock()):
-            await self._publish_if_changed(
+            return await self._publish_if_changed(
                 entry, feed_url, key, article_id, canonical, page, source_error, stats
             )
 
@@ -270,7 +277,7 @@ class Poller:
         page: ExtractedPage | None,
         source_error: str | None,
         stats: PollStats,
-    ) -> None:
+    ) -> bool:
         source = "page" if page else "feed"
         title = page.title if page else entry.title
         body = page.body if page else (entry.summary or entry.title)
@@ -282,7 +289,7 @@ class Poller:
                 source=source,
             )  # fmt: skip
             stats.count("unchanged")
-            return
+            return False
         article = Article(
             article_id=article_id,
             revision=(previous.revision if previous else 0) + 1,
@@ -315,6 +322,7 @@ class Poller:
             extra={"article_id": article_id, "revision": article.revision, "source": source,
                    "url": article.url, "feed": feed_url},
         )  # fmt: skip
+        return True
 
     async def _send(self, article: Article) -> None:
         started = time.perf_counter()
