@@ -82,3 +82,32 @@ def test_article_relative_canonical_is_resolved() -> None:
 def test_article_empty_or_textless_page_raises(html: str) -> None:
     with pytest.raises(ExtractionError):
         extract_article(html, "https://www.br.de/leer")
+
+
+def test_article_furniture_inside_the_body_markup_is_still_removed() -> None:
+    """A layout where captions, badges and promos sit in the article's own <p> elements."""
+    real = [
+        "Der Stadtrat hat am Abend den neuen Haushalt beschlossen, nach langer Debatte.",
+        '"Wir investieren in Schulen und Radwege", sagt Oberbürgermeisterin Eva Beispiel.',
+        "## Opposition kündigt Widerstand an",
+        "Die Opposition will gegen einzelne Posten vor Gericht ziehen [externer Link] und prüft.",
+    ]
+    furniture = [
+        "Blick in den Sitzungssaal des Stadtrats",
+        "Bildrechte: BR / Max Muster",
+        "Per Mail sharen",
+        "Artikel mit Audio-InhaltenAudiobeitrag",
+        "Im Audio: Der Haushalt in drei Minuten erklärt",
+        "Karte: Wo in der Stadt gebaut wird",
+        "Jetzt den BR24 Newsletter abonnieren: Hier geht's zur Anmeldung!",
+        "Das war die Stadtratswoche bei BR24.",
+    ]
+    spec = PageSpec(
+        title="Haushalt beschlossen", teaser="Der Stadtrat hat entschieden.",
+        paragraphs=furniture[:4] + real[:2] + furniture[4:6] + real[2:] + furniture[6:],
+    )  # fmt: skip
+    page = extract_article(render_article_page(spec), spec.url)
+    assert page.paragraphs == [
+        real[0], real[1], "Opposition kündigt Widerstand an",
+        "Die Opposition will gegen einzelne Posten vor Gericht ziehen und prüft.",
+    ]  # fmt: skip
