@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -191,30 +192,46 @@ def _worker_env(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture
+def worker_log(tmp_path: Path) -> Iterator[tuple[Path, IO[str]]]:
+    """Where the worker subprocesses write their logs (shown when a test fails)."""
+    path = tmp_path / "worker.log"
+    with path.open("w", encoding="utf-8") as handle:
+        yield path, handle
+
+
+@pytest.fixture
 def worker_cmd() -> Iterator[list[str]]:
     yield [sys.executable, "-m", "newsstream", "extract"]
 
 
-def _wait_for_output(settings: Settings, at_least: int, timeout: float = 90.0) -> int:
+def _wait_for_output(
+    settings: Settings, at_least: int, log: Path | None = None, timeout: float = 180.0
+) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = len(read_all(settings, settings.topic_enriched, at_least, timeout=1))
         if got >= at_least:
             return got
         time.sleep(0.2)
-    raise AssertionError(f"worker produced fewer than {at_least} messages in {timeout}s")
+    tail = log.read_text("utf-8", "replace")[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"worker produced fewer than {at_least} messages in {timeout}s\n{tail}")
 
 
 def test_extractor_killed_midway_and_restarted_loses_nothing(
-    settings: Settings, gold_body: str, worker_cmd: list[str], tmp_path: Path
+    settings: Settings,
+    gold_body: str,
+    worker_cmd: list[str],
+    tmp_path: Path,
+    worker_log: tuple[Path, IO[str]],
 ) -> None:
+    log, log_file = worker_log
     n = 120
     articles = make_articles(gold_body, n)
     publish(settings, list(articles))
     env = _worker_env(settings)
-    proc = subprocess.Popen(worker_cmd, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(worker_cmd, env=env, cwd=tmp_path, stderr=log_file)
     try:
-        seen_before_kill = _wait_for_output(settings, 4)
+        seen_before_kill = _wait_for_output(settings, 4, log)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -225,7 +242,7 @@ def test_extractor_killed_midway_and_restarted_loses_nothing(
         cwd=tmp_path,
         timeout=600,
         check=False,
-        stderr=subprocess.DEVNULL,
+        stderr=log_file,
     )
     assert again.returncode == 0
     out = read_all(settings, settings.topic_enriched, n)
@@ -235,14 +252,17 @@ def test_extractor_killed_midway_and_restarted_loses_nothing(
 
 
 def test_extractor_sigterm_finishes_batch_and_exits_zero(
-    settings: Settings, gold_body: str, worker_cmd: list[str], tmp_path: Path
+    settings: Settings,
+    gold_body: str,
+    worker_cmd: list[str],
+    tmp_path: Path,
+    worker_log: tuple[Path, IO[str]],
 ) -> None:
+    log, log_file = worker_log
     publish(settings, list(make_articles(gold_body, 40)))
-    proc = subprocess.Popen(
-        worker_cmd, env=_worker_env(settings), cwd=tmp_path, stderr=subprocess.DEVNULL
-    )
+    proc = subprocess.Popen(worker_cmd, env=_worker_env(settings), cwd=tmp_path, stderr=log_file)
     try:
-        _wait_for_output(settings, 4)
+        _wait_for_output(settings, 4, log)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     finally:
@@ -254,17 +274,20 @@ def test_extractor_sigterm_finishes_batch_and_exits_zero(
 
 
 def test_extractor_two_workers_rebalance_lose_nothing(
-    settings: Settings, gold_body: str, worker_cmd: list[str], tmp_path: Path
+    settings: Settings,
+    gold_body: str,
+    worker_cmd: list[str],
+    tmp_path: Path,
+    worker_log: tuple[Path, IO[str]],
 ) -> None:
+    log, log_file = worker_log
     n = 80
     articles = make_articles(gold_body, n)
     publish(settings, list(articles))
     env = _worker_env(settings)
-    first = subprocess.Popen(
-        [*worker_cmd, "--until-idle"], env=env, cwd=tmp_path, stderr=subprocess.DEVNULL
-    )
+    first = subprocess.Popen([*worker_cmd, "--until-idle"], env=env, cwd=tmp_path, stderr=log_file)
     try:
-        _wait_for_output(settings, 4)
+        _wait_for_output(settings, 4, log)
         # a second worker joins mid-stream: the group rebalances while the first is busy
         second = subprocess.run(
             [*worker_cmd, "--until-idle"],
@@ -272,7 +295,7 @@ def test_extractor_two_workers_rebalance_lose_nothing(
             cwd=tmp_path,
             timeout=600,
             check=False,
-            stderr=subprocess.DEVNULL,
+            stderr=log_file,
         )
         assert second.returncode == 0
         assert first.wait(timeout=600) == 0
