@@ -323,3 +323,25 @@ def test_extractor_over_long_article_is_chunked_not_truncated(
     assert len(enriched.quotes) == 8
     for quote in enriched.quotes:
         assert enriched.body[quote.start : quote.end] == quote.quote
+
+
+def test_extractor_article_that_makes_processing_raise_is_isolated(
+    settings: Settings, gold_body: str
+) -> None:
+    # no chunking and a body over spaCy's max_length: nlp() raises for this article only
+    raising = settings.model_copy(update={"max_body_chars": 10**8})
+    good = make_articles(gold_body, 3)
+    poison = good[0].model_copy(update={"article_id": "too-long", "body": "Wort " * 220_000})
+    publish(raising, [good[0], poison, good[1], good[2]])
+    assert run_extractor(raising, until_idle=True) == 0
+    letters = [
+        DeadLetter.model_validate_json(v)
+        for v in read_all(raising, raising.topic_dead_letter, 1, timeout=20)
+    ]
+    assert [(d.key, d.stage) for d in letters] == [("too-long", "extractor")]
+    assert Article.from_bytes(letters[0].payload).article_id == "too-long"
+    out = read_all(raising, raising.topic_enriched, 3)
+    assert sorted(EnrichedArticle.from_bytes(v).article_id for v in out) == sorted(
+        a.article_id for a in good[:3]
+    )
+    assert committed_total(raising) == 4
