@@ -177,7 +177,7 @@ def load_pipeline(settings: Settings) -> Language:
             import spacy
 
             try:
-                nlp = spacy.load(ref.name_or_path, exclude=["lemmatizer"])
+                nlp = spacy.load(ref.name_or_path)
             except OSError as exc:
                 raise ModelNotFoundError(
                     f"cannot load spaCy model {ref.name_or_path!r} (from {ref.source}): {exc}"

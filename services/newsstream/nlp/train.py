@@ -83,6 +83,7 @@ PROFILES: dict[str, Profile] = {
         max_steps=600,
         width=96,
         eval_frequency=200,
+        mask_misc=True,
     ),
     "full": Profile(
         name="full",
@@ -94,11 +95,10 @@ PROFILES: dict[str, Profile] = {
             "extra/hipe_newseye/dev.tsv",
             "extra/hipe_sonar/dev.tsv",
         ),
-        max_steps=4000,
+        max_steps=2500,
         width=128,
-        vectors_dim=200,
         germeval_repeat=2,
-        text_files=("*.txt.gz",),
+        mask_misc=True,
     ),
 }
 
