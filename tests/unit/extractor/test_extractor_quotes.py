@@ -464,3 +464,12 @@ def test_quotes_so_cue_followed_by_adverb(quotes_of: QuotesOf) -> None:
 def test_quotes_so_as_adverb_is_not_a_cue(quotes_of: QuotesOf) -> None:
     text = "Die Stadt plant „einen großen Umbau der gesamten Innenstadt“, so dass alle profitieren."
     assert _one(quotes_of(text)).speaker is None
+
+
+def test_quotes_pronoun_gender_follows_the_role(quotes_of: QuotesOf) -> None:
+    text = (
+        "Das sei schwierig, sagt Politikwissenschaftlerin Anna Weber. "
+        "Das sehe er anders, sagt Militärexperte Jonas Klein. "
+        "„Wir müssen abwarten“, betont sie."
+    )
+    assert _one(quotes_of(text)).speaker == "Anna Weber"

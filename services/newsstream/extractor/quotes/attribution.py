@@ -204,7 +204,7 @@ def _resolve(ctx: _Context, ref: SpeakerRef, pos: int) -> Speaker | None:
     if ref.kind == "PRON":
         wanted = {"PER"} if ref.text == "er" else {"PER", "ORG"}
         for at, speaker in reversed(ctx.history):
-            if at < pos and speaker.kind in wanted:
+            if at < pos and speaker.kind in wanted and _gender_fits(ref.text, speaker):
                 return speaker
         before = [name for at, name in ctx.per_entities if at < pos]
         if before:
@@ -218,6 +218,16 @@ def _resolve(ctx: _Context, ref: SpeakerRef, pos: int) -> Speaker | None:
     name = _canonical_name(ctx, ref)
     role = ref.role or (ctx.first_role.get(name) if ref.kind == "PER" else None)
     return Speaker(name, ref.kind, role)
+
+
+def _gender_fits(pronoun: str, speaker: Speaker) -> bool:
+    """ "er" never refers to a Politikwissenschaftlerin, "sie" (singular) not to a
+    Militärexperte; without a role (or for an organisation) anything fits."""
+    role = (speaker.role or "").split(" ")[-1].lower()
+    if speaker.kind != "PER" or not role:
+        return True
+    female = role.endswith(("in", "frau")) and not role.endswith(("admiral", "kardinal"))
+    return female if pronoun == "sie" else not female
 
 
 def _spans_by_sentence(ctx: _Context) -> dict[int, list[QuotedSpan]]:
