@@ -11,10 +11,10 @@ In each round
 Search latency is measured on the indexer's indices: 20 typical queries (words, phrases,
 stemmed forms, speaker/entity/date filters, quotations), each run 10 times after a warm-up.
 
-Throughput is measured in interleaved rounds (a quarter of the articles each) so that a
-busy shared machine slows both sides alike.
+Throughput is measured in interleaved rounds (a sixth of the articles each) so that a
+busy shared machine slows both sides alike; the figures are medians over the rounds.
 
-Usage: ``python bench/index.py [--articles 10000] [--rounds 4]``. Brings up the local stack
+Usage: ``python bench/index.py [--articles 10000] [--rounds 6]``. Brings up the local stack
 if needed. The last line is one JSON object: docs_per_s, bare_bulk_docs_per_s, ratio_vs_bare,
 search_p50_ms, search_p95_ms.
 """
@@ -218,7 +218,7 @@ def cleanup(settings: Settings, bare: Settings, tag: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=4, help="interleaved throughput rounds")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved throughput rounds")
     args = parser.parse_args()
 
     base = Settings(metrics_enabled=False, log_format="console", log_level="WARNING")
@@ -243,8 +243,10 @@ def main() -> None:
             f"built in {time.perf_counter() - t0:.1f}s"
         )
         # Interleaved rounds (bare, indexer, then indexer, bare, ...) so that both see the
-        # same load on a shared machine; each side's rate is its total docs / total time.
-        totals = {"bare": [0, 0.0], "indexer": [0, 0.0]}
+        # same load on a shared machine. Figures are medians over the rounds (a load spike in
+        # one round does not decide the result); the totals are printed as well.
+        rates: dict[str, list[float]] = {"bare": [], "indexer": []}
+        totals = {"bare": [0.0, 0.0], "indexer": [0.0, 0.0]}
         size = -(-len(articles) // args.rounds)
         for r in range(args.rounds):
             chunk = articles[r * size : (r + 1) * size]
@@ -254,12 +256,19 @@ def main() -> None:
                     n, secs = bare_bulk(es, bare, chunk)
                 else:
                     n, secs = indexer_round(es, settings, chunk)
+                rates[side].append(n / secs)
                 totals[side][0] += n
                 totals[side][1] += secs
                 print(f"  round {r + 1} {side:8} {n:6,} docs in {secs:5.1f}s = {n / secs:7,.0f}/s")
-        bare_rate = totals["bare"][0] / totals["bare"][1]
-        rate = totals["indexer"][0] / totals["indexer"][1]
-        print(f"bare helpers.bulk: {bare_rate:,.0f} docs/s; indexer: {rate:,.0f} docs/s")
+        ratios = [i / b for i, b in zip(rates["indexer"], rates["bare"], strict=True)]
+        bare_rate, rate = statistics.median(rates["bare"]), statistics.median(rates["indexer"])
+        ratio = statistics.median(ratios)
+        print(
+            f"median of rounds: bare helpers.bulk {bare_rate:,.0f} docs/s, indexer {rate:,.0f} "
+            f"docs/s, ratio {ratio:.2f} (per round: {', '.join(f'{x:.2f}' for x in ratios)}); "
+            f"totals: bare {totals['bare'][0] / totals['bare'][1]:,.0f}, "
+            f"indexer {totals['indexer'][0] / totals['indexer'][1]:,.0f} docs/s"
+        )
 
         es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])
         samples = search_latency(es, settings)
@@ -271,7 +280,7 @@ def main() -> None:
                 {
                     "docs_per_s": round(rate, 1),
                     "bare_bulk_docs_per_s": round(bare_rate, 1),
-                    "ratio_vs_bare": round(rate / bare_rate, 3),
+                    "ratio_vs_bare": round(ratio, 3),
                     "search_p50_ms": round(p50, 2),
                     "search_p95_ms": round(p95, 2),
                     "articles": len(articles),

@@ -117,31 +117,47 @@ def build_request(
     limit: int = 10,
 ) -> dict[str, Any]:
     """The whole search request body (keyword arguments for ``Elasticsearch.search``)."""
-    highlight = QUOTE_HIGHLIGHT if quotes else ARTICLE_HIGHLIGHT
+    text = query.strip()
     sort: list[Any] = [{"published_at": {"order": "desc", "unmapped_type": "date"}}]
-    if query.strip() and query.strip() != "*":
+    if text and text != "*":
         sort.insert(0, "_score")
     if quotes:
         sort.append({"position": {"order": "asc", "unmapped_type": "integer"}})
-    return {
+    request: dict[str, Any] = {
         "query": build_query(query, quotes=quotes, speaker=speaker, entity=entity, since=since),
         "size": max(0, limit),
         "track_total_hits": True,
         "track_scores": True,
         "sort": sort,
-        "highlight": {
-            "pre_tags": ["<em>"],
-            "post_tags": ["</em>"],
-            "require_field_match": False,
-            "fields": {
-                name: (
-                    {"number_of_fragments": 0}
-                    if fragments == 0
-                    else {"fragment_size": 160, "number_of_fragments": fragments}
-                )
-                for name, fragments in highlight.items()
-            },
-        },
+    }
+    if text and text != "*":
+        request["highlight"] = build_highlight(text, quotes=quotes)
+    return request
+
+
+def build_highlight(text: str, *, quotes: bool) -> dict[str, Any]:
+    """Highlight the query's words in each shown field, stemmed forms and phrases included.
+
+    Each field gets its own ``highlight_query`` on that field alone: with
+    ``require_field_match`` the highlighter works from the field's own postings (offsets are
+    indexed), which measured about twice as fast as letting every field see every query term.
+    """
+    fields: dict[str, Any] = {}
+    for name, fragments in (QUOTE_HIGHLIGHT if quotes else ARTICLE_HIGHLIGHT).items():
+        spec: dict[str, Any] = (
+            {"number_of_fragments": 0}
+            if fragments == 0
+            else {"fragment_size": 160, "number_of_fragments": fragments}
+        )
+        spec["highlight_query"] = {
+            "simple_query_string": {"query": text, "fields": [name], "default_operator": "or"}
+        }
+        fields[name] = spec
+    return {
+        "pre_tags": ["<em>"],
+        "post_tags": ["</em>"],
+        "require_field_match": True,
+        "fields": fields,
     }
 
 
