@@ -473,3 +473,14 @@ def test_quotes_pronoun_gender_follows_the_role(quotes_of: QuotesOf) -> None:
         "„Wir müssen abwarten“, betont sie."
     )
     assert _one(quotes_of(text)).speaker == "Anna Weber"
+
+
+def test_quotes_name_in_apposition_before_the_verb(quotes_of: QuotesOf) -> None:
+    text = "Der Präsident des Bauernverbands, Günther Felßner, sagte: „Wir sind enttäuscht.“"
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_role) == ("Günther Felßner", "Präsident")
+
+
+def test_quotes_organisation_as_subject_before_colon(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("Auch die Opposition übt Kritik: „Das ist ein schlechter Tag.“"))
+    assert (quote.speaker, quote.speaker_type) == ("Opposition", "ORG")

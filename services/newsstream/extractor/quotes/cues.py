@@ -99,7 +99,10 @@ def _verb_speaker(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRe
     something, unless it is only an adverbial (Dazu sagt X / Am Montag sagte X)."""
     clause_start = k == 0 or words[k - 1].quoted or words[k - 1].text in _CLAUSE_OPENERS
     if clause_start:
-        return parse_forward(words, k + 1, entities)
+        ref = parse_forward(words, k + 1, entities)
+        if ref is None and k > 1 and words[k - 1].text == ",":  # "…, Günther Felßner, sagte:"
+            ref = parse_backward(words, k, entities)
+        return ref
     return parse_backward(words, k, entities) or parse_forward(words, k + 1, entities)
 
 

@@ -255,6 +255,8 @@ def _join(words: list[Word]) -> str:
 
 def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> SpeakerRef | None:
     """The speaker phrase that ends right before ``words[end]`` (subject before the verb)."""
+    if end > 2 and words[end - 1].text == ",":
+        return _apposition_before(words, end, entities)
     if end > 1 and words[end - 1].text == ")":  # "Markus Söder (CSU) sagte"
         for p in range(end - 2, max(-1, end - 7), -1):
             if words[p].text == "(":
@@ -278,3 +280,19 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
     if ref is None or (ref.end != words[end - 1].end and ref.kind != "UNNAMED"):
         return None
     return ref
+
+
+def _apposition_before(words: list[Word], end: int, entities: EntityIndex) -> SpeakerRef | None:
+    """ "Der Präsident des Bauernverbands, Günther Felßner, sagte": the name between the
+    commas is the speaker, the phrase before it gives the role."""
+    for k in range(end - 2, max(-1, end - 7), -1):
+        if words[k].text != ",":
+            continue
+        inner = words[k + 1 : end - 1]
+        ref = parse_forward(inner, 0, entities) if inner else None
+        if ref is None or ref.kind != "PER" or ref.end != inner[-1].end:
+            return None
+        head = parse_backward(words, k, entities)
+        role = ref.role or (head.role if head is not None and head.kind == "UNNAMED" else None)
+        return SpeakerRef(ref.text, "PER", role, ref.start, ref.end)
+    return None
