@@ -1,7 +1,8 @@
 """Benchmark the indexer against a bare ``helpers.bulk`` loop, and search latency.
 
-Same run, same documents: N synthetic enriched articles (variants of the shared BR24 article
-with its 8 quotations, so 9 documents each) go to a fresh Kafka topic, a part per round.
+Same run, same documents: N synthetic enriched articles (parts of the shared BR24 article
+mixed with German prose from shared/data/text-de, each with the 8 gold quotations, so 9
+documents each) go to a fresh Kafka topic, a part per round.
 In each round
 1. the bare baseline bulk-loads the very same article and quote documents (built beforehand,
    not timed) with ``elasticsearch.helpers.bulk`` into their own pair of indices;
@@ -23,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import random
+import re
 import statistics
 import time
 import uuid
@@ -74,21 +77,42 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+def german_sentences(limit: int = 60_000) -> list[str]:
+    """Sentences of ordinary German prose from ``shared/data/text-de`` (fortunes, help texts)."""
+    sentences: list[str] = []
+    for name in ("fortunes_de.txt.gz", "libreoffice_help_de.txt.gz"):
+        path = SHARED.parent / "text-de" / name
+        if not path.is_file():
+            continue
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            text = " ".join(handle.read().split())
+        sentences += [s for s in re.split(r"(?<=[.!?])\s+", text) if 40 <= len(s) <= 300]
+    return sentences[:limit]
+
+
 def make_articles(n: int, seed: int = 7) -> list[EnrichedArticle]:
-    """``n`` different enriched articles: shuffled paragraphs, varied titles, times, feeds."""
+    """``n`` different enriched articles with realistic term statistics.
+
+    Each body mixes three consecutive paragraphs of the gold article (so "Mangott" or a phrase
+    matches a part of the corpus, not all of it) with paragraphs of ordinary German prose;
+    titles, times, feeds and categories vary.
+    """
     body = (SHARED / "br24-putin-waffenruhe.txt").read_text(encoding="utf-8")
     gold = json.loads((SHARED / "br24-putin-waffenruhe.gold.json").read_text(encoding="utf-8"))
     base = enriched_from_gold(body, gold)
     paragraphs = body.split("\n\n")
+    prose = german_sentences() or paragraphs
     rng = random.Random(seed)
     start = datetime(2024, 5, 1, tzinfo=UTC)
     articles = []
     for i in range(n):
         topic, word = rng.choice(TOPICS), rng.choice(WORDS)
         lead = f"{topic}: {word} im Mittelpunkt, Meldung {i}."
-        tail = paragraphs[5:]
-        rng.shuffle(tail)  # keep the start; the rest in another order per article
-        shuffled = paragraphs[:5] + tail
+        first = rng.randrange(len(paragraphs))
+        kept = paragraphs[first : first + 3]
+        filler = [" ".join(rng.sample(prose, 5)) for _ in range(6)]
+        shuffled = kept + filler
+        rng.shuffle(shuffled)
         url = f"https://www.br.de/nachrichten/bench/{topic.lower()}-{i},B{i:06d}"
         published = start + timedelta(minutes=4 * i + rng.randint(0, 3))
         # Entities and quotes are the gold article's (their offsets are not used by the
