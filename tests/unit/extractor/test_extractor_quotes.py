@@ -484,3 +484,27 @@ def test_quotes_name_in_apposition_before_the_verb(quotes_of: QuotesOf) -> None:
 def test_quotes_organisation_as_subject_before_colon(quotes_of: QuotesOf) -> None:
     quote = _one(quotes_of("Auch die Opposition übt Kritik: „Das ist ein schlechter Tag.“"))
     assert (quote.speaker, quote.speaker_type) == ("Opposition", "ORG")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("„Es war eine schlimme Zeit“, sagt die Rentnerin.", "Rentnerin"),
+        ("„Ich habe nichts gesehen“, sagt der 63-Jährige.", "63-Jährige"),
+        ("„Wir prüfen das“, sagte der Zeitung ein Sprecher.", "Sprecher"),
+    ],
+)
+def test_quotes_unnamed_common_noun_speakers(quotes_of: QuotesOf, text: str, speaker: str) -> None:
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_type) == (speaker, None)
+
+
+def test_quotes_possessive_before_role(quotes_of: QuotesOf) -> None:
+    text = "Deren Fraktionschefin Katharina Schulze sagte: „Das ist ein Skandal.“"
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_role) == ("Katharina Schulze", "Fraktionschefin")
+
+
+def test_quotes_sentence_subject_noun_is_not_a_name(quotes_of: QuotesOf) -> None:
+    text = "Das Gesetz betont die Verantwortung. „Wir bleiben dabei.“"
+    assert _one(quotes_of(text)).speaker != "Gesetz"

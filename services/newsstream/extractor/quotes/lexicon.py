@@ -102,7 +102,10 @@ LAUT = "laut"
 SO = "so"
 ZUFOLGE = "zufolge"
 
-DETERMINERS = _set("der die das dem den des ein eine einer eines einem einen")
+DETERMINERS = _set(
+    "der die das dem den des ein eine einer eines einem einen deren dessen sein seine "
+    "seinem seinen seiner ihr ihre ihrem ihren ihrer unser unsere"
+)
 #: Articles that leave a role phrase in the nominative ("der frühere Oberst").
 NOMINATIVE_DETERMINERS = frozenset({"der", "die", "das"})
 
@@ -197,6 +200,12 @@ NON_NAMES = _set(
 CALENDAR = _set(
     """montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april
     mai juni juli august september oktober november dezember"""
+)
+
+#: Nouns after a speech verb that are the addressee, not the speaker ("sagte der Zeitung").
+ADDRESSEES = _set(
+    """zeitung agentur nachrichtenagentur presse journalisten reportern zuhörern zeitungen
+    sender fernsehsender radiosender redaktion öffentlichkeit medien"""
 )
 
 #: Endings of common nouns, so "sagte Merz Journalisten" does not make a name of the noun.

@@ -19,6 +19,9 @@ from newsstream.extractor.quotes.segments import Word
 
 SpeakerKind = Literal["PER", "ORG", "UNNAMED", "PRON"]
 
+#: Endings of nouns for people (Rentnerin, Anwohner, Betroffene, Angestellter, Feuerwehrmann).
+_PERSON_ENDINGS = ("in", "er", "e", "mann", "frau", "kind", "ling", "ant", "ent", "ist")
+
 #: Entity label by character offset, for the tokens of a name.
 EntityIndex = dict[int, tuple[int, int, str]]
 
@@ -125,6 +128,8 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
         return SpeakerRef(_join(names), kind, role_text, names[0].start, names[-1].end)
     if roles:
         return _unnamed(words, i, det, adjs, roles)
+    if det is not None and not (i < len(words) and words[i].is_cap and is_org(words[i].text)):
+        return _common_noun_speaker(words, i, det, adjs, entities)
     if i < n and words[i].is_cap and is_org(words[i].text):
         if det is not None and det.lower == "des" and words[i].text.endswith("s"):
             base = words[i].text[:-2] if words[i].text.endswith("es") else words[i].text[:-1]
@@ -272,7 +277,7 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
         start -= 1
         if end - start > 7:
             return None
-    while start < end and words[start].lower in lx.ADVERBS | {"dazu", "so", "das", "dies"}:
+    while start < end and words[start].lower in lx.ADVERBS | {"dazu", "so"}:
         start += 1
     if start >= end:
         return None
@@ -296,3 +301,25 @@ def _apposition_before(words: list[Word], end: int, entities: EntityIndex) -> Sp
         role = ref.role or (head.role if head is not None and head.kind == "UNNAMED" else None)
         return SpeakerRef(ref.text, "PER", role, ref.start, ref.end)
     return None
+
+
+def _common_noun_speaker(
+    words: list[Word], i: int, det: Word, adjs: list[Word], entities: EntityIndex
+) -> SpeakerRef | None:
+    """ "sagt die Rentnerin" / "sagt der 63-Jährige": an unnamed person; "sagte der Zeitung
+    ein Sprecher" skips the addressee."""
+    n = len(words)
+    if adjs and re.fullmatch(r"\d+-[A-ZÄÖÜ]\w*", adjs[-1].text):
+        last = adjs[-1]
+        return SpeakerRef(last.text, "UNNAMED", None, last.start, last.end, True)
+    if i >= n or not words[i].is_cap or words[i].quoted or not words[i].text[0].isalpha():
+        return None
+    noun = words[i]
+    if noun.lower in lx.ADDRESSEES:
+        return parse_forward(words, i + 1, entities) if det.lower in {"der", "dem"} else None
+    if noun.lower in lx.NON_NAMES or len(adjs) > 2 or noun.lower.endswith(lx.NOUN_SUFFIXES):
+        return None
+    if not noun.lower.endswith(_PERSON_ENDINGS):
+        return None  # "Das Gesetz betont …" - a thing, not a person
+    definite = det.lower in {"der", "die"}
+    return SpeakerRef(noun.text, "UNNAMED", None, noun.start, noun.end, definite)
