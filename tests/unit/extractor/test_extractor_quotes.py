@@ -508,3 +508,16 @@ def test_quotes_possessive_before_role(quotes_of: QuotesOf) -> None:
 def test_quotes_sentence_subject_noun_is_not_a_name(quotes_of: QuotesOf) -> None:
     text = "Das Gesetz betont die Verantwortung. „Wir bleiben dabei.“"
     assert _one(quotes_of(text)).speaker != "Gesetz"
+
+
+def test_quotes_multi_paragraph_quotation_german_style(quotes_of: QuotesOf) -> None:
+    text = (
+        "„Wir haben in diesem Jahr so viele Einsätze gehabt wie noch nie zuvor.\n\n"
+        "„Und die Zahl steigt weiter“, sagt Feuerwehrkommandant Max Huber."
+    )
+    quotes = quotes_of(text)
+    assert [q.quote for q in quotes] == [
+        "Wir haben in diesem Jahr so viele Einsätze gehabt wie noch nie zuvor.",
+        "Und die Zahl steigt weiter",
+    ]
+    assert [q.speaker for q in quotes] == ["Max Huber", "Max Huber"]

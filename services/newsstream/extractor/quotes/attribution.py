@@ -86,13 +86,14 @@ def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
                 analysis.person_spans.append((cue.speaker.start, cue.speaker.end))
     by_sentence = _spans_by_sentence(ctx)
     prev_attr: list[tuple[Speaker, str | None] | None] = [None] * len(ctx.sents)
+    found: list[tuple[QuotedSpan, Quote]] = []
     for s_index in range(len(ctx.sents)):
         last: tuple[Speaker, str | None] | None = None
         for span in by_sentence.get(s_index, []):
             quote = _attribute(ctx, s_index, span, prev_attr)
             if quote is None:
                 continue
-            analysis.quotes.append(quote)
+            found.append((span, quote))
             if quote.speaker is not None:
                 kind = quote.speaker_type or "UNNAMED"
                 last = (Speaker(quote.speaker, kind, quote.speaker_role), quote.cue)
@@ -102,7 +103,25 @@ def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
             if resolved is not None:
                 last = (resolved, cue.word)
         prev_attr[s_index] = last
+    analysis.quotes = _attribute_continuations(found)
     return analysis
+
+
+def _attribute_continuations(found: list[tuple[QuotedSpan, Quote]]) -> list[Quote]:
+    """A paragraph of a multi-paragraph quotation belongs to whoever said its last part."""
+    quotes = [quote for _, quote in found]
+    for i in range(len(found) - 2, -1, -1):
+        span, quote = found[i]
+        nxt = quotes[i + 1]
+        if span.continues and quote.speaker is None and nxt.paragraph == quote.paragraph + 1:
+            quotes[i] = quote.model_copy(
+                update={
+                    "speaker": nxt.speaker,
+                    "speaker_role": nxt.speaker_role,
+                    "speaker_type": nxt.speaker_type,
+                }
+            )
+    return quotes
 
 
 def _prepare(text: str, entities: Sequence[Entity]) -> _Context:

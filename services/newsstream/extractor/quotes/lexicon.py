@@ -148,7 +148,13 @@ ROLE_WORDS: tuple[str, ...] = tuple(
             referent referentin bundesrat verteidigungsminister innenminister
             wissenschaftsminister oppositionsführer oppositionsführerin abteilungsleiter
             pressesprecher pressesprecherin meteorologe meteorologin ökologe ökologin
-            biologe biologin physiker physikerin ingenieur ingenieurin"""
+            biologe biologin physiker physikerin ingenieur ingenieurin kommandant
+            kommandantin betreiber betreiberin inhaber inhaberin besitzer besitzerin wirt
+            wirtin vorstand vorständin obmann stellvertreter stellvertreterin organisator
+            organisatorin veranstalter veranstalterin rektor rektorin dekan dekanin imam
+            rabbiner brandrat volkswirt volkswirtin ologe ologin chefarzt chefärztin
+            sprecherin winzer winzerin förster försterin hebamme pfleger
+            pflegerin erzieher erzieherin"""
         ),
         key=len,
         reverse=True,

@@ -41,6 +41,9 @@ class QuotedSpan:
 
     open: int
     close: int
+    #: A quotation running on into the next paragraph (German style: no closing mark at the
+    #: paragraph end, a new opening mark at the start of the next); ``close`` is the line end.
+    continues: bool = False
 
     @property
     def inner(self) -> tuple[int, int]:
@@ -78,12 +81,20 @@ def _can_close(text: str, i: int, opener: str) -> bool:
     return True
 
 
+def _continues_next_paragraph(text: str, newline: int, opener: str) -> bool:
+    """The next non-empty line opens with the same mark and the open one is long enough."""
+    rest = text[newline:].lstrip()
+    return bool(rest) and rest[0] == opener and len(text[:newline].rsplit("\n", 1)[-1]) > 40
+
+
 def find_quoted_spans(text: str) -> list[QuotedSpan]:
     """All top-level quoted spans of ``text`` in order; nested quotes stay inside their parent."""
     spans: list[QuotedSpan] = []
     stack: list[tuple[str, int]] = []  # (opening mark, index)
     for i, ch in enumerate(text):
         if ch in "\n\r":
+            if stack and _continues_next_paragraph(text, i, stack[0][0]):
+                spans.append(QuotedSpan(stack[0][1], i, continues=True))
             stack.clear()  # a quotation does not cross a paragraph: drop unbalanced openers
             continue
         if stack:
