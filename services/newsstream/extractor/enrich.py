@@ -110,8 +110,10 @@ def enrich_doc(
     t0 = time.perf_counter()
     entities = extract_entities(doc)
     analysis = analyse_quotes(doc, entities)
-    if analysis.person_spans:
-        entities = extract_entities(doc, [(s, e, "PER") for s, e in analysis.person_spans])
+    if analysis.person_spans or analysis.relabel_spans:
+        entities = extract_entities(
+            doc, [(s, e, "PER") for s, e in analysis.person_spans], analysis.relabel_spans
+        )
     info = NlpInfo(
         model=model[0],
         model_version=model[1],

@@ -52,11 +52,20 @@ def mentions_from_doc(doc: Any) -> list[Mention]:
     return out
 
 
-def extract_entities(doc: Any, extra: Iterable[tuple[int, int, str]] = ()) -> list[Entity]:
+def extract_entities(
+    doc: Any,
+    extra: Iterable[tuple[int, int, str]] = (),
+    people: Iterable[tuple[int, int]] = (),
+) -> list[Entity]:
     """Canonical, merged entities of ``doc``; ``extra`` adds (start, end, label) mentions
-    found by other rules (speakers the model missed) where no model entity overlaps."""
+    found by other rules (speakers the model missed) where no model entity overlaps;
+    ``people`` are model spans the rules show to be persons (relabelled PER)."""
     text: str = doc.text
-    mentions = [_trim_role(m) for m in mentions_from_doc(doc)]
+    relabel = set(people)
+    mentions = [
+        _trim_role(Mention(m.text, "PER", m.start, m.end) if (m.start, m.end) in relabel else m)
+        for m in mentions_from_doc(doc)
+    ]
     mentions += _extra_mentions(text, mentions, extra)
     return canonicalize(mentions, text)
 

@@ -75,3 +75,15 @@ def test_enrich_serialises_to_the_enriched_message_shape(blank_nlp: Language) ->
     assert again == result
     quote = again.model_dump()["quotes"][0]
     assert set(quote) >= {"quote", "speaker", "speaker_role", "cue", "start", "end", "paragraph"}
+
+
+def test_enrich_speaker_with_role_relabels_model_entity(blank_nlp: Language) -> None:
+    from newsstream.extractor.enrich import enrich_doc
+
+    from .conftest import make_doc
+
+    body = "„Wir geben nicht auf“, sagte Präsident Wolodymyr Selenskyj in Kiew."
+    doc = make_doc(blank_nlp, body, [("Wolodymyr Selenskyj", "LOC"), ("Kiew", "LOC")])
+    result = enrich_doc(_article(body), doc, model=("de_test", "1"))
+    labels = {e.canonical: e.label for e in result.entities}
+    assert labels == {"Wolodymyr Selenskyj": "PER", "Kiew": "LOC"}

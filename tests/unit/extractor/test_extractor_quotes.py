@@ -521,3 +521,13 @@ def test_quotes_multi_paragraph_quotation_german_style(quotes_of: QuotesOf) -> N
         "Und die Zahl steigt weiter",
     ]
     assert [q.speaker for q in quotes] == ["Max Huber", "Max Huber"]
+
+
+def test_quotes_role_makes_a_person_despite_model_label(quotes_of: QuotesOf) -> None:
+    text = "„Wir geben nicht auf“, sagte Präsident Wolodymyr Selenskyj."
+    quote = _one(quotes_of(text, [("Wolodymyr Selenskyj", "LOC")]))
+    assert (quote.speaker, quote.speaker_type, quote.speaker_role) == (
+        "Wolodymyr Selenskyj",
+        "PER",
+        "Präsident",
+    )

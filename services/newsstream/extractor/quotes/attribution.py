@@ -49,6 +49,8 @@ class QuoteAnalysis:
 
     quotes: list[Quote] = field(default_factory=list)
     person_spans: list[tuple[int, int]] = field(default_factory=list)
+    #: Model entities the rules show to be people ("Präsident Selenskyj" tagged LOC).
+    relabel_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -82,8 +84,14 @@ def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
     analysis = QuoteAnalysis()
     for cues in ctx.sent_cues:
         for cue in cues:
-            if cue.speaker.kind == "PER" and cue.speaker.start not in ctx.entities:
-                analysis.person_spans.append((cue.speaker.start, cue.speaker.end))
+            ref = cue.speaker
+            if ref.kind != "PER":
+                continue
+            hit = ctx.entities.get(ref.start)
+            if hit is None:
+                analysis.person_spans.append((ref.start, ref.end))
+            elif hit[2] != "PER" and ref.role:
+                analysis.relabel_spans.append((hit[0], hit[1]))
     by_sentence = _spans_by_sentence(ctx)
     prev_attr: list[tuple[Speaker, str | None] | None] = [None] * len(ctx.sents)
     found: list[tuple[QuotedSpan, Quote]] = []

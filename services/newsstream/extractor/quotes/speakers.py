@@ -125,6 +125,8 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
         kind: SpeakerKind = "ORG" if _label_of(names, entities) in {"ORG", "LOC"} else "PER"
         if kind == "PER" and len(names) == 1 and is_org(names[0].text):
             kind = "ORG"
+        if roles and not is_org(roles[-1].text):
+            kind = "PER"  # "Präsident Selenskyj" is a person whatever the model's label
         return SpeakerRef(_join(names), kind, role_text, names[0].start, names[-1].end)
     if roles:
         return _unnamed(words, i, det, adjs, roles)
