@@ -124,14 +124,19 @@ def run_extractor(
         log.error("extractor stopped by a Kafka failure", extra={"error": str(exc)})
         return 1
     finally:
-        producer.flush(timeout=30)
-        producer.close(timeout=30)
+        try:
+            producer.flush(timeout=30)
+            producer.close(timeout=30)
+        except KafkaError as exc:  # nothing unproduced was committed, so nothing is lost
+            log.warning("producer close failed", extra={"error": str(exc)})
         consumer.close(autocommit=False)
     log.info("extractor stopped", extra={"articles": worker.processed})
     return 0
 
 
 class _Worker:
+    """The poll -> enrich -> produce -> commit loop around one consumer and producer."""
+
     def __init__(
         self,
         settings: Settings,
