@@ -531,3 +531,8 @@ def test_quotes_role_makes_a_person_despite_model_label(quotes_of: QuotesOf) -> 
         "PER",
         "Präsident",
     )
+
+
+def test_quotes_cue_in_parentheses(quotes_of: QuotesOf) -> None:
+    quote = _one(quotes_of("„Das lassen wir uns nicht gefallen“ (so Anna Weber)."))
+    assert (quote.speaker, quote.cue) == ("Anna Weber", "so")

@@ -59,7 +59,7 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
             ref = parse_forward(words, k + 1, entities)
             if ref is not None and ref.kind == "PRON":
                 ref = None
-        elif low == lx.SO and k > 0 and words[k - 1].text in {",", "–", "—", "-"}:
+        elif low == lx.SO and k > 0 and words[k - 1].text in {",", "–", "—", "-", "("}:
             ref = parse_forward(words, k + 1, entities)
             if ref is not None and not _ends_clause(words, ref):
                 ref = None
@@ -111,7 +111,7 @@ def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
     after = [w for w in words if w.start >= ref.end]
     return (
         not after
-        or after[0].text in {".", ",", "(", ";", "!", "?", "–", ":"}
+        or after[0].text in {".", ",", "(", ")", ";", "!", "?", "–", ":"}
         or after[0].lower in {"im", "in", "am", "gegenüber", "bei", "auf", "zu", "vom", "von"}
         or after[0].lower in lx.ADVERBS
         or after[0].quoted
