@@ -248,13 +248,9 @@ def train_model(
 ) -> TrainResult:
     """Train ``profile`` on ``data_dir`` and write the pipeline to ``out`` (replaced atomically)."""
     import spacy
-    import srsly
     from spacy import util
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_loop
-
-    from newsstream.nlp.evaluate import evaluate_pipeline
-    from newsstream.nlp.model import prepare_pipeline
 
     prof = PROFILES[profile]
     if max_steps is not None:
@@ -278,10 +274,34 @@ def train_model(
         nlp = init_nlp(config)
         (work / "output").mkdir()
         train_loop(nlp, work / "output", stdout=sys.stderr, stderr=sys.stderr)
-        best = spacy.load(work / "output" / "model-best")
-        add_rules(best)
         train_s = time.perf_counter() - started
-        staged = work / "final"
+        note = "vectors: word table from floret" if vectors else None
+        result = finalize_model(
+            work / "output" / "model-best", out, data, prof, data_dir, train_s, note
+        )
+    return result
+
+
+def finalize_model(
+    best_dir: Path,
+    out: Path,
+    data: TrainingData,
+    prof: Profile,
+    data_dir: Path,
+    train_s: float,
+    note: str | None = None,
+) -> TrainResult:
+    """Add rules to a trained checkpoint, score it on the held-out part, write meta, install."""
+    import spacy
+    import srsly
+
+    from newsstream.nlp.evaluate import evaluate_pipeline
+    from newsstream.nlp.model import prepare_pipeline
+
+    best = spacy.load(best_dir)
+    add_rules(best)
+    with tempfile.TemporaryDirectory(prefix="ns-final-", dir=out.parent) as tmp:
+        staged = Path(tmp) / "final"
         best.to_disk(staged)
         # Score what users get: the saved pipeline as load_pipeline() prepares it.
         evaluation = evaluate_pipeline(prepare_pipeline(spacy.load(staged)), data.heldout)
@@ -300,10 +320,12 @@ def train_model(
                     "data": data.counts,
                     "heldout": f"germeval2014/test.tsv last {len(data.heldout)} sentences",
                     "dev": f"germeval2014/dev.tsv last {len(data.dev)} sentences",
-                    "vectors": f"floret dim {prof.vectors_dim}" if vectors else None,
+                    "vectors": f"floret dim {prof.vectors_dim}" if prof.vectors_dim else None,
                     "lexicon_features": prof.features,
+                    "mask_misc": prof.mask_misc,
                     "max_steps": prof.max_steps,
                     "train_s": round(train_s, 1),
+                    "note": note,
                     "heldout_scores": evaluation.scores,
                     "heldout_words_per_s": round(evaluation.words_per_s),
                 },
