@@ -177,8 +177,23 @@ class Indexer:
         return carry
 
     def _caught_up(self) -> bool:
-        """All assigned partitions fully consumed (and, the buffer being empty, committed)."""
-        return bool(self.consumer.assignment()) and self._lag() == 0
+        """Every assigned partition fetched at least once and consumed to its end.
+
+        Decided from the high watermarks that fetch responses brought back, never from a
+        separate request that could fail or time out on a busy broker and look like "nothing
+        left" (``--until-idle`` must not exit early).
+        """
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return False
+        try:
+            for tp in assigned:
+                highwater = self.consumer.highwater(tp)
+                if highwater is None or self.consumer.position(tp) < highwater:
+                    return False
+        except (KafkaError, OSError):
+            return False
+        return True
 
     def _lag(self) -> int:
         """Unconsumed messages, from the high watermarks the fetches brought back (no request);
