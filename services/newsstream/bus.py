@@ -83,7 +83,12 @@ def make_consumer(
     config.update(overrides)
     consumer = KafkaConsumer(**config)
     if topics is not None:
-        consumer.subscribe(list(topics))
+        names = list(topics)
+        # Fetch the topics' metadata before joining: a member that joins without it is
+        # assigned no partition, and may sit idle until the next rebalance.
+        for name in names:
+            consumer.partitions_for_topic(name)
+        consumer.subscribe(names)
     return consumer
 
 
@@ -142,13 +147,21 @@ def send_dead_letter(
     )
 
 
+#: What :func:`consumer_lag` returns while the broker cannot tell (never "caught up").
+LAG_UNKNOWN = -1
+
+
 def consumer_lag(consumer: KafkaConsumer) -> int:
-    """Messages not yet consumed across the consumer's assigned partitions."""
+    """Messages not yet consumed across the consumer's assigned partitions.
+
+    ``LAG_UNKNOWN`` while the broker is unreachable: a restarting broker must neither crash
+    the caller nor look like "nothing left to do" to ``--until-idle``.
+    """
     assigned: set[TopicPartition] = consumer.assignment()
     if not assigned:
         return 0
     try:
         ends = consumer.end_offsets(list(assigned))
-    except KafkaError:
-        return 0
-    return sum(max(0, ends[tp] - consumer.position(tp)) for tp in assigned if tp in ends)
+        return sum(max(0, ends[tp] - consumer.position(tp)) for tp in assigned if tp in ends)
+    except (KafkaError, OSError):
+        return LAG_UNKNOWN

@@ -89,36 +89,38 @@ def test_faults_poison_message_goes_to_dead_letter_once(
 
 
 def test_faults_elasticsearch_down_for_20s_mid_stream(
-    ns_settings: Settings, es: Elasticsearch
+    stack: Settings, ns_settings: Settings, es: Elasticsearch
 ) -> None:
     _load(ns_settings)
     extractor = start_cli(ns_settings, "extract")
     indexer = start_cli(ns_settings, "index")
     try:
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= 5, timeout=180)
-        manager.stop_service(ns_settings, "elasticsearch")
+        assert manager.stop_service(stack, "elasticsearch")
         time.sleep(20)
-        manager.start_service(ns_settings, "elasticsearch")
+        manager.start_service(stack, "elasticsearch")
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= N, timeout=240)
     finally:
-        manager.start_service(ns_settings, "elasticsearch")
+        manager.start_service(stack, "elasticsearch")
         _stop(extractor)
         _stop(indexer)
     _exact(es, ns_settings)
 
 
-def test_faults_kafka_broker_restarted_mid_stream(ns_settings: Settings, es: Elasticsearch) -> None:
+def test_faults_kafka_broker_restarted_mid_stream(
+    stack: Settings, ns_settings: Settings, es: Elasticsearch
+) -> None:
     _load(ns_settings)
     extractor = start_cli(ns_settings, "extract")
     indexer = start_cli(ns_settings, "index")
     try:
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= 5, timeout=180)
-        manager.stop_service(ns_settings, "kafka")
+        assert manager.stop_service(stack, "kafka")
         time.sleep(5)
-        manager.start_service(ns_settings, "kafka")
+        manager.start_service(stack, "kafka")
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= N, timeout=300)
     finally:
-        manager.start_service(ns_settings, "kafka")
+        manager.start_service(stack, "kafka")
         _stop(extractor)
         _stop(indexer)
     _exact(es, ns_settings)

@@ -30,7 +30,13 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from newsstream.bus import consumer_lag, make_consumer, make_producer, send_dead_letter
+from newsstream.bus import (
+    LAG_UNKNOWN,
+    consumer_lag,
+    make_consumer,
+    make_producer,
+    send_dead_letter,
+)
 from newsstream.indexer import metrics
 from newsstream.indexer.batch import (
     Current,
@@ -199,11 +205,14 @@ class Indexer:
         """Unconsumed messages, from the high watermarks the fetches brought back (no request);
         asks the broker only while a partition has not been fetched yet."""
         total = 0
-        for tp in self.consumer.assignment():
-            highwater = self.consumer.highwater(tp)
-            if highwater is None:
-                return consumer_lag(self.consumer)
-            total += max(0, highwater - self.consumer.position(tp))
+        try:
+            for tp in self.consumer.assignment():
+                highwater = self.consumer.highwater(tp)
+                if highwater is None:
+                    return consumer_lag(self.consumer)
+                total += max(0, highwater - self.consumer.position(tp))
+        except (KafkaError, OSError):
+            return LAG_UNKNOWN  # the broker is restarting: not drained, and no crash
         return total
 
     def _poll(self, timeout_s: float, max_records: int | None = None) -> list[Received]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -156,8 +157,22 @@ def start(settings: Settings, paths: StackPaths) -> int:
     return proc.pid
 
 
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def healthy(settings: Settings) -> bool:
-    """True when the broker answers metadata requests."""
+    """True when the broker answers metadata requests.
+
+    A plain TCP connect comes first: kafka-python's admin client spends half a minute (and
+    many log lines) trying to bootstrap from a port nobody listens on.
+    """
+    if not _port_open(settings.kafka_port):
+        return False
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=f"127.0.0.1:{settings.kafka_port}",
