@@ -61,7 +61,7 @@ def filler_paragraphs() -> list[str]:
     return [
         p
         for p in paragraphs
-        if len(p) > 200 and "\n" not in p and "[" not in p and not any(m in p for m in "\"„“»«")
+        if len(p) > 200 and "\n" not in p and "[" not in p and not any(m in p for m in '"„“»«')
     ]
 
 
@@ -78,7 +78,7 @@ def make_variant(index: int, *, quotes: int = 2, seed: int = 0) -> Variant:
         role, name = SPEAKERS[(index + q) % len(SPEAKERS)]
         sentence = QUOTE_SENTENCES[(index * 3 + q) % len(QUOTE_SENTENCES)]
         body.insert(1 + q, quote_paragraph(role, name, rng.choice(CUES), sentence))
-        said.append((name, sentence.rstrip('.')))
+        said.append((name, sentence.rstrip(".")))
     return Variant(
         slug=f"artikel-{index:05d}",
         title=f"Meldung {index}: Streit um die Waffenruhe geht weiter",
