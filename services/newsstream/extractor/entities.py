@@ -59,13 +59,17 @@ def extract_entities(
 ) -> list[Entity]:
     """Canonical, merged entities of ``doc``; ``extra`` adds (start, end, label) mentions
     found by other rules (speakers the model missed) where no model entity overlaps;
-    ``people`` are model spans the rules show to be persons (relabelled PER)."""
+    ``people`` are (start, end) person spans found by the rules: a model entity starting
+    there is relabelled PER and extended to ``end`` (the model's "Stefan" of "Stefan
+    Sonntag", or "Selenskyj" tagged LOC after "Präsident")."""
     text: str = doc.text
-    relabel = set(people)
-    mentions = [
-        _trim_role(Mention(m.text, "PER", m.start, m.end) if (m.start, m.end) in relabel else m)
-        for m in mentions_from_doc(doc)
-    ]
+    person_at = {start: end for start, end in people}
+    mentions = []
+    for m in mentions_from_doc(doc):
+        end = person_at.get(m.start)
+        if end is not None and end >= m.end:  # relabel (and extend) to the rule's person span
+            m = Mention(text[m.start : end], "PER", m.start, end)
+        mentions.append(_trim_role(m))
     mentions += _extra_mentions(text, mentions, extra)
     return canonicalize(mentions, text)
 

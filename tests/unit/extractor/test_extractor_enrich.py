@@ -87,3 +87,15 @@ def test_enrich_speaker_with_role_relabels_model_entity(blank_nlp: Language) -> 
     result = enrich_doc(_article(body), doc, model=("de_test", "1"))
     labels = {e.canonical: e.label for e in result.entities}
     assert labels == {"Wolodymyr Selenskyj": "PER", "Kiew": "LOC"}
+
+
+def test_enrich_partial_model_name_is_extended(blank_nlp: Language) -> None:
+    from newsstream.extractor.enrich import enrich_doc
+
+    from .conftest import make_doc
+
+    body = "Laut Polizeisprecher Stefan Sonntag wurde niemand verletzt. „Wir hatten Glück.“"
+    doc = make_doc(blank_nlp, body, [("Stefan", "PER")])
+    result = enrich_doc(_article(body), doc, model=("de_test", "1"))
+    assert [q.speaker for q in result.quotes] == ["Stefan Sonntag"]
+    assert [(e.canonical, e.label) for e in result.entities] == [("Stefan Sonntag", "PER")]

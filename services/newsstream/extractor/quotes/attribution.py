@@ -90,8 +90,10 @@ def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
             hit = ctx.entities.get(ref.start)
             if hit is None:
                 analysis.person_spans.append((ref.start, ref.end))
-            elif hit[2] != "PER" and ref.role:
-                analysis.relabel_spans.append((hit[0], hit[1]))
+            elif (hit[2] != "PER" and ref.role) or ref.end > hit[1]:
+                # a person by the rules: "Präsident Selenskyj" tagged LOC, or the model's
+                # "Stefan" of "Polizeisprecher Stefan Sonntag"
+                analysis.relabel_spans.append((hit[0], max(hit[1], ref.end)))
     by_sentence = _spans_by_sentence(ctx)
     prev_attr: list[tuple[Speaker, str | None] | None] = [None] * len(ctx.sents)
     found: list[tuple[QuotedSpan, Quote]] = []
@@ -219,7 +221,8 @@ def _role_key(role: str | None) -> str:
 
 
 def _canonical_name(ctx: _Context, ref: SpeakerRef) -> str:
-    if ref.start in ctx.canonical_at:
+    hit = ctx.entities.get(ref.start)
+    if hit is not None and ref.end <= hit[1]:
         return ctx.canonical_at[ref.start]
     if " " not in ref.text and ref.text in ctx.full_names:
         return ctx.full_names[ref.text]

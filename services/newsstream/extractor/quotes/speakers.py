@@ -186,8 +186,10 @@ def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool)
     if hit is not None and hit[2] in {"PER", "ORG", "LOC"}:
         names = [w for w in words[i:] if w.start < hit[1]]
         j = i + len(names)
-        while j < n and len(names) < 4 and is_name_like(words[j], entities) and not words[j].quoted:
-            if words[j].start in entities:
+        while j < n and len(names) < 4 and not words[j].quoted:
+            if words[j].start in entities or not (
+                is_name_like(words[j], entities) or words[j].lower in lx.CALENDAR
+            ):
                 break
             names.append(words[j])
             j += 1
