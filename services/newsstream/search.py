@@ -34,6 +34,8 @@ class SearchResult:
 
     total: int
     hits: list[dict[str, Any]] = field(default_factory=list)
+    #: Elasticsearch's own time for the search (without transport and parsing).
+    took_ms: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"total": self.total, "hits": self.hits}
@@ -170,7 +172,11 @@ def to_result(response: Any) -> SearchResult:
         doc["highlight"] = hit.get("highlight", {})
         hits.append(doc)
     total = response["hits"]["total"]
-    return SearchResult(total=int(total["value"] if isinstance(total, dict) else total), hits=hits)
+    return SearchResult(
+        total=int(total["value"] if isinstance(total, dict) else total),
+        hits=hits,
+        took_ms=response.get("took"),
+    )
 
 
 def search(
