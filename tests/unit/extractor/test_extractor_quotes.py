@@ -536,3 +536,7 @@ def test_quotes_role_makes_a_person_despite_model_label(quotes_of: QuotesOf) -> 
 def test_quotes_cue_in_parentheses(quotes_of: QuotesOf) -> None:
     quote = _one(quotes_of("„Das lassen wir uns nicht gefallen“ (so Anna Weber)."))
     assert (quote.speaker, quote.cue) == ("Anna Weber", "so")
+
+
+def test_quotes_title_with_question_mark_is_not_a_quotation(quotes_of: QuotesOf) -> None:
+    assert quotes_of("Die Sendung „Wer wird Millionär?“ läuft heute Abend.") == []

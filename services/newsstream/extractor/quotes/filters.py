@@ -45,15 +45,22 @@ def is_quotation(
     n_words = len(_WORDS.findall(inner))
     if in_heading or n_words == 0:
         return False
-    if attached or inner[-1] in _TERMINAL:
+    if attached:
         return True
     if previous_word is not None:
         if previous_word in _SCARE_MARKERS:
             return False
         if previous_word in lx.TITLE_NOUNS and n_words <= 10:
+            return False  # die Sendung „Wer wird Millionär?“
+        if (
+            previous_word in lx.TITLE_PREPOSITIONS
+            and inner[0].isupper()
+            and n_words <= 6
+            and inner[-1] not in _TERMINAL
+        ):
             return False
-        if previous_word in lx.TITLE_PREPOSITIONS and inner[0].isupper() and n_words <= 6:
-            return False
+    if inner[-1] in _TERMINAL:
+        return True
     if n_words <= 3:
         # 'Schulze nannte den Vorschlag „populistisch und unausgegoren“' is a quotation
         return n_words >= 2 and speech_verb_in_sentence
