@@ -13,6 +13,7 @@ consumer groups, so "drained" means "committed", not merely "seen".
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.errors import KafkaError
+from kafka.structs import TopicPartition
 from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
@@ -82,6 +84,8 @@ class Role:
     next_start: float = 0.0
     exit_code: int | None = None
     history: list[tuple[float, float]] = field(default_factory=list)
+    #: Last figures read from the role's /metrics (kept when it has stopped answering).
+    figures: tuple[float, float] = (0.0, 0.0)
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "newsstream", *self.argv]
@@ -136,35 +140,47 @@ def plan_roles(settings: Settings, *, until_idle: bool, extractors: int) -> list
     return roles
 
 
-def group_lag(settings: Settings, group: str, topic: str) -> int | None:
-    """Messages in ``topic`` that ``group`` has not committed yet (None if Kafka is away)."""
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers(settings), request_timeout_ms=5000
-        )
-        consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers(settings), request_timeout_ms=5000
-        )
-    except (KafkaError, OSError):
-        return None
-    try:
-        committed = admin.list_group_offsets(group).get(group, {})
-        partitions = consumer.partitions_for_topic(topic) or set()
-        from kafka.structs import TopicPartition
+class LagReader:
+    """Committed-offset lag of a consumer group, with clients kept open between reads."""
 
-        tps = [TopicPartition(topic, p) for p in partitions]
-        ends = consumer.end_offsets(tps)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._admin: KafkaAdminClient | None = None
+        self._consumer: KafkaConsumer | None = None
+
+    def _clients(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
+        if self._admin is None or self._consumer is None:
+            servers = bootstrap_servers(self.settings)
+            self._admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=5000)
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=servers, request_timeout_ms=5000, enable_auto_commit=False
+            )
+        return self._admin, self._consumer
+
+    def lag(self, group: str, topic: str) -> int | None:
+        """Messages in ``topic`` that ``group`` has not committed yet (None if Kafka is away)."""
+        try:
+            admin, consumer = self._clients()
+            committed = admin.list_group_offsets(group).get(group, {})
+            partitions = consumer.partitions_for_topic(topic) or set()
+            tps = [TopicPartition(topic, p) for p in partitions]
+            ends = consumer.end_offsets(tps)
+        except (KafkaError, OSError):
+            self.close()
+            return None
         lag = 0
         for tp in tps:
             meta = committed.get(tp)
             done = meta.offset if meta is not None and meta.offset >= 0 else 0
             lag += max(0, ends.get(tp, 0) - done)
         return lag
-    except (KafkaError, OSError):
-        return None
-    finally:
-        consumer.close()
-        admin.close()
+
+    def close(self) -> None:
+        for client in (self._admin, self._consumer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()
+        self._admin = self._consumer = None
 
 
 def scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -199,11 +215,14 @@ def _total(
 
 
 def role_figures(role: Role) -> tuple[float, float]:
+    """(processed, errors) from the role's /metrics; the last known ones if it is silent."""
     samples = scrape(role.metrics_port)
-    stage = STAGES[role.stage]
-    processed = sum(_total(samples, name, labels) for name, labels in stage.processed)
-    errors = sum(_total(samples, name) for name in stage.errors)
-    return processed, errors
+    if samples:
+        stage = STAGES[role.stage]
+        processed = sum(_total(samples, name, labels) for name, labels in stage.processed)
+        errors = sum(_total(samples, name) for name in stage.errors)
+        role.figures = (processed, errors)
+    return role.figures
 
 
 class Supervisor:
@@ -215,6 +234,7 @@ class Supervisor:
         self.failed: list[str] = []
         self._idle_since: dict[str, float] = {}
         self.lags: dict[str, int | None] = {"raw": None, "enriched": None}
+        self._lag_reader = LagReader(settings)
 
     # -- lifecycle ---------------------------------------------------------------------
     def start_all(self) -> None:
@@ -224,12 +244,9 @@ class Supervisor:
     def step(self) -> bool:
         """One supervision round; False when the pipeline is finished."""
         now = time.monotonic()
-        self.lags["raw"] = group_lag(
-            self.settings, self.settings.extractor_group, self.settings.topic_raw
-        )
-        self.lags["enriched"] = group_lag(
-            self.settings, self.settings.indexer_group, self.settings.topic_enriched
-        )
+        s = self.settings
+        self.lags["raw"] = self._lag_reader.lag(s.extractor_group, s.topic_raw)
+        self.lags["enriched"] = self._lag_reader.lag(s.indexer_group, s.topic_enriched)
         for role in self.roles:
             self._watch(role, now)
         if self.stop.is_set():
@@ -281,6 +298,9 @@ class Supervisor:
                     role.terminate()
         else:
             self._idle_since.pop(stage, None)
+
+    def close(self) -> None:
+        self._lag_reader.close()
 
     def shutdown(self) -> None:
         for role in self.roles:
@@ -353,6 +373,7 @@ def run_pipeline(
                 view.update(supervisor.table(), refresh=True)
     finally:
         supervisor.shutdown()
+        supervisor.close()
     if supervisor.failed:
         log.error("roles failed", extra={"roles": supervisor.failed})
         return 1
