@@ -87,16 +87,12 @@ PROFILES: dict[str, Profile] = {
     ),
     "full": Profile(
         name="full",
-        sources=(
-            *_EUROPARL,
-            "extra/smartdata/train.tsv",
-            "extra/smartdata/dev.tsv",
-            "extra/wikiann/train.tsv",
-            "extra/hipe_newseye/dev.tsv",
-            "extra/hipe_sonar/dev.tsv",
-        ),
-        max_steps=2500,
+        # WikiANN and HIPE were tried and lowered held-out precision (see nlp/README.md).
+        sources=(*_EUROPARL, "extra/smartdata/train.tsv", "extra/smartdata/dev.tsv"),
+        max_steps=1500,
         width=128,
+        vectors_dim=200,
+        text_files=("*.txt.gz",),
         germeval_repeat=2,
         mask_misc=True,
     ),
