@@ -134,8 +134,14 @@ def canonicalize(mentions: Sequence[Mention], text: str) -> list[Entity]:
         _strip_genitive(n, m.label, known, text_words)
         for n, m in zip(normal, mentions, strict=True)
     ]
-    canon = _resolve_surnames(canon, mentions)
-    mentions, canon = _propagate(text, list(mentions), canon)
+    resolved = _resolve_surnames(canon, mentions)
+    # A lone word that resolved to a person's full name is that person, whatever label a
+    # weak model gave it ("Mangott" tagged LOC next to "Gerhard Mangott").
+    mentions = [
+        Mention(m.text, "PER", m.start, m.end) if new != old and m.label != "PER" else m
+        for m, old, new in zip(mentions, canon, resolved, strict=True)
+    ]
+    mentions, canon = _propagate(text, mentions, resolved)
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(canon):
         if name:
@@ -210,7 +216,7 @@ def _resolve_surnames(canon: list[str], mentions: Sequence[Mention]) -> list[str
             resolved[surname] = longest
     out = []
     for name, m in zip(canon, mentions, strict=True):
-        if " " not in name and name in resolved and m.label in {"PER", "MISC", "ORG"}:
+        if " " not in name and name in resolved:
             out.append(resolved[name])
         elif m.label == "PER" and " " in name and name.split()[-1] in resolved:
             out.append(resolved[name.split()[-1]])

@@ -221,12 +221,15 @@ def _role_key(role: str | None) -> str:
 
 
 def _canonical_name(ctx: _Context, ref: SpeakerRef) -> str:
+    """The entity's canonical name if the model found one there, then the fullest form: a
+    weak model may tag a lone surname ("sagt Mangott") without linking it to the full name."""
+    name = ref.text
     hit = ctx.entities.get(ref.start)
     if hit is not None and ref.end <= hit[1]:
-        return ctx.canonical_at[ref.start]
-    if " " not in ref.text and ref.text in ctx.full_names:
-        return ctx.full_names[ref.text]
-    return ref.text
+        name = ctx.canonical_at[ref.start]
+    if " " not in name and name in ctx.full_names:
+        return ctx.full_names[name]
+    return name
 
 
 def _resolve(ctx: _Context, ref: SpeakerRef, pos: int) -> Speaker | None:
