@@ -135,7 +135,7 @@ def phase_pipeline(corpus: list[Variant]) -> dict[str, object]:
         raise SystemExit(f"pipeline failed ({proc.returncode}):\n{stderr[-3000:]}")
     indexed = count_docs(settings, settings.articles_alias)
     seconds = (done_at or time.monotonic()) - began
-    for row in manager.status(settings):
+    for row in manager.status(Settings()):  # the stack's own state dir, not the bench's
         peak[row.name] = row.rss_mb or 0.0
     print(f"pipeline: {indexed} articles searchable in {seconds:.1f}s")
     return {"seconds": seconds, "indexed": indexed, "rss_mb": peak}
