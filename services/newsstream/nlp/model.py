@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -99,19 +100,32 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=1)
+def _gazetteer_labels() -> dict[str, str]:
+    from newsstream.nlp.gazetteer import ruler_patterns
+
+    return {p["pattern"]: p["label"] for p in ruler_patterns()}
+
+
 def clean_entities(doc: Doc) -> Doc:
     """Map labels onto PER/LOC/ORG/MISC (dropping dates, numbers, ...) and trim edge whitespace.
+
+    An entity whose whole text is a gazetteer name takes the gazetteer's label (the model
+    sometimes calls "Kreml" a place or "Charkiw" an organisation); partial overlaps are left alone.
 
     Scraped article text has line breaks the NER never saw in training; an entity such as
     ``"BR24.\\n\\n"`` is trimmed to ``"BR24"``.
     """
     from spacy.tokens import Span
 
+    known = _gazetteer_labels()
     kept = []
     changed = False
     for ent in doc.ents:
         label = LABEL_MAP.get(ent.label_)
         start, end = _trim(doc, ent.start, ent.end)
+        if label is not None and start < end:
+            label = known.get(doc[start:end].text, label)
         if label is None or start >= end:
             changed = True
             continue

@@ -114,3 +114,12 @@ def test_model_tokenizer_splits_acronym_period_but_not_ordinals() -> None:
         "Am", "24.", "Februar", "sagte", "er", "es", "der", "USA", ".", "Dann", "BR24", ".",
         "Dr.", "Mann",
     ]  # fmt: skip
+
+
+def test_model_clean_entities_takes_gazetteer_label_for_exact_names() -> None:
+    doc = spacy.blank("de")("Der Kreml und die Universität Moskau")
+    doc.ents = [Span(doc, 1, 2, label="LOC"), Span(doc, 4, 6, label="ORG")]
+    assert [(e.text, e.label_) for e in model.clean_entities(doc).ents] == [
+        ("Kreml", "ORG"),
+        ("Universität Moskau", "ORG"),  # partial overlap with "Moskau" (LOC): unchanged
+    ]
