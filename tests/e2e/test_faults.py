@@ -88,39 +88,30 @@ def test_faults_poison_message_goes_to_dead_letter_once(
     _exact(es, ns_settings, articles=20)
 
 
-def test_faults_elasticsearch_down_for_20s_mid_stream(
-    stack: Settings, ns_settings: Settings, es: Elasticsearch
+@pytest.mark.parametrize(
+    ("service", "down_s"),
+    [("elasticsearch", 20.0), ("kafka", 5.0)],
+    ids=["elasticsearch-down-20s", "kafka-broker-restarted"],
+)
+def test_faults_service_outage_mid_stream(
+    stack: Settings,
+    ns_settings: Settings,
+    es: Elasticsearch,
+    service: manager.ServiceName,
+    down_s: float,
 ) -> None:
+    """A running extractor and indexer ride out the outage; afterwards every doc is there once."""
     _load(ns_settings)
     extractor = start_cli(ns_settings, "extract")
     indexer = start_cli(ns_settings, "index")
     try:
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= 5, timeout=180)
-        assert manager.stop_service(stack, "elasticsearch")
-        time.sleep(20)
-        manager.start_service(stack, "elasticsearch")
-        assert wait_until(lambda: count(es, ns_settings.articles_alias) >= N, timeout=240)
-    finally:
-        manager.start_service(stack, "elasticsearch")
-        _stop(extractor)
-        _stop(indexer)
-    _exact(es, ns_settings)
-
-
-def test_faults_kafka_broker_restarted_mid_stream(
-    stack: Settings, ns_settings: Settings, es: Elasticsearch
-) -> None:
-    _load(ns_settings)
-    extractor = start_cli(ns_settings, "extract")
-    indexer = start_cli(ns_settings, "index")
-    try:
-        assert wait_until(lambda: count(es, ns_settings.articles_alias) >= 5, timeout=180)
-        assert manager.stop_service(stack, "kafka")
-        time.sleep(5)
-        manager.start_service(stack, "kafka")
+        assert manager.stop_service(stack, service)
+        time.sleep(down_s)
+        manager.start_service(stack, service)
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= N, timeout=300)
     finally:
-        manager.start_service(stack, "kafka")
+        manager.start_service(stack, service)
         _stop(extractor)
         _stop(indexer)
     _exact(es, ns_settings)
