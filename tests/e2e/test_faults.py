@@ -4,6 +4,7 @@ nothing lost (every article and quotation is there) and nothing duplicated (no m
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 
 import pytest
@@ -40,13 +41,16 @@ def _exact(es: Elasticsearch, settings: Settings, articles: int = N) -> None:
     assert count(es, settings.articles_alias, {"term": {"revision": 1}}) == articles
 
 
-def _stop(proc: object) -> None:
-    import subprocess
-
-    assert isinstance(proc, subprocess.Popen)
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    """SIGTERM (finish the batch, commit, exit), killed if it hangs; never left running."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=120) == 0
+    try:
+        return proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return -signal.SIGKILL
 
 
 def test_faults_extractor_killed_mid_batch_loses_nothing(
@@ -111,9 +115,11 @@ def test_faults_service_outage_mid_stream(
         manager.start_service(stack, service)
         assert wait_until(lambda: count(es, ns_settings.articles_alias) >= N, timeout=300)
     finally:
-        manager.start_service(stack, service)
-        _stop(extractor)
-        _stop(indexer)
+        try:
+            manager.start_service(stack, service)
+        finally:
+            codes = [_stop(extractor), _stop(indexer)]
+    assert codes == [0, 0]
     _exact(es, ns_settings)
 
 
