@@ -65,14 +65,29 @@ def filler_paragraphs() -> list[str]:
     ]
 
 
+def article_paragraphs() -> list[str]:
+    """Every paragraph of the real article's cleaned body (its own 8 quotations included)."""
+    from newsstream.text.clean import clean_text
+
+    body = clean_text(SHARED_ARTICLE.read_text(encoding="utf-8")).body
+    return [p for p in body.split("\n\n") if p.strip()]
+
+
 def quote_paragraph(role: str, name: str, cue: str, sentence: str) -> str:
     return f"„{sentence.rstrip('.')}“, {cue} {role} {name}."
 
 
-def make_variant(index: int, *, quotes: int = 2, seed: int = 0) -> Variant:
+def make_variant(
+    index: int, *, quotes: int = 2, seed: int = 0, full_length: bool = False
+) -> Variant:
+    """A short variant (three quote-free paragraphs plus ``quotes``), or with ``full_length``
+    the whole real article (about 900 words, its own quotations too) plus ``quotes``."""
     rng = random.Random(seed * 100_003 + index)
-    filler = filler_paragraphs()
-    body = rng.sample(filler, k=min(3, len(filler)))
+    if full_length:
+        body = article_paragraphs()
+    else:
+        filler = filler_paragraphs()
+        body = rng.sample(filler, k=min(3, len(filler)))
     said: list[tuple[str, str]] = []
     for q in range(quotes):
         role, name = SPEAKERS[(index + q) % len(SPEAKERS)]
@@ -88,5 +103,9 @@ def make_variant(index: int, *, quotes: int = 2, seed: int = 0) -> Variant:
     )
 
 
-def make_corpus(count: int, *, quotes: int = 2, seed: int = 0) -> list[Variant]:
-    return [make_variant(i, quotes=quotes, seed=seed) for i in range(count)]
+def make_corpus(
+    count: int, *, quotes: int = 2, seed: int = 0, full_length: bool = False
+) -> list[Variant]:
+    return [
+        make_variant(i, quotes=quotes, seed=seed, full_length=full_length) for i in range(count)
+    ]
