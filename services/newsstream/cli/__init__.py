@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from newsstream import __version__
 from newsstream.errors import NewsstreamError
 
-#: Subcommand modules under ``newsstream.cli``; each has ``register(subparsers)``.
+#: Subcommand modules under ``newsstream.cli``; each has ``register(subparsers)``
+#: (``options`` is not one: it holds arguments that several subcommands share).
 COMMANDS = (
     "stack", "setup", "poll", "extract", "analyze", "index", "search", "model", "run", "replay",
 )  # fmt: skip

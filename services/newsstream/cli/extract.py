@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from newsstream.cli.options import add_until_idle
 from newsstream.settings import Settings
 
 
@@ -12,11 +13,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "extract", help="extract entities and quotations from raw articles (a Kafka worker)"
     )
-    parser.add_argument(
-        "--until-idle",
-        action="store_true",
-        help="exit 0 once the topic had no new message for NEWSSTREAM_IDLE_SECONDS",
-    )
+    add_until_idle(parser)
     parser.set_defaults(func=handle)
 
 

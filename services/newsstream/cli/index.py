@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from newsstream.cli.options import add_until_idle
 from newsstream.settings import Settings
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("index", help="index enriched articles and quotes into Elasticsearch")
-    parser.add_argument(
-        "--until-idle",
-        action="store_true",
-        help="exit 0 once the topic had no new message for NEWSSTREAM_IDLE_SECONDS",
-    )
+    add_until_idle(parser)
     parser.set_defaults(func=handle)
 
 
