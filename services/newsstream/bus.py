@@ -83,13 +83,23 @@ def make_consumer(
     config.update(overrides)
     consumer = KafkaConsumer(**config)
     if topics is not None:
-        names = list(topics)
-        # Fetch the topics' metadata before joining: a member that joins without it is
-        # assigned no partition, and may sit idle until the next rebalance.
-        for name in names:
-            consumer.partitions_for_topic(name)
-        consumer.subscribe(names)
+        subscribe(consumer, topics)
     return consumer
+
+
+def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = None) -> None:
+    """Join the group for ``topics`` once the consumer knows their partitions.
+
+    A member that joins before it has the topics' metadata is assigned no partition and
+    may sit idle until the next rebalance (seen with freshly created topics).
+    """
+    names = list(topics)
+    for name in names:
+        consumer.partitions_for_topic(name)
+    if listener is None:
+        consumer.subscribe(names)
+    else:
+        consumer.subscribe(names, listener=listener)
 
 
 def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:

@@ -24,7 +24,14 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
-from newsstream.bus import BusError, consumer_lag, make_consumer, make_producer, send_dead_letter
+from newsstream.bus import (
+    BusError,
+    consumer_lag,
+    make_consumer,
+    make_producer,
+    send_dead_letter,
+    subscribe,
+)
 from newsstream.extractor.enrich import enrich
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.obs import start_metrics_server
@@ -110,7 +117,7 @@ def run_extractor(
     consumer = make_consumer(
         settings, settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
     )
-    consumer.subscribe([settings.topic_raw], listener=listener)
+    subscribe(consumer, [settings.topic_raw], listener=listener)
     producer = make_producer(settings)
     worker = _Worker(settings, nlp, consumer, producer, listener)
     log.info(
