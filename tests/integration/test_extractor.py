@@ -6,7 +6,6 @@ restarted loses nothing; a poison message lands exactly once in the dead-letter 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.extractor.service import run_extractor
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.settings import Settings
+from newsstream.supervisor import settings_env
 from newsstream.text.clean import clean_text
 
 pytestmark = pytest.mark.integration
@@ -173,22 +173,15 @@ def test_extractor_stop_event_ends_the_loop(settings: Settings, gold_body: str) 
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAM_")}
-    env.update(
-        {
-            "NEWSSTREAM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "NEWSSTREAM_TOPIC_RAW": settings.topic_raw,
-            "NEWSSTREAM_TOPIC_ENRICHED": settings.topic_enriched,
-            "NEWSSTREAM_TOPIC_DEAD_LETTER": settings.topic_dead_letter,
-            "NEWSSTREAM_EXTRACTOR_GROUP": settings.extractor_group,
-            "NEWSSTREAM_EXTRACT_BATCH_SIZE": "4",
-            "NEWSSTREAM_EXTRACT_BATCH_WAIT_MS": "100",
-            "NEWSSTREAM_IDLE_SECONDS": "3",
-            "NEWSSTREAM_METRICS_ENABLED": "false",
-            "NEWSSTREAM_LOG_FORMAT": "console",
-        }
+    """The worker subprocesses read exactly ``settings``, with small batches and a short idle."""
+    return settings_env(
+        settings,
+        extract_batch_size=4,
+        extract_batch_wait_ms=100,
+        idle_seconds=3,
+        metrics_enabled=False,
+        log_format="console",
     )
-    return env
 
 
 @pytest.fixture
