@@ -19,6 +19,7 @@ Parsing functions take lines (pure, testable on hand-made samples); ``read_*`` o
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +155,46 @@ def mask_misc_candidates(sentence: Sentence) -> Sentence:
         for i, (word, tag) in enumerate(zip(sentence.words, sentence.tags, strict=True))
     )
     return Sentence(sentence.words, tags)
+
+
+Span = tuple[int, int, str]
+
+
+def spans_from_bio(tags: Sequence[str]) -> set[Span]:
+    """Entity spans ``(start, end_exclusive, label)``; an ``I-X`` with no open chunk opens one."""
+    spans: set[Span] = set()
+    start: int | None = None
+    label = ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, tag_label = tag.partition("-")
+        continues = prefix == "I" and start is not None and tag_label == label
+        if start is not None and not continues:
+            spans.add((start, i, label))
+            start = None
+        if prefix in ("B", "I") and not continues:
+            start, label = i, tag_label
+    return spans
+
+
+_ADJECTIVE = re.compile(r"^[a-zäöüß][a-zäöüß-]*(?:isch|sch)(?:e[mnrs]?)?$")
+
+
+def drop_adjective_names(sentence: Sentence) -> Sentence:
+    """Take lower-case adjectives ("holländische", "deutschen") out of entities.
+
+    SmartData tags such adjectives as LOC; GermEval calls them LOCderiv, which is ``O`` in the
+    outer PER/LOC/ORG/MISC scheme. Mixing both teaches the model two answers for one question.
+    What follows the adjective inside the entity ("deutschen *Alpen*") stays an entity.
+    """
+    tags = list(sentence.tags)
+    for start, end, label in spans_from_bio(sentence.tags):
+        first = start
+        while first < end and _ADJECTIVE.match(sentence.words[first]):
+            tags[first] = "O"
+            first += 1
+        if start < first < end:
+            tags[first] = f"B-{label}"
+    return Sentence(sentence.words, tuple(tags))
 
 
 def _open_lines(path: Path) -> Iterator[str]:

@@ -12,28 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from newsstream.nlp.corpora import LABELS, Sentence
+from newsstream.nlp.corpora import LABELS, Sentence, Span, spans_from_bio
 
 if TYPE_CHECKING:
     from spacy.language import Language
-
-Span = tuple[int, int, str]
-
-
-def spans_from_bio(tags: Sequence[str]) -> set[Span]:
-    """Entity spans ``(start, end_exclusive, label)``; an ``I-X`` with no open chunk opens one."""
-    spans: set[Span] = set()
-    start: int | None = None
-    label = ""
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, tag_label = tag.partition("-")
-        continues = prefix == "I" and start is not None and tag_label == label
-        if start is not None and not continues:
-            spans.add((start, i, label))
-            start = None
-        if prefix in ("B", "I") and not continues:
-            start, label = i, tag_label
-    return spans
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:

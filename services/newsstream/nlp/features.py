@@ -26,6 +26,7 @@ from newsstream.nlp.evaluate import spans_from_bio
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+_NAME_CLASSES = frozenset({"Vor", "Nac", "Geo", "Eig"})
 #: Capitalised words below this Zipf frequency get no frequency feature (rare = no evidence).
 MIN_ZIPF = 2.0
 
@@ -119,8 +120,19 @@ def feature_values(
     orgs: Iterable[str],
     zipf: dict[str, int],
     lexicon: dict[str, set[str]] | None = None,
+    classes: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, str]:
-    """Token text -> MORPH string (pure: the lists are passed in)."""
+    """Token text -> MORPH string (pure: the lists are passed in).
+
+    Word classes (``Lt=``) are kept for words German frequency lists know (``zipf``) and for
+    every proper name: the dictionary's ~180k rare compound nouns would only bloat the model.
+    """
+    known = set(zipf)
+    lt = {
+        word: found
+        for word, found in (classes or {}).items()
+        if word in known or found & _NAME_CLASSES
+    }
     gaz: dict[str, set[str]] = defaultdict(set)
     for label, words in (("Per", first_names), ("Loc", places), ("Org", orgs)):
         for word in words:
@@ -130,12 +142,14 @@ def feature_values(
         for word in words:
             lex[word].add(label)
     values: dict[str, str] = {}
-    for word in set(gaz) | set(zipf) | set(lex):
+    for word in set(gaz) | set(zipf) | set(lex) | set(lt):
         parts = []
         if gaz.get(word):
             parts.append("Gaz=" + ",".join(sorted(gaz[word])))
         if lex.get(word):
             parts.append("Lex=" + ",".join(sorted(lex[word])))
+        if lt.get(word):
+            parts.append("Lt=" + ",".join(sorted(lt[word])))
         if word in zipf:
             parts.append(f"Zipf={zipf[word]}")
         values[word] = "|".join(parts)
@@ -153,10 +167,15 @@ def patterns_from_values(values: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def feature_patterns(lexicon_sentences: Iterable[Sentence] = ()) -> list[dict[str, Any]]:
+def feature_patterns(
+    lexicon_sentences: Iterable[Sentence] = (),
+    classes: dict[str, frozenset[str]] | None = None,
+) -> list[dict[str, Any]]:
     """The attribute_ruler patterns built from all available word lists."""
     lexicon = corpus_lexicon(lexicon_sentences)
-    values = feature_values(_first_names(), _place_names(), _org_names(), _zipf_buckets(), lexicon)
+    values = feature_values(
+        _first_names(), _place_names(), _org_names(), _zipf_buckets(), lexicon, classes
+    )
     patterns = patterns_from_values(values)
     log.info("lexicon features", extra={"words": len(values), "patterns": len(patterns)})
     return patterns

@@ -24,11 +24,13 @@ from newsstream.nlp.corpora import (
     HELDOUT_SENTENCES,
     MISSING,
     Sentence,
+    drop_adjective_names,
     mask_misc_candidates,
     read_any,
     read_germeval,
     split_heldout,
 )
+from newsstream.settings import Settings
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -57,11 +59,15 @@ class Profile:
     germeval_repeat: int = 1
     text_files: tuple[str, ...] = ()
     features: bool = True
+    #: Add LanguageTool's German word classes (``Lt=``) to the lexicon features.
+    wordclasses: bool = True
     #: Corpora (never trained on) whose entity words become the ``Lex=`` lexicon feature.
     lexicon_sources: tuple[str, ...] = ()
     #: Sources without MISC annotation whose capitalised O tokens count as "not annotated".
     mask_misc: bool = False
     eval_frequency: int = 250
+    #: Non-GermEval sources: entities starting with a lower-case adjective become ``O``.
+    drop_adjectives: bool = True
 
 
 _NO_MISC_PREFIXES = ("extra/smartdata", "extra/wikiann", "extra/hipe_sonar", "extra/europeana")
@@ -133,6 +139,8 @@ def load_training_data(
             log.warning("training source missing, skipped", extra={"path": str(path)})
             continue
         sents = read_any(path)
+        if profile.drop_adjectives:
+            sents = [drop_adjective_names(s) for s in sents]
         if profile.mask_misc and rel.startswith(_NO_MISC_PREFIXES):
             sents = [mask_misc_candidates(s) for s in sents]
         counts[rel] = len(sents)
@@ -201,10 +209,11 @@ def _train_vectors(
     return floret_to_table(floret_model, vocab, table)
 
 
-def _write_features(path: Path, profile: Profile, data_dir: Path) -> None:
+def _write_features(path: Path, profile: Profile, data_dir: Path, settings: Settings) -> None:
     import srsly
 
     from newsstream.nlp.features import feature_patterns
+    from newsstream.nlp.wordclasses import load_classes
 
     overlap = set(profile.lexicon_sources) & set(profile.sources)
     if overlap:
@@ -215,7 +224,11 @@ def _write_features(path: Path, profile: Profile, data_dir: Path) -> None:
         if (data_dir / rel).exists()
         for s in read_any(data_dir / rel)
     ]
-    srsly.write_json(path, feature_patterns(sentences) if profile.features else [])
+    if not profile.features:
+        srsly.write_json(path, [])
+        return
+    classes = load_classes(settings) if profile.wordclasses else None
+    srsly.write_json(path, feature_patterns(sentences, classes))
 
 
 def add_rules(nlp: Language) -> None:
@@ -241,6 +254,7 @@ def train_model(
     max_steps: int | None = None,
     heldout_n: int = HELDOUT_SENTENCES,
     vectors_cache: Path | None = None,
+    settings: Settings | None = None,
 ) -> TrainResult:
     """Train ``profile`` on ``data_dir`` and write the pipeline to ``out`` (replaced atomically)."""
     import spacy
@@ -260,7 +274,7 @@ def train_model(
         vocab = spacy.blank("de").vocab
         write_docbin(data.train, work / "train.spacy", vocab)
         write_docbin(data.dev, work / "dev.spacy", vocab)
-        _write_features(work / "features.json", prof, data_dir)
+        _write_features(work / "features.json", prof, data_dir, settings or Settings())
         vectors = (
             _train_vectors(data_dir, prof, data, work, vectors_cache) if prof.vectors_dim else None
         )
@@ -318,6 +332,7 @@ def finalize_model(
                     "dev": f"germeval2014/dev.tsv last {len(data.dev)} sentences",
                     "vectors": f"floret dim {prof.vectors_dim}" if prof.vectors_dim else None,
                     "lexicon_features": prof.features,
+                    "wordclasses": prof.wordclasses,
                     "mask_misc": prof.mask_misc,
                     "max_steps": prof.max_steps,
                     "train_s": round(train_s, 1),

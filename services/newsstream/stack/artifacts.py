@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from newsstream.errors import StackError
@@ -86,11 +87,23 @@ def install(settings: Settings) -> StackPaths:
 
 
 def _maven_copy(settings: Settings, paths: StackPaths, out: Path, *flags: str) -> None:
+    pom = resources.files("newsstream.stack").joinpath("pom.xml")
+    properties = {
+        "kafka.version": KAFKA_VERSION,
+        "elasticsearch.version": ELASTICSEARCH_VERSION,
+        "log4j.version": LOG4J_VERSION,
+    }
+    maven_copy(pom, out, paths.maven_repo, properties, *flags)
+
+
+def maven_copy(
+    pom: Traversable, out: Path, repo: Path, properties: dict[str, str], *flags: str
+) -> None:
+    """Copy the dependencies ``pom`` names into ``out`` (Maven's local repository: ``repo``)."""
     mvn = shutil.which("mvn")
     if not mvn:
-        raise StackError("Maven (`mvn`) is needed once to fetch Kafka and Elasticsearch jars")
+        raise StackError("Maven (`mvn`) is needed once to fetch jars from Maven Central")
     out.mkdir(parents=True, exist_ok=True)
-    pom = resources.files("newsstream.stack").joinpath("pom.xml")
     with resources.as_file(pom) as pom_path:
         cmd = [
             mvn,
@@ -98,10 +111,8 @@ def _maven_copy(settings: Settings, paths: StackPaths, out: Path, *flags: str) -
             "-B",
             "-f",
             str(pom_path),
-            f"-Dmaven.repo.local={paths.maven_repo}",
-            f"-Dkafka.version={KAFKA_VERSION}",
-            f"-Delasticsearch.version={ELASTICSEARCH_VERSION}",
-            f"-Dlog4j.version={LOG4J_VERSION}",
+            f"-Dmaven.repo.local={repo}",
+            *(f"-D{key}={value}" for key, value in properties.items()),
             "dependency:copy-dependencies",
             f"-DoutputDirectory={out}",
             *flags,

@@ -9,6 +9,7 @@ import pytest
 from newsstream.nlp.corpora import (
     MISSING,
     Sentence,
+    drop_adjective_names,
     iob1_to_bio,
     map_germeval_tag,
     mask_misc_candidates,
@@ -140,3 +141,12 @@ def test_corpora_split_heldout_takes_the_last_sentences() -> None:
 def test_corpora_mask_misc_candidates_marks_capitalised_o_missing() -> None:
     sent = Sentence(("Der", "Tatort", "mit", "Til", "Schweiger"), ("O", "O", "O", "B-PER", "I-PER"))
     assert mask_misc_candidates(sent).tags == ("O", MISSING, "O", "B-PER", "I-PER")
+
+
+def test_corpora_drop_adjective_names_follows_germeval_deriv_rule() -> None:
+    words = ("die", "holländische", "Polizei", "und", "dpa", "in", "den", "deutschen", "Alpen")
+    tags = ("O", "B-LOC", "O", "O", "B-ORG", "O", "O", "B-LOC", "I-LOC")
+    dropped = drop_adjective_names(Sentence(words, tags))
+    # Adjectives are LOCderiv in GermEval (= O); "Alpen" remains a place, "dpa" (lower-case but
+    # no adjective) an organisation.
+    assert dropped.tags == ("O", "O", "O", "O", "B-ORG", "O", "O", "O", "B-LOC")
