@@ -25,11 +25,13 @@ from newsstream.nlp.corpora import (
     MISSING,
     Sentence,
     drop_adjective_names,
+    keep_labels,
     mask_misc_candidates,
     read_any,
     read_germeval,
     split_heldout,
 )
+from newsstream.nlp.wordclasses import common_nouns, load_classes
 from newsstream.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,10 +68,13 @@ class Profile:
     #: Sources without MISC annotation whose capitalised O tokens count as "not annotated".
     mask_misc: bool = False
     eval_frequency: int = 250
+    #: Sources read for their person names only (other labels and capitalised words missing).
+    person_sources: tuple[str, ...] = ()
     #: Non-GermEval sources: entities starting with a lower-case adjective become ``O``.
     drop_adjectives: bool = True
 
 
+_PERSONS = frozenset({"PER"})
 _NO_MISC_PREFIXES = ("extra/smartdata", "extra/wikiann", "extra/hipe_sonar", "extra/europeana")
 _LEXICON = (
     "extra/wikiann/val.tsv",
@@ -145,6 +150,13 @@ def load_training_data(
             sents = [mask_misc_candidates(s) for s in sents]
         counts[rel] = len(sents)
         train += sents
+    for rel in profile.person_sources:
+        path = data_dir / rel
+        if path.exists():
+            sents = [keep_labels(s, _PERSONS) for s in read_any(path)]
+            sents = [s for s in sents if any(t.endswith("-PER") for t in s.tags)]
+            counts[f"{rel} (PER only)"] = len(sents)
+            train += sents
     return TrainingData(train=train, dev=dev, heldout=heldout, counts=counts)
 
 
@@ -209,11 +221,12 @@ def _train_vectors(
     return floret_to_table(floret_model, vocab, table)
 
 
-def _write_features(path: Path, profile: Profile, data_dir: Path, settings: Settings) -> None:
+def _write_features(
+    path: Path, profile: Profile, data_dir: Path, classes: dict[str, frozenset[str]] | None
+) -> None:
     import srsly
 
     from newsstream.nlp.features import feature_patterns
-    from newsstream.nlp.wordclasses import load_classes
 
     overlap = set(profile.lexicon_sources) & set(profile.sources)
     if overlap:
@@ -227,7 +240,6 @@ def _write_features(path: Path, profile: Profile, data_dir: Path, settings: Sett
     if not profile.features:
         srsly.write_json(path, [])
         return
-    classes = load_classes(settings) if profile.wordclasses else None
     srsly.write_json(path, feature_patterns(sentences, classes))
 
 
@@ -274,7 +286,8 @@ def train_model(
         vocab = spacy.blank("de").vocab
         write_docbin(data.train, work / "train.spacy", vocab)
         write_docbin(data.dev, work / "dev.spacy", vocab)
-        _write_features(work / "features.json", prof, data_dir, settings or Settings())
+        classes = load_classes(settings or Settings()) if prof.wordclasses else None
+        _write_features(work / "features.json", prof, data_dir, classes)
         vectors = (
             _train_vectors(data_dir, prof, data, work, vectors_cache) if prof.vectors_dim else None
         )
@@ -287,7 +300,14 @@ def train_model(
         train_s = time.perf_counter() - started
         note = "vectors: word table from floret" if vectors else None
         result = finalize_model(
-            work / "output" / "model-best", out, data, prof, data_dir, train_s, note
+            work / "output" / "model-best",
+            out,
+            data,
+            prof,
+            data_dir,
+            train_s,
+            note,
+            nouns=common_nouns(classes or {}),
         )
     return result
 
@@ -300,19 +320,22 @@ def finalize_model(
     data_dir: Path,
     train_s: float,
     note: str | None = None,
+    nouns: Sequence[str] = (),
 ) -> TrainResult:
     """Add rules to a trained checkpoint, score it on the held-out part, write meta, install."""
     import spacy
     import srsly
 
     from newsstream.nlp.evaluate import evaluate_pipeline
-    from newsstream.nlp.model import prepare_pipeline
+    from newsstream.nlp.model import COMPOUND_HEADS_FILE, prepare_pipeline
 
     best = spacy.load(best_dir)
     add_rules(best)
     with tempfile.TemporaryDirectory(prefix="ns-final-", dir=out.parent) as tmp:
         staged = Path(tmp) / "final"
         best.to_disk(staged)
+        if nouns:
+            (staged / COMPOUND_HEADS_FILE).write_text("\n".join(nouns) + "\n", encoding="utf-8")
         # Score what users get: the saved pipeline as load_pipeline() prepares it.
         evaluation = evaluate_pipeline(prepare_pipeline(spacy.load(staged)), data.heldout)
         best.meta.update(

@@ -132,3 +132,9 @@ def load_classes(settings: Settings) -> dict[str, frozenset[str]]:
     with path.open(encoding="utf-8") as fh:
         rows = (line.rstrip("\n").split("\t") for line in fh)
         return {row[0]: frozenset(row[1].split(",")) for row in rows if len(row) == 2}
+
+
+def common_nouns(classes: dict[str, frozenset[str]]) -> list[str]:
+    """Forms that are German common nouns and never proper names, sorted (compound heads)."""
+    names = {"Vor", "Nac", "Geo", "Eig"}
+    return sorted(form for form, found in classes.items() if "Sub" in found and not found & names)

@@ -123,3 +123,17 @@ def test_model_clean_entities_takes_gazetteer_label_for_exact_names() -> None:
         ("Kreml", "ORG"),
         ("Universität Moskau", "ORG"),  # partial overlap with "Moskau" (LOC): unchanged
     ]
+
+
+def test_model_drops_name_compounds_but_keeps_compound_names(tmp_path: Path) -> None:
+    (tmp_path / model.COMPOUND_HEADS_FILE).write_text("Vorsitzende\nKongress\n", encoding="utf-8")
+    nouns = model.read_compound_heads(tmp_path)
+    assert nouns == {"Vorsitzende", "Kongress"}
+    assert model.read_compound_heads(None) == frozenset()  # official models ship no list
+    doc = spacy.blank("de")("Die SPD-Vorsitzende , der US-Kongress und Baden-Württemberg")
+    doc.ents = [Span(doc, 1, 2, "ORG"), Span(doc, 4, 5, "ORG"), Span(doc, 6, 7, "LOC")]
+    assert [(e.text, e.label_) for e in model.clean_entities(doc, nouns).ents] == [
+        ("Baden-Württemberg", "LOC")  # head "Württemberg" is no common noun
+    ]
+    assert not model.is_name_compound("Vorsitzende", nouns)  # no hyphen: not a compound
+    assert not model.is_name_compound("-Vorsitzende", nouns)

@@ -9,7 +9,7 @@ import pytest
 import spacy
 
 from newsstream.cli import main as cli_main
-from newsstream.nlp import model
+from newsstream.nlp import model, train
 from newsstream.nlp.train import train_model
 from newsstream.settings import Settings
 
@@ -29,7 +29,12 @@ def _write_germeval(path: Path, copies: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_train_tiny_run_gives_loadable_pipeline(tmp_path: Path) -> None:
+def test_train_tiny_run_gives_loadable_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The German dictionary (a Maven download) is replaced by a tiny word-class table.
+    classes = {"Firmen": frozenset({"Sub"}), "Merkel": frozenset({"Nac"})}
+    monkeypatch.setattr(train, "load_classes", lambda settings: classes)
     data = tmp_path / "ner"
     (data / "germeval2014").mkdir(parents=True)
     _write_germeval(data / "germeval2014" / "dev.tsv", 3)
@@ -44,6 +49,8 @@ def test_train_tiny_run_gives_loadable_pipeline(tmp_path: Path) -> None:
     assert meta["newsstream"]["profile"] == "fast"
     assert meta["newsstream"]["data"] == {"germeval2014": 15}  # 9 + 12 - 3 held out - 3 dev
     assert set(result.scores) == {"precision", "recall", "f1", "per_label"}
+    assert (out / model.COMPOUND_HEADS_FILE).read_text(encoding="utf-8") == "Firmen\n"
+    assert meta["newsstream"]["wordclasses"] is True
     nlp = spacy.load(out)
     assert {"ner", "entity_ruler", "sentencizer"} <= set(nlp.pipe_names)
     assert set(nlp.get_pipe("ner").labels) <= {"PER", "LOC", "ORG", "MISC"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsstream.nlp.features import feature_values
-from newsstream.nlp.wordclasses import classes_from_dump
+from newsstream.nlp.wordclasses import classes_from_dump, common_nouns
 
 DUMP = [
     "#preis\tpreisen\tVER:1:SIN:PRÄ:NON -- a comment line\n",
@@ -42,3 +42,9 @@ def test_wordclasses_feature_kept_for_known_words_and_all_names() -> None:
     assert values["Söder"] == "Lt=Nac"  # a name is kept even when frequency lists lack it
     # A rare common noun unknown to the frequency list adds nothing but model size.
     assert "Waffenruhe" not in values
+
+
+def test_wordclasses_common_nouns_exclude_names() -> None:
+    classes = classes_from_dump(DUMP)
+    # "Koch" is also a surname and "Bayern" a region: never compound heads to drop.
+    assert common_nouns(classes) == ["Waffenruhe"]
