@@ -197,23 +197,6 @@ def drop_adjective_names(sentence: Sentence) -> Sentence:
     return Sentence(sentence.words, tuple(tags))
 
 
-def keep_labels(sentence: Sentence, labels: frozenset[str]) -> Sentence:
-    """Keep only entities of ``labels``; everything a reader could doubt becomes missing.
-
-    For silver corpora whose person names are reliable but whose places and organisations
-    follow other conventions (WikiANN): other entities and capitalised ``O`` tokens are
-    ``MISSING``, so the model learns names from them and nothing else.
-    """
-    tags = [
-        MISSING if (tag == "O" and i > 0 and word[:1].isupper()) else tag
-        for i, (word, tag) in enumerate(zip(sentence.words, sentence.tags, strict=True))
-    ]
-    for start, end, label in spans_from_bio(sentence.tags):
-        if label not in labels:
-            tags[start:end] = [MISSING] * (end - start)
-    return Sentence(sentence.words, tuple(tags))
-
-
 def _open_lines(path: Path) -> Iterator[str]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:

@@ -25,7 +25,6 @@ from newsstream.nlp.corpora import (
     MISSING,
     Sentence,
     drop_adjective_names,
-    keep_labels,
     mask_misc_candidates,
     read_any,
     read_germeval,
@@ -68,13 +67,10 @@ class Profile:
     #: Sources without MISC annotation whose capitalised O tokens count as "not annotated".
     mask_misc: bool = False
     eval_frequency: int = 250
-    #: Sources read for their person names only (other labels and capitalised words missing).
-    person_sources: tuple[str, ...] = ()
     #: Non-GermEval sources: entities starting with a lower-case adjective become ``O``.
     drop_adjectives: bool = True
 
 
-_PERSONS = frozenset({"PER"})
 _NO_MISC_PREFIXES = ("extra/smartdata", "extra/wikiann", "extra/hipe_sonar", "extra/europeana")
 _LEXICON = (
     "extra/wikiann/val.tsv",
@@ -150,13 +146,6 @@ def load_training_data(
             sents = [mask_misc_candidates(s) for s in sents]
         counts[rel] = len(sents)
         train += sents
-    for rel in profile.person_sources:
-        path = data_dir / rel
-        if path.exists():
-            sents = [keep_labels(s, _PERSONS) for s in read_any(path)]
-            sents = [s for s in sents if any(t.endswith("-PER") for t in s.tags)]
-            counts[f"{rel} (PER only)"] = len(sents)
-            train += sents
     return TrainingData(train=train, dev=dev, heldout=heldout, counts=counts)
 
 
