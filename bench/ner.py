@@ -71,7 +71,9 @@ def main() -> int:
     cached = None if args.retrain else _cached_full(out)
     if cached is None:
         print(f"training the full profile into {out} ...", file=sys.stderr)
-        result = train_model(out, data_dir, "full", vectors_cache=settings.cache_dir / "vectors")
+        result = train_model(
+            out, data_dir, "full", vectors_cache=settings.cache_dir / "vectors", settings=settings
+        )
         train_s = result.train_s
         reused = False
     else:

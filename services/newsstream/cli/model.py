@@ -46,6 +46,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         args.profile,
         max_steps=args.max_steps,
         vectors_cache=settings.cache_dir / "vectors",
+        settings=settings,
     )
     print(f"saved {result.path} in {result.train_s:.0f} s; held-out: {json.dumps(result.scores)}")
     return 0

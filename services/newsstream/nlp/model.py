@@ -274,4 +274,7 @@ def ensure_model(settings: Settings, profile: str = "fast") -> Path | str:
         )
     out = settings.models_dir / TRAINED_MODEL_DIR
     log.info("training a model", extra={"profile": profile, "out": str(out)})
-    return train_model(out, data_dir, profile, vectors_cache=settings.cache_dir / "vectors").path
+    result = train_model(
+        out, data_dir, profile, vectors_cache=settings.cache_dir / "vectors", settings=settings
+    )
+    return result.path

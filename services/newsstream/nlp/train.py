@@ -332,7 +332,12 @@ def finalize_model(
                 "name": MODEL_NAME,
                 "version": __version__,
                 "description": "German NER (PER/LOC/ORG/MISC) trained offline by newsstream",
-                "license": "CC BY 4.0 (GermEval 2014 data); see sources",
+                "license": (
+                    "CC BY-SA 4.0 (word lists from LanguageTool's German dictionary; "
+                    "GermEval 2014 data CC BY 4.0); see sources"
+                    if prof.wordclasses
+                    else "CC BY 4.0 (GermEval 2014 data); see sources"
+                ),
                 "sources": [{"name": name, "sentences": n} for name, n in data.counts.items()],
                 "newsstream": {
                     "profile": prof.name,
