@@ -1,4 +1,4 @@
-"""Lexicon features for the NER model, set by spaCy's built-in ``attribute_ruler`` as ``MORPH``.
+"""Lexicon features for the NER model, set as ``MORPH`` by the ``newsstream_lexicon`` component.
 
 Why: with ~10k labelled sentences the model cannot learn that "Selenskyj" is a name and
 "Waffenruhe" a noun. Word lists can: first names (``gender-guesser``'s dictionary), place names
@@ -6,7 +6,8 @@ Why: with ~10k labelled sentences the model cannot learn that "Selenskyj" is a n
 a capitalised word is in German (``wordfreq`` Zipf bucket: ordinary nouns are frequent, most names
 rare). Each token gets one ``MORPH`` value such as ``Gaz=Loc,Per|Zipf=4``; ``tok2vec`` hashes it
 like any other attribute. The pipeline has no morphologizer, so ``MORPH`` is free, and the
-patterns are stored inside the pipeline: loading needs none of these packages.
+word -> value table is stored inside the pipeline: loading needs none of these packages.
+German word classes (``Lt=``) come from :mod:`newsstream.nlp.wordclasses`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from newsstream.nlp import gazetteer
 from newsstream.nlp.corpora import Sentence
@@ -156,26 +156,14 @@ def feature_values(
     return values
 
 
-def patterns_from_values(values: dict[str, str]) -> list[dict[str, Any]]:
-    """One ``attribute_ruler`` pattern per distinct value: ``{"ORTH": {"IN": [...]}}``."""
-    by_value: dict[str, list[str]] = defaultdict(list)
-    for word, value in values.items():
-        by_value[value].append(word)
-    return [
-        {"patterns": [[{"ORTH": {"IN": sorted(words)}}]], "attrs": {"MORPH": value}}
-        for value, words in sorted(by_value.items())
-    ]
-
-
-def feature_patterns(
+def all_feature_values(
     lexicon_sentences: Iterable[Sentence] = (),
     classes: dict[str, frozenset[str]] | None = None,
-) -> list[dict[str, Any]]:
-    """The attribute_ruler patterns built from all available word lists."""
+) -> dict[str, str]:
+    """Token text -> MORPH value from all available word lists (``newsstream_lexicon`` data)."""
     lexicon = corpus_lexicon(lexicon_sentences)
     values = feature_values(
         _first_names(), _place_names(), _org_names(), _zipf_buckets(), lexicon, classes
     )
-    patterns = patterns_from_values(values)
-    log.info("lexicon features", extra={"words": len(values), "patterns": len(patterns)})
-    return patterns
+    log.info("lexicon features", extra={"words": len(values), "values": len(set(values.values()))})
+    return values

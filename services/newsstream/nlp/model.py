@@ -174,6 +174,8 @@ def clean_entities(doc: Doc, nouns: Collection[str] = frozenset()) -> Doc:
 def _register_components() -> None:
     from spacy.language import Language
 
+    import newsstream.nlp.lexicon  # noqa: F401  (newsstream-trained pipelines use it)
+
     if not Language.has_factory("newsstream_entities"):
 
         def make_cleaner(nlp: Language, name: str, model_dir: str | None) -> Callable[[Doc], Doc]:
@@ -228,6 +230,7 @@ def load_pipeline(settings: Settings) -> Language:
         if nlp is None:
             import spacy
 
+            _register_components()
             try:
                 nlp = spacy.load(ref.name_or_path)
             except OSError as exc:

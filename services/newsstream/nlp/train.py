@@ -215,7 +215,7 @@ def _write_features(
 ) -> None:
     import srsly
 
-    from newsstream.nlp.features import feature_patterns
+    from newsstream.nlp.features import all_feature_values
 
     overlap = set(profile.lexicon_sources) & set(profile.sources)
     if overlap:
@@ -227,9 +227,9 @@ def _write_features(
         for s in read_any(data_dir / rel)
     ]
     if not profile.features:
-        srsly.write_json(path, [])
+        srsly.write_json(path, {})
         return
-    srsly.write_json(path, feature_patterns(sentences, classes))
+    srsly.write_json(path, all_feature_values(sentences, classes))
 
 
 def add_rules(nlp: Language) -> None:
@@ -262,6 +262,8 @@ def train_model(
     from spacy import util
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_loop
+
+    import newsstream.nlp.lexicon  # noqa: F401  (registers the newsstream_lexicon factory)
 
     prof = PROFILES[profile]
     if max_steps is not None:

@@ -1,12 +1,15 @@
-"""Lexicon features: word lists -> MORPH values -> attribute_ruler patterns that tok2vec hashes."""
+"""Lexicon features: word lists -> MORPH values -> the newsstream_lexicon component."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import spacy
 
 from newsstream.nlp.corpora import Sentence
-from newsstream.nlp.features import corpus_lexicon, feature_values, patterns_from_values
+from newsstream.nlp.features import corpus_lexicon, feature_values
 from newsstream.nlp.gazetteer import ruler_patterns
+from newsstream.nlp.lexicon import FACTORY
 
 
 def test_features_values_combine_lists_and_frequency() -> None:
@@ -25,14 +28,19 @@ def test_features_values_combine_lists_and_frequency() -> None:
     }
 
 
-def test_features_patterns_set_morph_in_a_pipeline() -> None:
-    values = {"Anna": "Gaz=Per", "Krim": "Gaz=Loc|Zipf=3", "Haus": "Zipf=5"}
-    patterns = patterns_from_values(values)
-    assert len(patterns) == 3
+def test_features_lexicon_component_sets_morph_and_round_trips(tmp_path: Path) -> None:
     nlp = spacy.blank("de")
-    nlp.add_pipe("attribute_ruler").add_patterns(patterns)  # type: ignore[attr-defined]
-    doc = nlp("Anna kauft ein Haus auf der Krim")
-    assert [str(t.morph) for t in doc] == ["Gaz=Per", "", "", "Zipf=5", "", "", "Gaz=Loc|Zipf=3"]
+    lexicon = nlp.add_pipe(FACTORY)
+    lexicon.set_values({"Anna": "Gaz=Per", "Krim": "Gaz=Loc|Zipf=3", "Haus": "Zipf=5"})
+    text = "Anna kauft ein Haus auf der Krim"
+    expected = ["Gaz=Per", "", "", "Zipf=5", "", "", "Gaz=Loc|Zipf=3"]
+    assert [str(t.morph) for t in nlp(text)] == expected
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")  # plain spacy.load: the factory is registered
+    assert [str(t.morph) for t in loaded(text)] == expected
+    other = spacy.blank("de")
+    other.add_pipe(FACTORY).from_bytes(lexicon.to_bytes())
+    assert [str(t.morph) for t in other(text)] == expected
 
 
 def test_gazetteer_has_german_country_names_and_news_orgs() -> None:
