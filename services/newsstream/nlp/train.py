@@ -54,6 +54,8 @@ class Profile:
     sources: tuple[str, ...]
     max_steps: int
     width: int
+    depth: int = 4
+    maxout_pieces: int = 3
     vectors_dim: int = 0
     vectors_epoch: int = 5
     vectors_words: int = 50000
@@ -171,6 +173,8 @@ def _config_overrides(
         "system.seed": SEED,
         "components.tok2vec.model.embed.include_static_vectors": vectors is not None,
         "components.tok2vec.model.encode.width": profile.width,
+        "components.tok2vec.model.encode.depth": profile.depth,
+        "components.tok2vec.model.encode.maxout_pieces": profile.maxout_pieces,
         "training.max_steps": max_steps,
         "training.eval_frequency": min(profile.eval_frequency, max_steps),
     }
@@ -354,6 +358,11 @@ def finalize_model(
                     "wordclasses": prof.wordclasses,
                     "mask_misc": prof.mask_misc,
                     "max_steps": prof.max_steps,
+                    "tok2vec": {
+                        "width": prof.width,
+                        "depth": prof.depth,
+                        "maxout_pieces": prof.maxout_pieces,
+                    },
                     "train_s": round(train_s, 1),
                     "note": note,
                     "heldout_scores": evaluation.scores,
