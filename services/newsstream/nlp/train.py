@@ -48,7 +48,8 @@ DEV_SENTENCES = 800
 
 @dataclass(frozen=True)
 class Profile:
-    """What to train on and how long; ``fast`` fits CI (~5 min), ``full`` is for users (~20 min)."""
+    """What to train on and how long; ``fast`` fits CI (~5 min), ``full`` is for users (~6 min
+    plus ~3 min for floret vectors the first time, on 2 cores)."""
 
     name: str
     sources: tuple[str, ...]
