@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -87,6 +88,24 @@ def make_consumer(
     return consumer
 
 
+_METADATA_WAIT_S = 15.0
+
+
+def _partitions_ready(consumer: KafkaConsumer, topic: str) -> bool:
+    """The topic's partitions are known and every one has a leader.
+
+    A topic created a moment ago can show up with fewer partitions or leaderless ones; a member
+    that joins then is made to rejoin when the metadata changes, and that second join was seen
+    to leave a worker without partitions for minutes.
+    """
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        return False
+    cluster = consumer._client.cluster  # kafka-python exposes leaders only here
+    available = cluster.available_partitions_for_topic(topic) or set()
+    return set(partitions) <= set(available)
+
+
 def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = None) -> None:
     """Join the group for ``topics`` once the consumer knows their partitions.
 
@@ -94,8 +113,10 @@ def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = No
     may sit idle until the next rebalance (seen with freshly created topics).
     """
     names = list(topics)
+    deadline = time.monotonic() + _METADATA_WAIT_S
     for name in names:
-        consumer.partitions_for_topic(name)
+        while not _partitions_ready(consumer, name) and time.monotonic() < deadline:
+            time.sleep(0.2)
     if listener is None:
         consumer.subscribe(names)
     else:
