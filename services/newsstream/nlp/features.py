@@ -22,11 +22,11 @@ from pathlib import Path
 from newsstream.nlp import gazetteer
 from newsstream.nlp.corpora import Sentence
 from newsstream.nlp.evaluate import spans_from_bio
+from newsstream.nlp.wordclasses import NAME_CLASSES
 
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
-_NAME_CLASSES = frozenset({"Vor", "Nac", "Geo", "Eig"})
 #: Capitalised words below this Zipf frequency get no frequency feature (rare = no evidence).
 MIN_ZIPF = 2.0
 
@@ -131,7 +131,7 @@ def feature_values(
     lt = {
         word: found
         for word, found in (classes or {}).items()
-        if word in known or found & _NAME_CLASSES
+        if word in known or found & NAME_CLASSES
     }
     gaz: dict[str, set[str]] = defaultdict(set)
     for label, words in (("Per", first_names), ("Loc", places), ("Org", orgs)):

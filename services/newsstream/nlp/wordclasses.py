@@ -44,6 +44,8 @@ _NAME_CLASSES = {
     "MOU": "Geo",  # mountain
     "GEO": "Geo",
 }
+#: The classes that mark a proper name.
+NAME_CLASSES = frozenset({"Vor", "Nac", "Geo", "Eig"})
 #: Parts of speech of capitalised forms kept as classes (others are too rare to matter).
 _CAPITALISED_POS = {"SUB": "Sub", "ADJ": "Adj", "VER": "Ver"}
 
@@ -136,5 +138,6 @@ def load_classes(settings: Settings) -> dict[str, frozenset[str]]:
 
 def common_nouns(classes: dict[str, frozenset[str]]) -> list[str]:
     """Forms that are German common nouns and never proper names, sorted (compound heads)."""
-    names = {"Vor", "Nac", "Geo", "Eig"}
-    return sorted(form for form, found in classes.items() if "Sub" in found and not found & names)
+    return sorted(
+        form for form, found in classes.items() if "Sub" in found and not found & NAME_CLASSES
+    )
