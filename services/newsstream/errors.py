@@ -56,3 +56,27 @@ class PoisonMessageError(NewsstreamError):
     """A Kafka message that can never be processed; it goes to the dead-letter topic."""
 
     code = "NS040"
+
+
+class JvmError(NewsstreamError):
+    """Java or Maven is missing, or a Maven fetch or a Java program failed (``newsstream.jvm``)."""
+
+    code = "NS012"
+
+
+class TrainingDataError(NewsstreamError):
+    """Training the German entity model lacks a resource: the NER data or a training package."""
+
+    code = "NS031"
+
+
+class KibanaError(NewsstreamError):
+    """Kibana did not become available, or refused the saved objects."""
+
+    code = "NS050"
+
+
+class AnalyzeError(NewsstreamError):
+    """The source given to ``analyze`` cannot be read (missing file, not text)."""
+
+    code = "NS051"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsstream.nlp.model import ensure_model, load_pipeline, model_info
+from newsstream.nlp.ensure import ensure_model
+from newsstream.nlp.model import load_pipeline, model_info
 from newsstream.settings import Settings
 
 pytestmark = pytest.mark.integration

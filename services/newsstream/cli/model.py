@@ -15,8 +15,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
 
     train = sub.add_parser("train", help="train the de_newsstream pipeline from open data")
-    train.add_argument("--out", type=Path, required=True, help="output directory of the pipeline")
-    train.add_argument("--data", type=Path, default=None, help="NER data root (../shared/data/ner)")
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: models dir/de_newsstream)",
+    )
+    train.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="NER data root (default: NEWSSTREAM_NER_DATA_DIR "
+        "or the nearest shared/data/ner from the working directory up)",
+    )
     train.add_argument("--profile", choices=("fast", "full"), default="full")
     train.add_argument("--max-steps", type=int, default=None, help=argparse.SUPPRESS)
     train.set_defaults(func=_train)
@@ -27,8 +38,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(func=_evaluate)
 
-    ensure = sub.add_parser("ensure", help="resolve a model; train the fast profile if none")
-    ensure.add_argument("--profile", choices=("fast", "full"), default="fast")
+    ensure = sub.add_parser(
+        "ensure", help="resolve a model; else install the official one, else train one"
+    )
+    ensure.add_argument("--profile", choices=("fast", "full"), default=None)
     ensure.set_defaults(func=_ensure)
 
     info = sub.add_parser("info", help="print which model resolves and why")
@@ -36,18 +49,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
-    from newsstream.nlp.model import default_ner_data_dir
+    from newsstream.nlp.ensure import default_ner_data_dir
+    from newsstream.nlp.model import TRAINED_MODEL_DIR
     from newsstream.nlp.train import train_model
 
     data = args.data or default_ner_data_dir(settings)
-    result = train_model(
-        args.out,
-        data,
-        args.profile,
-        max_steps=args.max_steps,
-        vectors_cache=settings.cache_dir / "vectors",
-        settings=settings,
-    )
+    out = args.out or settings.models_dir / TRAINED_MODEL_DIR
+    result = train_model(out, data, args.profile, max_steps=args.max_steps, settings=settings)
     print(f"saved {result.path} in {result.train_s:.0f} s; held-out: {json.dumps(result.scores)}")
     return 0
 
@@ -78,9 +86,9 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ensure(args: argparse.Namespace, settings: Settings) -> int:
-    from newsstream.nlp.model import ensure_model
+    from newsstream.nlp.ensure import DEFAULT_PROFILE, ensure_model
 
-    print(ensure_model(settings, args.profile))
+    print(ensure_model(settings, args.profile or DEFAULT_PROFILE))
     return 0
 
 

@@ -20,21 +20,37 @@ from spacy.vocab import Vocab
 
 FACTORY = "newsstream_lexicon"
 _VALUES_FILE = "values.json"
+_CLUSTERS_FILE = "clusters.msgpack"
 
 
 class LexiconFeatures:
-    """Sets ``token.morph`` to the feature string of its text (``Gaz=Per|Lt=Vor|Zipf=3``)."""
+    """Sets ``token.morph`` to the feature string of its text (``Gaz=Per|Lt=Vor|Zipf=3``) and,
+    when the pipeline has word clusters, ``TAG``/``LEMMA`` to its cluster (:mod:`.clusters`)."""
 
     def __init__(self, vocab: Vocab, name: str = FACTORY) -> None:
         self.vocab = vocab
         self.name = name
         self.values: dict[str, str] = {}
+        self.clusters: dict[str, int] = {}
         self._morph_ids: dict[str, int] = {}
+        self._cluster_ids: dict[str, tuple[int, int]] = {}
 
     def set_values(self, values: Mapping[str, str]) -> None:
         self.values = {word: value for word, value in values.items() if value}
         ids = {value: self.vocab.morphology.add(value) for value in set(self.values.values())}
         self._morph_ids = {word: ids[value] for word, value in self.values.items()}
+
+    def set_clusters(self, clusters: Mapping[str, int]) -> None:
+        """Word -> Brown cluster integer; the (TAG, LEMMA) string ids are interned once."""
+        from newsstream.nlp.clusters import cluster_strings
+
+        self.clusters = dict(clusters)
+        strings = self.vocab.strings
+        ids = {
+            c: tuple(strings.add(s) for s in cluster_strings(c))
+            for c in set(self.clusters.values())
+        }
+        self._cluster_ids = {word: ids[c] for word, c in self.clusters.items()}  # type: ignore[misc]
 
     def initialize(
         self,
@@ -42,32 +58,49 @@ class LexiconFeatures:
         *,
         nlp: Language | None = None,
         values_path: str | None = None,
+        clusters_path: str | None = None,
     ) -> None:
         if values_path:
             self.set_values(srsly.read_json(values_path))
+        if clusters_path:
+            self.set_clusters(srsly.read_json(clusters_path))
 
     def __call__(self, doc: Doc) -> Doc:
         ids = self._morph_ids
+        clusters = self._cluster_ids
         for token in doc:
-            morph = ids.get(token.text)
+            text = token.text
+            morph = ids.get(text)
             if morph is not None:
                 token.set_morph(morph)  # type: ignore[attr-defined]  # not in the stubs
+            if clusters:
+                found = clusters.get(text)
+                if found is not None:
+                    token.tag, token.lemma = found
         return doc
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps(self.values)
+        return srsly.msgpack_dumps({"values": self.values, "clusters": self.clusters})
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> LexiconFeatures:
-        self.set_values(srsly.msgpack_loads(data))
+        loaded = srsly.msgpack_loads(data)
+        self.set_values(loaded.get("values", {}))
+        self.set_clusters(loaded.get("clusters", {}))
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / _VALUES_FILE, self.values)
+        if self.clusters:
+            srsly.write_msgpack(path / _CLUSTERS_FILE, self.clusters)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> LexiconFeatures:
-        self.set_values(srsly.read_json(Path(path) / _VALUES_FILE))
+        path = Path(path)
+        self.set_values(srsly.read_json(path / _VALUES_FILE))
+        packed = path / _CLUSTERS_FILE
+        if packed.is_file():
+            self.set_clusters(srsly.read_msgpack(packed))
         return self
 
 

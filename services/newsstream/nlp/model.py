@@ -3,6 +3,9 @@
 Resolution order (contract): ``NEWSSTREAM_SPACY_MODEL`` (a package name or a path) if set; else
 an installed official ``de_core_news_lg``/``md``/``sm``; else the model trained by newsstream in
 ``settings.models_dir``; else :class:`~newsstream.errors.ModelNotFoundError`.
+
+This is the runtime side: it never imports training code. Getting a model when none resolves
+(official download or training) is :mod:`newsstream.nlp.ensure`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 
 OFFICIAL_MODELS: tuple[str, ...] = ("de_core_news_lg", "de_core_news_md", "de_core_news_sm")
 TRAINED_MODEL_DIR = "de_newsstream"
+LEXICON = "newsstream_lexicon"
 LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 
 #: Labels of other schemes (OntoNotes, CoNLL, GermEval) mapped onto ours; unlisted ones are dropped.
@@ -86,9 +90,10 @@ def resolve_model(settings: Settings) -> ModelRef:
         return ModelRef(str(trained), "cache")
     raise ModelNotFoundError(
         "no German spaCy model found. Either install an official one "
-        "(`python -m spacy download de_core_news_md`, or set NEWSSTREAM_SPACY_MODEL to a package "
-        "name or path), or train one offline with `newsstream model train --out "
-        f"{settings.models_dir / TRAINED_MODEL_DIR}` (or `newsstream model ensure`)."
+        "(`python -m spacy download de_core_news_lg`, or set NEWSSTREAM_SPACY_MODEL to a package "
+        "name or path), or train one offline with `newsstream model train` (writes "
+        f"{settings.models_dir / TRAINED_MODEL_DIR}; `make model` / `newsstream model ensure` "
+        "does whichever of the two this machine can)."
     )
 
 
@@ -135,7 +140,20 @@ def read_compound_heads(model_dir: Path | None) -> frozenset[str]:
     return frozenset(path.read_text(encoding="utf-8").split())
 
 
-def clean_entities(doc: Doc, nouns: Collection[str] = frozenset()) -> Doc:
+def clear_cluster_attrs(doc: Doc) -> Doc:
+    """Reset ``TAG``/``LEMMA``, which the lexicon component borrows for word clusters.
+
+    They only feed ``tok2vec``; a user of the Doc should find them empty, not ``C40``.
+    """
+    for token in doc:
+        token.tag = 0
+        token.lemma = 0
+    return doc
+
+
+def clean_entities(
+    doc: Doc, nouns: Collection[str] = frozenset(), clear_clusters: bool = False
+) -> Doc:
     """Map labels onto PER/LOC/ORG/MISC (dropping dates, numbers, ...) and trim edge whitespace.
 
     An entity whose whole text is a gazetteer name takes the gazetteer's label (the model
@@ -168,7 +186,7 @@ def clean_entities(doc: Doc, nouns: Collection[str] = frozenset()) -> Doc:
             kept.append(ent)
     if changed:
         doc.ents = kept
-    return doc
+    return clear_cluster_attrs(doc) if clear_clusters else doc
 
 
 def _register_components() -> None:
@@ -180,7 +198,9 @@ def _register_components() -> None:
 
         def make_cleaner(nlp: Language, name: str, model_dir: str | None) -> Callable[[Doc], Doc]:
             nouns = read_compound_heads(Path(model_dir) if model_dir else None)
-            return partial(clean_entities, nouns=nouns)
+            lexicon = nlp.get_pipe(LEXICON) if LEXICON in nlp.pipe_names else None
+            clusters = bool(getattr(lexicon, "clusters", None))
+            return partial(clean_entities, nouns=nouns, clear_clusters=clusters)
 
         Language.factory("newsstream_entities", default_config={"model_dir": None})(make_cleaner)
 
@@ -252,32 +272,3 @@ def model_info(nlp: Language) -> tuple[str, str]:
     meta = nlp.meta
     name = f"{meta.get('lang', nlp.lang)}_{meta.get('name', 'pipeline')}"
     return name, str(meta.get("version", "0.0.0"))
-
-
-def default_ner_data_dir(settings: Settings) -> Path:
-    """``settings.ner_data_dir`` or the repository's sibling ``../shared/data/ner``."""
-    if settings.ner_data_dir:
-        return settings.ner_data_dir
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "data" / "ner"
-
-
-def ensure_model(settings: Settings, profile: str = "fast") -> Path | str:
-    """Return the resolved model; when none resolves, train ``profile`` into ``models_dir``."""
-    try:
-        return resolve_model(settings).name_or_path
-    except ModelNotFoundError:
-        pass
-    from newsstream.nlp.train import train_model
-
-    data_dir = default_ner_data_dir(settings)
-    if not (data_dir / "germeval2014").is_dir():
-        raise ModelNotFoundError(
-            f"no model resolves and no training data at {data_dir} (set NEWSSTREAM_NER_DATA_DIR)"
-        )
-    out = settings.models_dir / TRAINED_MODEL_DIR
-    log.info("training a model", extra={"profile": profile, "out": str(out)})
-    result = train_model(
-        out, data_dir, profile, vectors_cache=settings.cache_dir / "vectors", settings=settings
-    )
-    return result.path

@@ -1,16 +1,16 @@
 """Train the offline German entity pipeline ``de_newsstream`` from the shared NER corpora.
 
 Steps: read and convert the corpora (:mod:`newsstream.nlp.corpora`), set aside the fixed held-out
-part of GermEval ``test.tsv`` *before* anything else, optionally train floret vectors on the
-unlabelled text, train spaCy's tok2vec + NER with the config kept in ``nlp/configs/ner.cfg`` and
-a fixed seed, then add a gazetteer ``entity_ruler`` and a ``sentencizer`` and write a loadable
-pipeline whose ``meta.json`` records data, config, version and held-out scores.
+part of GermEval ``test.tsv`` *before* anything else, complete the partly recovered GermEval train
+split (:mod:`newsstream.nlp.partial`), optionally train floret vectors on the unlabelled text and
+take Brown clusters (:mod:`newsstream.nlp.clusters`), train spaCy's tok2vec + NER with the config
+kept in ``nlp/configs/ner.cfg`` and a fixed seed, then finish the pipeline
+(:mod:`newsstream.nlp.finalize`). Loading a model never imports this module.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 import tempfile
 import time
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsstream import __version__
 from newsstream.nlp.corpora import (
     HELDOUT_SENTENCES,
     MISSING,
@@ -30,84 +29,24 @@ from newsstream.nlp.corpora import (
     read_germeval,
     split_heldout,
 )
+from newsstream.nlp.finalize import SEED, RunInfo, TrainResult, finalize_model
+from newsstream.nlp.profiles import PARTIAL_TRAIN, PROFILES, Profile
 from newsstream.nlp.wordclasses import common_nouns, load_classes
 from newsstream.settings import Settings
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.vocab import Vocab
+
+__all__ = ["PROFILES", "Profile", "TrainResult", "load_training_data", "train_model"]
 
 log = logging.getLogger(__name__)
 
 CONFIG_PATH = Path(__file__).with_name("configs") / "ner.cfg"
-MODEL_NAME = "newsstream"  # spaCy prefixes the language: the package is "de_newsstream"
-SEED = 0
 #: GermEval sentences of dev.tsv kept for checkpoint choice (its last ones); never trained on.
 DEV_SENTENCES = 800
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What to train on and how long; ``fast`` fits CI (~5 min), ``full`` is for users (~6 min
-    plus ~3 min for floret vectors the first time, on 2 cores)."""
-
-    name: str
-    sources: tuple[str, ...]
-    max_steps: int
-    width: int
-    depth: int = 4
-    maxout_pieces: int = 3
-    vectors_dim: int = 0
-    vectors_epoch: int = 5
-    vectors_words: int = 50000
-    germeval_repeat: int = 1
-    text_files: tuple[str, ...] = ()
-    features: bool = True
-    #: Add LanguageTool's German word classes (``Lt=``) to the lexicon features.
-    wordclasses: bool = True
-    #: Corpora (never trained on) whose entity words become the ``Lex=`` lexicon feature.
-    lexicon_sources: tuple[str, ...] = ()
-    #: Sources without MISC annotation whose capitalised O tokens count as "not annotated".
-    mask_misc: bool = False
-    eval_frequency: int = 250
-    #: Non-GermEval sources: entities starting with a lower-case adjective become ``O``.
-    drop_adjectives: bool = True
-
-
 _NO_MISC_PREFIXES = ("extra/smartdata", "extra/wikiann", "extra/hipe_sonar", "extra/europeana")
-_LEXICON = (
-    "extra/wikiann/val.tsv",
-    "extra/wikiann/test.tsv",
-    "extra/hipe_newseye/test.tsv",
-    "extra/hipe_sonar/test.tsv",
-    "extra/smartdata/test.tsv",
-    "extra/europeana/lft.tsv",
-    "extra/europeana/onb.tsv",
-    "extra/europeana/sbb.tsv",
-)
-_EUROPARL = ("europarl/train.tsv", "europarl/dev.tsv", "europarl/test.tsv")
-PROFILES: dict[str, Profile] = {
-    "fast": Profile(
-        name="fast",
-        sources=(*_EUROPARL, "extra/smartdata/train.tsv"),
-        max_steps=600,
-        width=96,
-        eval_frequency=200,
-        mask_misc=True,
-    ),
-    "full": Profile(
-        name="full",
-        # WikiANN and HIPE were tried and lowered held-out precision (see nlp/README.md).
-        sources=(*_EUROPARL, "extra/smartdata/train.tsv", "extra/smartdata/dev.tsv"),
-        max_steps=1500,
-        # 64, not 128: F1 0.627 vs 0.632 on held-out, but 14.6k vs 6.5k words/s (nlp/README.md).
-        width=64,
-        vectors_dim=200,
-        text_files=("*.txt.gz",),
-        germeval_repeat=2,
-        mask_misc=True,
-    ),
-}
+_BASE_ATTRS = ["NORM", "PREFIX", "SUFFIX", "SHAPE", "MORPH"]
+_BASE_ROWS = [20000, 2500, 5000, 1000, 500]
 
 
 @dataclass
@@ -118,18 +57,39 @@ class TrainingData:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class TrainResult:
-    path: Path
-    scores: dict[str, Any]
-    train_s: float
-    words_per_s: float
+def _read_source(data_dir: Path, rel: str, profile: Profile) -> list[Sentence] | None:
+    path = data_dir / rel
+    if not path.exists():
+        log.warning("training source missing, skipped", extra={"path": str(path)})
+        return None
+    sents = read_any(path)
+    if profile.drop_adjectives:
+        sents = [drop_adjective_names(s) for s in sents]
+    if profile.mask_misc and rel.startswith(_NO_MISC_PREFIXES):
+        sents = [mask_misc_candidates(s) for s in sents]
+    return sents
+
+
+def _partial_train(data_dir: Path, mode: str, complete: Sequence[Sentence]) -> list[Sentence]:
+    """The GermEval train split completed by ``mode``; fillers come only from ``complete``
+    (sentences that are trained on anyway) and the split's own recovered words."""
+    from newsstream.nlp.corpora import _open_lines
+    from newsstream.nlp.partial import build_fillers, complete_sentences, parse_partial
+
+    path = data_dir / PARTIAL_TRAIN
+    if not path.is_file():
+        log.warning("GermEval train split missing, skipped", extra={"path": str(path)})
+        return []
+    partial = list(parse_partial(_open_lines(path)))
+    fillers = build_fillers(complete, partial)
+    return complete_sentences(partial, fillers, seed=SEED, mode=mode)
 
 
 def load_training_data(
     data_dir: Path, profile: Profile, heldout_n: int = HELDOUT_SENTENCES
 ) -> TrainingData:
-    """GermEval (minus held-out and dev, repeated ``germeval_repeat`` times) + the sources."""
+    """GermEval (minus held-out and dev, repeated ``germeval_repeat`` times) + the sources
+    (+ the completed GermEval train split when the profile asks for it)."""
     germeval = data_dir / "germeval2014"
     trainable, heldout = split_heldout(read_germeval(germeval / "test.tsv"), heldout_n)
     dev_all = read_germeval(germeval / "dev.tsv")
@@ -139,17 +99,15 @@ def load_training_data(
     train = ge_train * profile.germeval_repeat
     counts = {"germeval2014": len(ge_train)}
     for rel in profile.sources:
-        path = data_dir / rel
-        if not path.exists():
-            log.warning("training source missing, skipped", extra={"path": str(path)})
-            continue
-        sents = read_any(path)
-        if profile.drop_adjectives:
-            sents = [drop_adjective_names(s) for s in sents]
-        if profile.mask_misc and rel.startswith(_NO_MISC_PREFIXES):
-            sents = [mask_misc_candidates(s) for s in sents]
-        counts[rel] = len(sents)
-        train += sents
+        sents = _read_source(data_dir, rel, profile)
+        if sents is not None:
+            counts[rel] = len(sents)
+            train += sents
+    if profile.partial_mode:
+        partial = _partial_train(data_dir, profile.partial_mode, train)
+        if partial:
+            counts[PARTIAL_TRAIN] = len(partial)
+            train += partial
     return TrainingData(train=train, dev=dev, heldout=heldout, counts=counts)
 
 
@@ -165,20 +123,27 @@ def write_docbin(sentences: Sequence[Sentence], path: Path, vocab: Vocab) -> Non
 
 
 def _config_overrides(
-    profile: Profile, work: Path, vectors: Path | None, max_steps: int
+    profile: Profile, work: Path, vectors: Path | None, clusters: Path | None
 ) -> dict[str, Any]:
+    attrs, rows = list(_BASE_ATTRS), list(_BASE_ROWS)
+    if clusters is not None:
+        attrs += ["TAG", "LEMMA"]
+        rows += list(profile.cluster_rows)
     return {
         "paths.train": str(work / "train.spacy"),
         "paths.dev": str(work / "dev.spacy"),
         "paths.vectors": str(vectors) if vectors else None,
         "paths.features": str(work / "features.json"),
+        "paths.clusters": str(clusters) if clusters else None,
         "system.seed": SEED,
         "components.tok2vec.model.embed.include_static_vectors": vectors is not None,
+        "components.tok2vec.model.embed.attrs": attrs,
+        "components.tok2vec.model.embed.rows": rows,
         "components.tok2vec.model.encode.width": profile.width,
         "components.tok2vec.model.encode.depth": profile.depth,
         "components.tok2vec.model.encode.maxout_pieces": profile.maxout_pieces,
-        "training.max_steps": max_steps,
-        "training.eval_frequency": min(profile.eval_frequency, max_steps),
+        "training.max_steps": profile.max_steps,
+        "training.eval_frequency": min(profile.eval_frequency, profile.max_steps),
     }
 
 
@@ -216,64 +181,54 @@ def _train_vectors(
     return floret_to_table(floret_model, vocab, table)
 
 
-def _write_features(
-    path: Path, profile: Profile, data_dir: Path, classes: dict[str, frozenset[str]] | None
-) -> None:
+def _write_features(path: Path, profile: Profile, classes: dict[str, frozenset[str]]) -> None:
     import srsly
 
     from newsstream.nlp.features import all_feature_values
 
-    overlap = set(profile.lexicon_sources) & set(profile.sources)
-    if overlap:
-        raise ValueError(f"lexicon sources must not be trained on: {sorted(overlap)}")
-    sentences = [
-        s
-        for rel in profile.lexicon_sources
-        if (data_dir / rel).exists()
-        for s in read_any(data_dir / rel)
-    ]
-    if not profile.features:
-        srsly.write_json(path, {})
-        return
-    srsly.write_json(path, all_feature_values(sentences, classes))
+    srsly.write_json(path, all_feature_values((), classes) if profile.features else {})
 
 
-def add_rules(nlp: Language) -> None:
-    """Gazetteer ruler after ``ner`` (fills gaps only); a sentencizer if nothing sets sentences."""
-    from newsstream.nlp.gazetteer import ruler_patterns
+def _write_clusters(path: Path, profile: Profile) -> Path | None:
+    """The cluster table the pipeline will ship (``None`` when the profile has none)."""
+    if not profile.cluster_words:
+        return None
+    import srsly
 
-    if "entity_ruler" not in nlp.pipe_names:
-        after = "ner" if "ner" in nlp.pipe_names else None
-        ruler = nlp.add_pipe(
-            "entity_ruler", after=after, config={"overwrite_ents": False, "validate": False}
-        )
-        ruler.add_patterns(list(ruler_patterns()))  # type: ignore[attr-defined]
-    has_sents = {"parser", "senter", "sentencizer"} & set(nlp.pipe_names)
-    if not has_sents:
-        nlp.add_pipe("sentencizer")
+    from newsstream.nlp.clusters import top_clusters
+
+    srsly.write_json(path, top_clusters(profile.cluster_words))
+    return path
+
+
+def _resolve_profile(profile: str | Profile, max_steps: int | None) -> Profile:
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    return replace(prof, max_steps=max_steps) if max_steps is not None else prof
 
 
 def train_model(
     out: Path,
     data_dir: Path,
-    profile: str = "full",
+    profile: str | Profile = "full",
     *,
+    settings: Settings,
     max_steps: int | None = None,
     heldout_n: int = HELDOUT_SENTENCES,
-    vectors_cache: Path | None = None,
-    settings: Settings | None = None,
 ) -> TrainResult:
-    """Train ``profile`` on ``data_dir`` and write the pipeline to ``out`` (replaced atomically)."""
+    """Train ``profile`` on ``data_dir`` and write the pipeline to ``out`` (replaced atomically).
+
+    ``settings`` gives the caches: the German dictionary (``cache_dir/lexicon``) and floret
+    vectors (``cache_dir/vectors``).
+    """
     import spacy
     from spacy import util
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_loop
 
-    import newsstream.nlp.lexicon  # noqa: F401  (registers the newsstream_lexicon factory)
+    import newsstream.nlp.lexicon
+    import newsstream.nlp.progress  # noqa: F401  (registers the progress logger)
 
-    prof = PROFILES[profile]
-    if max_steps is not None:
-        prof = replace(prof, max_steps=max_steps)
+    prof = _resolve_profile(profile, max_steps)
     started = time.perf_counter()
     data = load_training_data(data_dir, prof, heldout_n)
     log.info("training data", extra={"profile": prof.name, "counts": data.counts})
@@ -283,99 +238,26 @@ def train_model(
         vocab = spacy.blank("de").vocab
         write_docbin(data.train, work / "train.spacy", vocab)
         write_docbin(data.dev, work / "dev.spacy", vocab)
-        classes = load_classes(settings or Settings()) if prof.wordclasses else None
-        _write_features(work / "features.json", prof, data_dir, classes)
+        classes = load_classes(settings) if prof.wordclasses else {}
+        _write_features(work / "features.json", prof, classes)
+        clusters = _write_clusters(work / "clusters.json", prof)
+        vectors_cache = settings.cache_dir / "vectors"
         vectors = (
             _train_vectors(data_dir, prof, data, work, vectors_cache) if prof.vectors_dim else None
         )
-        overrides = _config_overrides(prof, work, vectors, prof.max_steps)
+        overrides = _config_overrides(prof, work, vectors, clusters)
         config = util.load_config(CONFIG_PATH, overrides=overrides, interpolate=False)
         util.fix_random_seed(SEED)
         nlp = init_nlp(config)
         (work / "output").mkdir()
         train_loop(nlp, work / "output", stdout=sys.stderr, stderr=sys.stderr)
-        train_s = time.perf_counter() - started
-        note = "vectors: word table from floret" if vectors else None
-        result = finalize_model(
-            work / "output" / "model-best",
-            out,
-            data,
-            prof,
-            data_dir,
-            train_s,
-            note,
-            nouns=common_nouns(classes or {}),
+        run = RunInfo(
+            profile=prof,
+            data_dir=data_dir,
+            counts=data.counts,
+            heldout=data.heldout,
+            dev_n=len(data.dev),
+            train_s=time.perf_counter() - started,
+            note="vectors: word table from floret" if vectors else None,
         )
-    return result
-
-
-def finalize_model(
-    best_dir: Path,
-    out: Path,
-    data: TrainingData,
-    prof: Profile,
-    data_dir: Path,
-    train_s: float,
-    note: str | None = None,
-    nouns: Sequence[str] = (),
-) -> TrainResult:
-    """Add rules to a trained checkpoint, score it on the held-out part, write meta, install."""
-    import spacy
-    import srsly
-
-    from newsstream.nlp.evaluate import evaluate_pipeline
-    from newsstream.nlp.model import COMPOUND_HEADS_FILE, prepare_pipeline
-
-    best = spacy.load(best_dir)
-    add_rules(best)
-    with tempfile.TemporaryDirectory(prefix="ns-final-", dir=out.parent) as tmp:
-        staged = Path(tmp) / "final"
-        best.to_disk(staged)
-        if nouns:
-            (staged / COMPOUND_HEADS_FILE).write_text("\n".join(nouns) + "\n", encoding="utf-8")
-        # Score what users get: the saved pipeline as load_pipeline() prepares it.
-        evaluation = evaluate_pipeline(prepare_pipeline(spacy.load(staged)), data.heldout)
-        best.meta.update(
-            {
-                "name": MODEL_NAME,
-                "version": __version__,
-                "description": "German NER (PER/LOC/ORG/MISC) trained offline by newsstream",
-                "license": (
-                    "CC BY-SA 4.0 (word lists from LanguageTool's German dictionary; "
-                    "GermEval 2014 data CC BY 4.0); see sources"
-                    if prof.wordclasses
-                    else "CC BY 4.0 (GermEval 2014 data); see sources"
-                ),
-                "sources": [{"name": name, "sentences": n} for name, n in data.counts.items()],
-                "newsstream": {
-                    "profile": prof.name,
-                    "seed": SEED,
-                    "config": CONFIG_PATH.name,
-                    "data_dir": str(data_dir),
-                    "data": data.counts,
-                    "heldout": f"germeval2014/test.tsv last {len(data.heldout)} sentences",
-                    "dev": f"germeval2014/dev.tsv last {len(data.dev)} sentences",
-                    "vectors": f"floret dim {prof.vectors_dim}" if prof.vectors_dim else None,
-                    "lexicon_features": prof.features,
-                    "wordclasses": prof.wordclasses,
-                    "mask_misc": prof.mask_misc,
-                    "max_steps": prof.max_steps,
-                    "tok2vec": {
-                        "width": prof.width,
-                        "depth": prof.depth,
-                        "maxout_pieces": prof.maxout_pieces,
-                    },
-                    "train_s": round(train_s, 1),
-                    "note": note,
-                    "heldout_scores": evaluation.scores,
-                    "heldout_words_per_s": round(evaluation.words_per_s),
-                },
-            }
-        )
-        srsly.write_json(staged / "meta.json", best.meta)
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(str(staged), str(out))
-    return TrainResult(
-        path=out, scores=evaluation.scores, train_s=train_s, words_per_s=evaluation.words_per_s
-    )
+        return finalize_model(work / "output" / "model-best", out, run, common_nouns(classes))

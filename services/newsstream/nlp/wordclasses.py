@@ -15,7 +15,6 @@ single-file Java program (``languagetool/DumpDictionary.java``), both cached und
 from __future__ import annotations
 
 import logging
-import subprocess
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -23,7 +22,8 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from newsstream.errors import StackError
+from newsstream.errors import JvmError
+from newsstream.jvm import maven_copy, run_java
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,6 @@ def ensure_classes(settings: Settings) -> Path:
 
     The full dump (~250 MB) is only an intermediate: the cached file is ~10 MB.
     """
-    from newsstream.stack.artifacts import java_bin, maven_copy
-
     out = classes_path(settings)
     if out.is_file():
         return out
@@ -77,10 +75,8 @@ def ensure_classes(settings: Settings) -> Path:
             archive.extract(_DICT_INFO, tmp)
         partial = Path(tmp) / "dump.tsv"
         classpath = ":".join(str(p) for p in sorted(jars.glob("morfologik-*.jar")))
-        cmd = [java_bin(settings), "-cp", classpath, str(source), str(Path(tmp) / _DICT_ENTRY)]
-        done = subprocess.run([*cmd, str(partial)], capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise StackError(f"dumping the German dictionary failed:\n{done.stderr[-3000:]}")
+        args = ["-cp", classpath, str(source), str(Path(tmp) / _DICT_ENTRY), str(partial)]
+        run_java(settings, args, "dumping the German dictionary")
         with partial.open(encoding="utf-8") as fh:
             classes = classes_from_dump(fh)
         table = Path(tmp) / "classes.tsv"
@@ -128,7 +124,7 @@ def load_classes(settings: Settings) -> dict[str, frozenset[str]]:
     """Word classes of the German dictionary; empty (with a warning) if it cannot be fetched."""
     try:
         path = ensure_classes(settings)
-    except (StackError, OSError, ValueError) as exc:
+    except (JvmError, OSError, ValueError) as exc:
         log.warning("German word-class dictionary unavailable: %s", exc)
         return {}
     with path.open(encoding="utf-8") as fh:

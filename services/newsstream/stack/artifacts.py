@@ -15,10 +15,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from newsstream.errors import StackError
+from newsstream import jvm
+from newsstream.errors import JvmError, StackError
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,20 +57,19 @@ def stack_paths(settings: Settings) -> StackPaths:
 
 
 def java_bin(settings: Settings, tool: str = "java") -> str:
-    """``java``/``javac`` from ``NEWSSTREAM_JAVA_HOME`` if set, else from PATH (Java >= 17)."""
-    if settings.java_home is not None:
-        candidate = settings.java_home / "bin" / tool
-        if candidate.exists():
-            return str(candidate)
-        raise StackError(f"{candidate} does not exist (NEWSSTREAM_JAVA_HOME)")
-    found = shutil.which(tool)
-    if not found:
-        raise StackError(f"`{tool}` not found: install a JDK 17+ or set NEWSSTREAM_JAVA_HOME")
-    return found
+    """:func:`newsstream.jvm.java_bin` for the stack (a failure is a :class:`StackError`)."""
+    try:
+        return jvm.java_bin(settings, tool)
+    except JvmError as exc:
+        raise StackError(exc.message) from exc
 
 
 def java_home(settings: Settings) -> Path:
-    return Path(java_bin(settings)).resolve().parent.parent
+    """:func:`newsstream.jvm.java_home` for the stack (a failure is a :class:`StackError`)."""
+    try:
+        return jvm.java_home(settings)
+    except JvmError as exc:
+        raise StackError(exc.message) from exc
 
 
 def install(settings: Settings) -> StackPaths:
@@ -93,34 +92,10 @@ def _maven_copy(settings: Settings, paths: StackPaths, out: Path, *flags: str) -
         "elasticsearch.version": ELASTICSEARCH_VERSION,
         "log4j.version": LOG4J_VERSION,
     }
-    maven_copy(pom, out, paths.maven_repo, properties, *flags)
-
-
-def maven_copy(
-    pom: Traversable, out: Path, repo: Path, properties: dict[str, str], *flags: str
-) -> None:
-    """Copy the dependencies ``pom`` names into ``out`` (Maven's local repository: ``repo``)."""
-    mvn = shutil.which("mvn")
-    if not mvn:
-        raise StackError("Maven (`mvn`) is needed once to fetch jars from Maven Central")
-    out.mkdir(parents=True, exist_ok=True)
-    with resources.as_file(pom) as pom_path:
-        cmd = [
-            mvn,
-            "-q",
-            "-B",
-            "-f",
-            str(pom_path),
-            f"-Dmaven.repo.local={repo}",
-            *(f"-D{key}={value}" for key, value in properties.items()),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={out}",
-            *flags,
-        ]
-        log.info("resolving artifacts with maven", extra={"out": str(out)})
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise StackError(f"maven failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr}")
+    try:
+        jvm.maven_copy(pom, out, paths.maven_repo, properties, *flags)
+    except JvmError as exc:
+        raise StackError(exc.message) from exc
 
 
 def _install_elasticsearch(settings: Settings, paths: StackPaths) -> None:

@@ -99,12 +99,6 @@ def test_model_info_reads_meta() -> None:
     assert model.model_info(nlp) == ("de_newsstream", "1.2.3")
 
 
-def test_model_default_data_dir(tmp_path: Path) -> None:
-    assert model.default_ner_data_dir(Settings(ner_data_dir=tmp_path)) == tmp_path
-    default = model.default_ner_data_dir(Settings(ner_data_dir=None))
-    assert default.parts[-3:] == ("shared", "data", "ner")
-
-
 def test_model_tokenizer_splits_acronym_period_but_not_ordinals() -> None:
     nlp = model.prepare_pipeline(spacy.blank("de"))
     words = [

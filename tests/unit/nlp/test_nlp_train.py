@@ -9,7 +9,7 @@ import pytest
 import spacy
 
 from newsstream.cli import main as cli_main
-from newsstream.nlp import model, train
+from newsstream.nlp import ensure, model, train
 from newsstream.nlp.train import train_model
 from newsstream.settings import Settings
 
@@ -41,7 +41,8 @@ def test_train_tiny_run_gives_loadable_pipeline(
     _write_germeval(data / "germeval2014" / "test.tsv", 4)
     out = tmp_path / "models" / "de_newsstream"
 
-    result = train_model(out, data, "fast", max_steps=4, heldout_n=3)
+    settings = Settings(spacy_model=None, cache_dir=tmp_path)
+    result = train_model(out, data, "fast", max_steps=4, heldout_n=3, settings=settings)
 
     assert result.path == out
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
@@ -55,14 +56,15 @@ def test_train_tiny_run_gives_loadable_pipeline(
     assert {"ner", "entity_ruler", "sentencizer"} <= set(nlp.pipe_names)
     assert set(nlp.get_pipe("ner").labels) <= {"PER", "LOC", "ORG", "MISC"}
 
-    settings = Settings(spacy_model=None, cache_dir=tmp_path)
     loaded = model.load_pipeline(Settings(spacy_model=str(out), cache_dir=tmp_path))
     assert loaded is model.load_pipeline(Settings(spacy_model=str(out), cache_dir=tmp_path))
     assert model.model_info(loaded) == ("de_newsstream", meta["version"])
     doc = loaded("Die Nato tagt in Russland. Dann reist Merkel ab.")
     assert ("Russland", "LOC") in [(e.text, e.label_) for e in doc.ents]  # gazetteer ruler
     assert len(list(doc.sents)) == 2
-    assert model.ensure_model(settings) in {
+    probes = ensure.default_probes(settings)
+    no_download = ensure.Probes(probes.resolved, lambda: False, lambda: None)
+    assert ensure.ensure_model(settings, probes=no_download) in {
         str(out),
         "de_core_news_lg",
         "de_core_news_md",
