@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from newsstream.errors import ModelNotFoundError
 from newsstream.nlp.ensure import ensure_model
 from newsstream.nlp.model import load_pipeline, model_info
 from newsstream.settings import Settings
@@ -17,7 +18,13 @@ pytestmark = pytest.mark.integration
 
 def test_model_article_entities_found(gold: dict[str, object], gold_text: str) -> None:
     settings = Settings()
-    ensure_model(settings)
+    try:
+        ensure_model(settings)
+    except ModelNotFoundError as exc:
+        pytest.skip(
+            "no model resolves and no NER data: put the shared NER corpora in ../shared/data/ner "
+            f"(or set NEWSSTREAM_NER_DATA_DIR), or install de_core_news_lg ({exc.message[:80]})"
+        )
     nlp = load_pipeline(settings)
     assert load_pipeline(settings) is nlp  # loaded once per process
     name, version = model_info(nlp)

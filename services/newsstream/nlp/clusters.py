@@ -24,6 +24,8 @@ import logging
 from collections.abc import Mapping
 from importlib import resources
 
+from newsstream.errors import TrainingDataError
+
 log = logging.getLogger(__name__)
 
 #: The pip requirement that provides the table (a training-time dependency, see README).
@@ -34,16 +36,13 @@ _PROBS = "de_lexeme_prob.json.gz"
 PREFIX_BITS = 6
 
 
-class ClustersUnavailable(RuntimeError):
-    """``spacy-lookups-data`` is not installed (``pip install 'spacy-lookups-data'``)."""
-
-
 def _read_table(name: str) -> dict[str, float]:
     try:
         data = resources.files("spacy_lookups_data").joinpath("data", name)
     except ModuleNotFoundError as exc:
-        raise ClustersUnavailable(
-            f"German word clusters need {PACKAGE!r}: pip install '{PACKAGE}'"
+        raise TrainingDataError(
+            f"German word clusters need the package {PACKAGE!r}: pip install '{PACKAGE}' "
+            "(or `make install`, which installs newsstream's [train] extra)"
         ) from exc
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
         table: dict[str, float] = json.load(fh)

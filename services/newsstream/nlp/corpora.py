@@ -236,7 +236,3 @@ def split_heldout(
     if n <= 0:
         return list(sentences), []
     return list(sentences[:-n]), list(sentences[-n:])
-
-
-def count_words(sentences: Iterable[Sentence]) -> int:
-    return sum(len(s.words) for s in sentences)

@@ -79,3 +79,23 @@ def test_partial_unknown_mode_is_refused() -> None:
     partial, fillers = _fillers()
     with pytest.raises(ValueError, match="unknown mode"):
         complete_sentence(partial[0], fillers, random.Random(0), "guess")
+
+
+def test_partial_reads_the_shared_train_split() -> None:
+    import gzip
+    import itertools
+
+    from newsstream.nlp.ensure import find_ner_data
+    from newsstream.settings import Settings
+
+    data = find_ner_data(Settings())
+    path = data / "germeval2014" / "train-partial.tsv.gz" if data else None
+    if path is None or not path.is_file():
+        pytest.skip(
+            "GermEval train split not found: put the shared NER data in ../shared/data/ner "
+            "(germeval2014/train-partial.tsv.gz) or set NEWSSTREAM_NER_DATA_DIR"
+        )
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        sents = list(parse_partial(itertools.islice(fh, 2000)))
+    assert len(sents) > 50
+    assert all(len(s.words) == len(s.casing) for s in sents)
