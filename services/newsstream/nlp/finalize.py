@@ -75,7 +75,7 @@ def _licence(prof: Profile) -> str:
     return "CC BY 4.0 ({})".format("; ".join(parts))
 
 
-def _newsstream_meta(run: RunInfo, scores: dict[str, Any], words_per_s: float) -> dict[str, Any]:
+def _newsstream_meta(run: RunInfo, scores: dict[str, Any], tokens_per_s: float) -> dict[str, Any]:
     prof = run.profile
     return {
         "profile": prof.name,
@@ -100,7 +100,7 @@ def _newsstream_meta(run: RunInfo, scores: dict[str, Any], words_per_s: float) -
         "train_s": round(run.train_s, 1),
         "note": run.note,
         "heldout_scores": scores,
-        "heldout_words_per_s": round(words_per_s),
+        "heldout_tokens_per_s": round(tokens_per_s),  # gold tokens, punctuation included
     }
 
 

@@ -131,3 +131,18 @@ def test_model_drops_name_compounds_but_keeps_compound_names(tmp_path: Path) -> 
     ]
     assert not model.is_name_compound("Vorsitzende", nouns)  # no hyphen: not a compound
     assert not model.is_name_compound("-Vorsitzende", nouns)
+
+
+def test_model_loading_never_imports_training_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, spacy; from newsstream.nlp import model; model._register_components(); "
+        "model.prepare_pipeline(spacy.blank('de')); "
+        "bad = [m for m in ('newsstream.nlp.train', 'newsstream.nlp.ensure', "
+        "'newsstream.nlp.finalize', 'newsstream.nlp.features', 'newsstream.stack.artifacts') "
+        "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
