@@ -18,9 +18,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	touch $@
 
-## model: make sure a German NER model resolves (trains the fast profile once if none is cached)
+## model: make sure a German NER model resolves: the official one if it can be downloaded, else
+## trains newsstream's default profile once (MODEL_PROFILE=fast|full to choose; nlp/README.md)
+MODEL_PROFILE ?=
 model: install
-	$(NS) model ensure
+	$(NS) model ensure $(if $(MODEL_PROFILE),--profile $(MODEL_PROFILE))
 
 ## run: local stack (no Docker) + the whole pipeline on the default BR24 feeds
 run: install model

@@ -84,7 +84,9 @@ class LexiconFeatures:
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> LexiconFeatures:
         loaded = srsly.msgpack_loads(data)
-        self.set_values(loaded.get("values", {}))
+        if not isinstance(loaded.get("values"), dict):  # before clusters: the values alone
+            loaded = {"values": loaded, "clusters": {}}
+        self.set_values(loaded["values"])
         self.set_clusters(loaded.get("clusters", {}))
         return self
 
