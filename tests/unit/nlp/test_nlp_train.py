@@ -93,3 +93,24 @@ def test_train_cli_evaluate_prints_contract_json(
     assert set(result["per_label"]) == {"PER", "LOC", "ORG", "MISC"}
     assert set(result["per_label"]["PER"]) == {"p", "r", "f1"}
     assert cli_main(["model", "evaluate", "--data", str(tmp_path / "missing.tsv")]) == 2
+
+
+def test_train_cli_out_defaults_to_the_models_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsstream.settings import get_settings
+
+    monkeypatch.setattr(train, "load_classes", lambda settings: {})
+    monkeypatch.setenv("NEWSSTREAM_CACHE_DIR", str(tmp_path / "cache"))
+    get_settings.cache_clear()  # the CLI reads cached settings: make it see this cache dir
+    assert get_settings().models_dir == tmp_path / "cache" / "models"  # never the real one
+    data = tmp_path / "ner"
+    (data / "germeval2014").mkdir(parents=True)
+    _write_germeval(data / "germeval2014" / "dev.tsv", 3)
+    _write_germeval(data / "germeval2014" / "test.tsv", 4)
+    args = ["model", "train", "--data", str(data), "--profile", "fast", "--max-steps", "2"]
+    try:
+        assert cli_main(args) == 0
+    finally:
+        get_settings.cache_clear()
+    assert (tmp_path / "cache" / "models" / "de_newsstream" / "meta.json").is_file()
