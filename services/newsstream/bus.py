@@ -18,7 +18,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import TopicPartition
 
-from newsstream.errors import NewsstreamError
+from newsstream.errors import BusError as BusError  # re-exported: callers import it from here
 from newsstream.messages import DeadLetter
 from newsstream.settings import Settings
 
@@ -31,12 +31,6 @@ DEAD_LETTER = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 
 
 #: How long a produce may wait for the broker before it counts as failed.
 SEND_TIMEOUT_S = 60.0
-
-
-class BusError(NewsstreamError):
-    """Kafka could not be reached or refused a write."""
-
-    code = "NS011"
 
 
 def bootstrap_servers(settings: Settings) -> list[str]:

@@ -80,3 +80,46 @@ class AnalyzeError(NewsstreamError):
     """The source given to ``analyze`` cannot be read (missing file, not text)."""
 
     code = "NS051"
+
+
+class BusError(NewsstreamError):
+    """Kafka could not be reached or refused a write."""
+
+    code = "NS011"
+
+
+class FeedError(NewsstreamError):
+    """A feed document that cannot be used: not a feed at all, or XML beyond repair."""
+
+    code = "NS022"
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class ExtractionError(NewsstreamError):
+    """A page that yields no article (no HTML, no text block)."""
+
+    code = "NS023"
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class PublishError(NewsstreamError):
+    """Kafka did not acknowledge an article; the feed is retried and state is not advanced."""
+
+    code = "NS024"
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status; ``retry_after`` in seconds when it said so."""
+
+    code = "NS025"
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message, kind=f"http_{status}")
+        self.status = status
+        self.retry_after = retry_after

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from newsstream.errors import FetchError, NewsstreamError
+from newsstream.errors import FetchError, PublishError
 from newsstream.messages import Article, article_id_for, canonicalize_url, content_hash_for
 from newsstream.poller.article import ExtractedPage, ExtractionError, extract_article
 from newsstream.poller.feeds import FeedEntry, FeedError, after_failure, after_success, parse_feed
@@ -46,12 +46,6 @@ PUBLISH_SECONDS = Histogram(
     "newsstream_poller_publish_seconds", "Time from send to Kafka acknowledgement"
 )
 FAILING_FEEDS = Gauge("newsstream_poller_failing_feeds", "Feeds that failed several polls in a row")
-
-
-class PublishError(NewsstreamError):
-    """Kafka did not acknowledge an article; the feed is retried and state is not advanced."""
-
-    code = "NS024"
 
 
 @dataclass

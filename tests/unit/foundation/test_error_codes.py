@@ -15,4 +15,4 @@ def test_error_codes_are_unique() -> None:
     ]
     codes = [cls.code for cls in classes]
     assert len(codes) == len(set(codes)), sorted(codes)
-    assert {"NS012", "NS031", "NS050", "NS051"} <= set(codes)
+    assert {"NS012", "NS025", "NS031", "NS050", "NS051"} <= set(codes)
