@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -18,6 +19,22 @@ _SENTENCES = [
     [("Die", "O"), ("Nato", "B-ORG"), ("tagt", "O"), ("in", "O"), ("Brüssel", "B-LOC")],
     [("deutsche", "B-LOCderiv"), ("Firmen", "O"), ("wie", "O"), ("Siemens", "B-ORG")],
 ]
+
+
+@pytest.fixture(autouse=True)
+def fake_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A three-word cluster table instead of spacy-lookups-data's million forms."""
+    from newsstream.nlp import clusters
+
+    table = {"Angela": 12, "Merkel": 40, "Paris": 80}
+    monkeypatch.setattr(clusters, "top_clusters", lambda max_words: table)
+
+
+def _write_partial(path: Path) -> None:
+    rows = ["# sent_id\ttoken\touter_label\tstatus\tcasing"]
+    rows += ["0\t<MISSING>\tB-PER\tM\tinitialUpper", "0\tlacht\tO\tR\tallLower"]
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(rows) + "\n")
 
 
 def _write_germeval(path: Path, copies: int) -> None:
@@ -39,6 +56,7 @@ def test_train_tiny_run_gives_loadable_pipeline(
     (data / "germeval2014").mkdir(parents=True)
     _write_germeval(data / "germeval2014" / "dev.tsv", 3)
     _write_germeval(data / "germeval2014" / "test.tsv", 4)
+    _write_partial(data / "germeval2014" / "train-partial.tsv.gz")
     out = tmp_path / "models" / "de_newsstream"
 
     settings = Settings(spacy_model=None, cache_dir=tmp_path)
@@ -48,7 +66,13 @@ def test_train_tiny_run_gives_loadable_pipeline(
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert (meta["lang"], meta["name"]) == ("de", "newsstream")
     assert meta["newsstream"]["profile"] == "fast"
-    assert meta["newsstream"]["data"] == {"germeval2014": 15}  # 9 + 12 - 3 held out - 3 dev
+    # 9 + 12 - 3 held out - 3 dev; the train split's one sentence completed (a PER name filled)
+    assert meta["newsstream"]["data"] == {
+        "germeval2014": 15,
+        "germeval2014/train-partial.tsv.gz": 1,
+    }
+    assert meta["newsstream"]["clusters"] == 1_000_001
+    assert (out / "newsstream_lexicon" / "clusters.msgpack").is_file()
     assert set(result.scores) == {"precision", "recall", "f1", "per_label"}
     assert (out / model.COMPOUND_HEADS_FILE).read_text(encoding="utf-8") == "Firmen\n"
     assert meta["newsstream"]["wordclasses"] is True
@@ -62,6 +86,7 @@ def test_train_tiny_run_gives_loadable_pipeline(
     doc = loaded("Die Nato tagt in Russland. Dann reist Merkel ab.")
     assert ("Russland", "LOC") in [(e.text, e.label_) for e in doc.ents]  # gazetteer ruler
     assert len(list(doc.sents)) == 2
+    assert {(t.tag_, t.lemma_) for t in doc} == {("", "")}  # cluster attributes reset
     probes = ensure.default_probes(settings)
     no_download = ensure.Probes(probes.resolved, lambda: False, lambda: None)
     assert ensure.ensure_model(settings, probes=no_download) in {
