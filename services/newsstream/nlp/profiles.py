@@ -1,7 +1,7 @@
 """Training profiles of the German entity model: what to train on and how long.
 
-``fast`` is what CI trains (and what ``newsstream model ensure`` trains by default); ``full`` adds
-floret vectors and more steps. Figures behind every choice are in ``nlp/README.md``.
+``fast`` is what CI trains (and what ``newsstream model ensure`` trains by default); ``full`` is
+the same recipe trained longer. Figures behind every choice are in ``nlp/README.md``.
 """
 
 from __future__ import annotations
