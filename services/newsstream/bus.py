@@ -18,7 +18,6 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import TopicPartition
 
-from newsstream.errors import NewsstreamError
 from newsstream.messages import DeadLetter
 from newsstream.settings import Settings
 
@@ -31,12 +30,6 @@ DEAD_LETTER = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 
 
 #: How long a produce may wait for the broker before it counts as failed.
 SEND_TIMEOUT_S = 60.0
-
-
-class BusError(NewsstreamError):
-    """Kafka could not be reached or refused a write."""
-
-    code = "NS011"
 
 
 def bootstrap_servers(settings: Settings) -> list[str]:
@@ -196,3 +189,85 @@ def consumer_lag(consumer: KafkaConsumer) -> int:
         return sum(max(0, ends[tp] - consumer.position(tp)) for tp in assigned if tp in ends)
     except (KafkaError, OSError):
         return LAG_UNKNOWN
+
+
+class LagReader:
+    """Committed-offset lag of consumer groups, with its clients kept open between reads.
+
+    "Lag" here is what a group has not *committed*: the measure of "drained" that
+    ``--until-idle`` and the progress of ``reprocess``/``reindex`` need.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._admin: KafkaAdminClient | None = None
+        self._consumer: KafkaConsumer | None = None
+
+    def _clients(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
+        if self._admin is None or self._consumer is None:
+            servers = bootstrap_servers(self.settings)
+            self._admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=5000)
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=servers, request_timeout_ms=5000, enable_auto_commit=False
+            )
+        return self._admin, self._consumer
+
+    def offsets(self, group: str, topic: str) -> tuple[int, int] | None:
+        """``(committed, total)`` messages of ``topic`` for ``group``; None if Kafka cannot tell.
+
+        A partition the group never committed counts from its first retained offset (compaction
+        and retention move it past 0). Unknown partitions are "cannot tell", never "drained".
+        """
+        try:
+            admin, consumer = self._clients()
+            committed = admin.list_group_offsets(group).get(group, {})
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                return None
+            tps = [TopicPartition(topic, p) for p in partitions]
+            starts = consumer.beginning_offsets(tps)
+            ends = consumer.end_offsets(tps)
+        except (KafkaError, OSError):
+            self.close()
+            return None
+        done = total = 0
+        for tp in tps:
+            first, end = starts.get(tp, 0), ends.get(tp, 0)
+            meta = committed.get(tp)
+            position = meta.offset if meta is not None and meta.offset >= 0 else first
+            total += max(0, end - first)
+            done += max(0, min(end, position) - first)
+        return done, total
+
+    def lag(self, group: str, topic: str) -> int | None:
+        """Messages in ``topic`` that ``group`` has not committed yet (None if Kafka is away)."""
+        got = self.offsets(group, topic)
+        return None if got is None else got[1] - got[0]
+
+    def close(self) -> None:
+        for client in (self._admin, self._consumer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()
+        self._admin = self._consumer = None
+
+
+def delete_groups(settings: Settings, groups: Iterable[str]) -> None:
+    """Remove consumer groups that served one run (``reprocess``/``reindex``); best effort."""
+    names = list(groups)
+    if not names:
+        return
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers(settings), client_id="newsstream-admin"
+    )
+    try:
+        results = dict(admin.delete_groups(names))
+        failed = {g: r for g, r in results.items() if r != "OK"}
+        if failed:
+            log.warning("could not delete consumer groups", extra={"groups": failed})
+        else:
+            log.info("temporary consumer groups deleted", extra={"groups": names})
+    except (KafkaError, OSError) as exc:
+        log.warning("could not delete consumer groups", extra={"groups": names, "error": str(exc)})
+    finally:
+        admin.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -38,8 +38,14 @@ def _split_commas(value: object) -> object:
 class Settings(BaseSettings):
     """Runtime configuration, read once from ``NEWSSTREAM_*`` variables (and ``.env``)."""
 
+    # env_ignore_empty: ``NEWSSTREAM_FEEDS=`` (as in a copied .env.example) means "the default",
+    # never "an empty list": an empty feed list would leave the poller silently idle.
     model_config = SettingsConfigDict(
-        env_prefix="NEWSSTREAM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="NEWSSTREAM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     # --- connections (contract names) -------------------------------------------------
@@ -49,6 +55,10 @@ class Settings(BaseSettings):
     es_password: SecretStr | None = None
     es_api_key: SecretStr | None = None
     es_ca_certs: Path | None = None
+    #: A superuser that only ``newsstream setup`` uses, to create the least-privilege role and
+    #: user (``es_username``/``es_password``) that every service runs as. Docker route only.
+    es_admin_username: str | None = None
+    es_admin_password: SecretStr | None = None
     #: Kibana, for importing the saved objects in kibana/ (compose setup service).
     kibana_url: str = "http://localhost:5601"
     #: Docker route only: the password ``newsstream setup`` gives Kibana's kibana_system user.
@@ -109,7 +119,8 @@ class Settings(BaseSettings):
 
     # --- observability -----------------------------------------------------------------
     log_level: str = "INFO"
-    log_format: str = "json"
+    #: ``auto``: readable lines when stderr is a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
     #: Interface of the /metrics servers; containers set 0.0.0.0 (compose publishes on 127.0.0.1).
     metrics_host: str = "127.0.0.1"
     metrics_port_poller: int = 9101
@@ -118,9 +129,16 @@ class Settings(BaseSettings):
     #: Set to false to start no /metrics HTTP server (tests running many workers in one process).
     metrics_enabled: bool = True
 
-    _split = field_validator("feeds", "allowed_hosts", "allowed_private_networks", mode="before")(
+    _split = field_validator("allowed_hosts", "allowed_private_networks", mode="before")(
         _split_commas
     )
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _feeds_or_defaults(cls, value: object) -> object:
+        """A feed list that says nothing (``""``, ``" , "``) means the default feeds."""
+        value = _split_commas(value)
+        return list(DEFAULT_FEEDS) if value == [] else value
 
     # --- derived values ---------------------------------------------------------------
     @property

@@ -13,9 +13,10 @@ consumer groups, so "drained" means "committed", not merely "seen".
 
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,15 +26,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaConsumer
-from kafka.errors import KafkaError
-from kafka.structs import TopicPartition
 from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from newsstream.bus import bootstrap_servers
+from newsstream.bus import LagReader
+from newsstream.errors import RunFailedError
+from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 60.0
 #: A role that dies is restarted after this delay (doubling up to a minute).
 RESTART_BACKOFF_S = 2.0
+#: A role that exits this soon after its start "could not start"; with ``--until-idle`` the
+#: run gives up after that happened this many times in a row (continuous runs keep trying).
+START_GRACE_S = 30.0
+MAX_FAILED_STARTS = 3
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,15 @@ class Role:
     argv: list[str]
     metrics_port: int
     env: dict[str, str]
+    #: The role's own log file (stdout and stderr, JSON lines); the table says where.
+    log_path: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    #: Exits in a row that came soon after a start (a role that cannot start).
+    failed_starts: int = 0
     stopping: bool = False
     next_start: float = 0.0
+    started_at: float = 0.0
     exit_code: int | None = None
     history: list[tuple[float, float]] = field(default_factory=list)
     #: Last figures read from the role's /metrics (kept when it has stopped answering).
@@ -89,8 +98,18 @@ class Role:
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "newsstream", *self.argv]
-        self.proc = subprocess.Popen(cmd, env=self.env, start_new_session=True)
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("ab") as out:
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+                out.write(f"--- {stamp} newsstream {' '.join(self.argv)}\n".encode())
+                self.proc = subprocess.Popen(
+                    cmd, env=self.env, start_new_session=True, stdout=out, stderr=out
+                )
+        else:
+            self.proc = subprocess.Popen(cmd, env=self.env, start_new_session=True)
         self.exit_code = None
+        self.started_at = time.monotonic()
         log.info("role started", extra={"role": self.name, "pid": self.proc.pid})
 
     @property
@@ -101,6 +120,41 @@ class Role:
         self.stopping = True
         if self.running and self.proc is not None:
             self.proc.send_signal(signal.SIGTERM)
+
+    def last_error(self) -> str:
+        """The role's latest warning or error, from the end of its log ("" if none)."""
+        return last_problem(self.log_path) if self.log_path is not None else ""
+
+
+#: How much of a role's log is read to find its latest problem.
+_TAIL_BYTES = 64 * 1024
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
+
+
+def last_problem(path: Path) -> str:
+    """The newest problem line of a JSON-lines log: a warning/error, our one-line error, or the
+    last line of a traceback. Plain text, at most 200 characters."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - _TAIL_BYTES))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        text = line.strip()
+        if text.startswith("newsstream: ") or _EXCEPTION_LINE.match(text):
+            return text.removeprefix("newsstream: ")[:200]
+        if text.startswith("{"):
+            try:
+                record = json.loads(text)
+            except ValueError:
+                continue
+            if record.get("level") in ("WARNING", "ERROR", "CRITICAL"):
+                detail = record.get("error") or record.get("kind") or record.get("reason") or ""
+                message = str(record.get("message", ""))
+                return (f"{message}: {detail}" if detail else message)[:200]
+    return ""
 
 
 def settings_env(settings: Settings, **overrides: object) -> dict[str, str]:
@@ -120,7 +174,7 @@ def settings_env(settings: Settings, **overrides: object) -> dict[str, str]:
         elif isinstance(value, Path):
             value = str(value)
         env[f"NEWSSTREAM_{name.upper()}"] = str(value)
-    for secret in ("es_password", "es_api_key", "kibana_system_password"):
+    for secret in ("es_password", "es_api_key", "es_admin_password", "kibana_system_password"):
         raw = getattr(settings, secret)
         if raw is not None:
             env[f"NEWSSTREAM_{secret.upper()}"] = raw.get_secret_value()
@@ -136,51 +190,15 @@ def plan_roles(settings: Settings, *, until_idle: bool, extractors: int) -> list
     roles.append(Role("indexer", "indexer", ["index"], settings.metrics_port_indexer, {}))
     for role in roles:
         port_setting = f"metrics_port_{role.stage}"
-        role.env = settings_env(settings, **{port_setting: role.metrics_port})
+        # Children write JSON lines to their own files: readable with jq, parseable for the table.
+        role.env = settings_env(settings, log_format="json", **{port_setting: role.metrics_port})
+        role.log_path = run_logs_dir(settings) / f"{role.name}.log"
     return roles
 
 
-class LagReader:
-    """Committed-offset lag of a consumer group, with clients kept open between reads."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._admin: KafkaAdminClient | None = None
-        self._consumer: KafkaConsumer | None = None
-
-    def _clients(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
-        if self._admin is None or self._consumer is None:
-            servers = bootstrap_servers(self.settings)
-            self._admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=5000)
-            self._consumer = KafkaConsumer(
-                bootstrap_servers=servers, request_timeout_ms=5000, enable_auto_commit=False
-            )
-        return self._admin, self._consumer
-
-    def lag(self, group: str, topic: str) -> int | None:
-        """Messages in ``topic`` that ``group`` has not committed yet (None if Kafka is away)."""
-        try:
-            admin, consumer = self._clients()
-            committed = admin.list_group_offsets(group).get(group, {})
-            partitions = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in partitions]
-            ends = consumer.end_offsets(tps)
-        except (KafkaError, OSError):
-            self.close()
-            return None
-        lag = 0
-        for tp in tps:
-            meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset >= 0 else 0
-            lag += max(0, ends.get(tp, 0) - done)
-        return lag
-
-    def close(self) -> None:
-        for client in (self._admin, self._consumer):
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    client.close()
-        self._admin = self._consumer = None
+def run_logs_dir(settings: Settings) -> Path:
+    """Where ``newsstream run`` keeps one log file per role."""
+    return settings.state_dir / "logs" / "run"
 
 
 def scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -265,19 +283,36 @@ class Supervisor:
         if role.exit_code is None:
             role.exit_code = code
             log.info("role exited", extra={"role": role.name, "code": code})
-        if role.stopping or (self.until_idle and role.stage == "poller" and code == 0):
-            role.stopping = True
+        if role.stopping:
             if code not in (0, -signal.SIGTERM):
-                self.failed.append(role.name)
+                self._fail(role, f"exit code {code} while stopping")
+            return
+        if self.until_idle and role.stage == "poller":
+            role.stopping = True  # `poll --once` has done its one round, well or not
+            if code != 0:
+                self._fail(role, f"exit code {code}")
             return
         # An unexpected exit: restart with back-off; nothing is lost, offsets were not committed.
+        quick = now - role.started_at < START_GRACE_S
+        role.failed_starts = role.failed_starts + 1 if quick else 0
+        if self.until_idle and role.failed_starts >= MAX_FAILED_STARTS:
+            role.stopping = True
+            self._fail(role, f"could not start ({role.failed_starts} tries, exit code {code})")
+            self.stop.set()
+            return
         role.restarts += 1
         delay = min(60.0, RESTART_BACKOFF_S * 2 ** min(role.restarts, 5))
         role.next_start = now + delay
         role.proc = None
         log.warning(
-            "role died; restarting", extra={"role": role.name, "code": code, "delay_s": delay}
+            "role died; restarting",
+            extra={"role": role.name, "code": code, "delay_s": delay, "error": role.last_error()},
         )
+
+    def _fail(self, role: Role, how: str) -> None:
+        """Record why ``role`` failed the run: the exit and the role's own last problem."""
+        reason = role.last_error() or "no error in its log"
+        self.failed.append(f"{role.name}: {how}: {reason} (log: {role.log_path})")
 
     def _drain(self, now: float) -> None:
         poller_done = all(not r.running and r.stopping for r in self.roles if r.stage == "poller")
@@ -318,10 +353,17 @@ class Supervisor:
 
     # -- status view -----------------------------------------------------------------------
     def table(self) -> Table:
+        from rich.markup import escape
+
         mode = "until idle" if self.until_idle else "continuous"
-        table = Table(title=f"newsstream run ({mode}) - Ctrl-C stops every part cleanly")
-        for column in ("role", "pid", "state", "processed", "per s", "lag", "errors", "restarts"):
+        table = Table(
+            title=f"newsstream run ({mode}) - Ctrl-C stops every part cleanly",
+            caption=f"each role logs to {run_logs_dir(self.settings)}/<role>.log",
+        )
+        columns = ("role", "pid", "state", "processed", "per s", "lag", "errors", "restarts")
+        for column in columns:
             table.add_column(column, justify="right" if column != "role" else "left")
+        table.add_column("last problem", overflow="fold", max_width=60)
         now = time.monotonic()
         for role in self.roles:
             processed, errors = role_figures(role)
@@ -329,18 +371,26 @@ class Supervisor:
             first_t, first_n = role.history[0]
             rate = (processed - first_n) / (now - first_t) if now > first_t else 0.0
             lag = {"extractor": self.lags["raw"], "indexer": self.lags["enriched"]}.get(role.stage)
-            state = "running" if role.running else ("stopped" if role.stopping else "restarting")
             table.add_row(
                 role.name,
                 str(role.proc.pid if role.proc else "-"),
-                state,
+                _state(role),
                 f"{processed:.0f}",
                 f"{rate:.1f}",
                 "-" if lag is None else str(lag),
                 f"{errors:.0f}",
                 str(role.restarts),
+                escape(role.last_error()),
             )
         return table
+
+
+def _state(role: Role) -> str:
+    if role.running:
+        return "running"
+    if role.stopping:
+        return "stopped" if role.exit_code in (0, -signal.SIGTERM, None) else "failed"
+    return "restarting"
 
 
 def run_pipeline(
@@ -351,7 +401,13 @@ def run_pipeline(
     live: bool = True,
     stop_event: threading.Event | None = None,
 ) -> int:
-    """Run every role until stopped (or drained, with ``until_idle``); 0 if all ended well."""
+    """Run every role until stopped (or drained, with ``until_idle``); 0 if all ended well.
+
+    Kafka and Elasticsearch are checked first: without them no role could start, and the
+    user should read why at once instead of watching roles restart.
+    """
+    require_kafka(settings)
+    require_elasticsearch(settings)
     count = extractors if extractors is not None else min(2, os.cpu_count() or 1)
     supervisor = Supervisor(
         settings,
@@ -363,6 +419,7 @@ def run_pipeline(
     _install_signal_handlers(supervisor.stop)
     supervisor.start_all()
     console = Console(stderr=True)
+    live = live and console.is_terminal
     try:
         with Live(console=console, auto_refresh=False, transient=False) as view:
             while supervisor.step():
@@ -375,8 +432,7 @@ def run_pipeline(
         supervisor.shutdown()
         supervisor.close()
     if supervisor.failed:
-        log.error("roles failed", extra={"roles": supervisor.failed})
-        return 1
+        raise RunFailedError("; ".join(supervisor.failed))
     return 0
 
 

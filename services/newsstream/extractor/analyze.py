@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsstream.errors import NewsstreamError
+from newsstream.errors import AnalyzeError
 from newsstream.extractor.enrich import enrich
 from newsstream.messages import (
     Article,
@@ -24,12 +24,6 @@ from newsstream.messages import (
 from newsstream.settings import Settings
 
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-
-
-class AnalyzeError(NewsstreamError):
-    """The source given to ``analyze`` cannot be read (missing file, not text)."""
-
-    code = "NS050"
 
 
 def is_url(source: str) -> bool:

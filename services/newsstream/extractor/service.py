@@ -25,13 +25,13 @@ from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from newsstream.bus import (
-    BusError,
     consumer_lag,
     make_consumer,
     make_producer,
     send_dead_letter,
     subscribe,
 )
+from newsstream.errors import BusError
 from newsstream.extractor.enrich import enrich
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.obs import start_metrics_server
@@ -109,7 +109,9 @@ def run_extractor(
 ) -> int:
     """Consume ``topic_raw`` in group ``extractor_group`` until stopped (or idle); 0 = clean."""
     from newsstream.nlp.model import load_pipeline
+    from newsstream.reach import require_kafka
 
+    require_kafka(settings)
     nlp = load_pipeline(settings)
     start_metrics_server(settings.metrics_port_extractor, settings.metrics_enabled)
     stop = stop_event or threading.Event()

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from newsstream.errors import NewsstreamError
+from newsstream.errors import KibanaError
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,12 +26,6 @@ DEFAULT_NDJSON = Path(__file__).resolve().parents[3] / "kibana" / "newsstream.nd
 
 #: Data view id -> which alias (settings attribute) its title must be.
 DATA_VIEW_ALIASES = {"newsstream-articles": "articles_alias", "newsstream-quotes": "quotes_alias"}
-
-
-class KibanaError(NewsstreamError):
-    """Kibana did not become available, or refused the saved objects."""
-
-    code = "NS050"
 
 
 def load_objects(path: Path = DEFAULT_NDJSON) -> list[dict[str, Any]]:

@@ -59,6 +59,7 @@ from newsstream.indexer.writer import (
 )
 from newsstream.messages import DeadLetter
 from newsstream.obs import start_metrics_server
+from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
 from newsstream.store import make_es
 
@@ -485,8 +486,10 @@ def run_indexer_with_stats(
     stop = stop_event or threading.Event()
     stats = IndexerStats()
     with _stop_on_signals(stop):
-        start_metrics_server(settings.metrics_port_indexer, settings.metrics_enabled)
         es = es or make_es(settings)
+        require_kafka(settings)
+        require_elasticsearch(settings, es)
+        start_metrics_server(settings.metrics_port_indexer, settings.metrics_enabled)
         if not _ensure_indices_waiting(es, settings, stop):
             return stats
         consumer = make_consumer(settings, settings.indexer_group, [settings.topic_enriched])

@@ -20,7 +20,7 @@ import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
 import trafilatura
 
-from newsstream.errors import NewsstreamError
+from newsstream.errors import ExtractionError
 from newsstream.poller.http import decode_body
 from newsstream.text.clean import clean_paragraphs, normalize
 
@@ -29,16 +29,6 @@ _ARTICLE_TYPES = frozenset(
      "OpinionNewsArticle", "LiveBlogPosting"}
 )  # fmt: skip
 _TITLE_SUFFIX = re.compile(r"\s*[|–—-]\s*[^|–—-]{2,40}$")
-
-
-class ExtractionError(NewsstreamError):
-    """A page that yields no article (no HTML, no text block)."""
-
-    code = "NS023"
-
-    def __init__(self, message: str, *, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from newsstream.errors import NewsstreamError
+from newsstream.errors import FeedError
 
 #: A feed counts as failing (metrics gauge, warning log) after this many failures in a row.
 FAILING_AFTER = 3
@@ -29,16 +29,6 @@ ADAPTIVE_FACTOR = 1.5
 JITTER = 0.1
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
-
-
-class FeedError(NewsstreamError):
-    """A feed document that cannot be used: not a feed at all, or XML beyond repair."""
-
-    code = "NS022"
-
-    def __init__(self, message: str, *, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)

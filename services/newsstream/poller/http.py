@@ -34,7 +34,7 @@ import httpcore
 import httpx
 from charset_normalizer import from_bytes
 
-from newsstream.errors import BlockedURLError, FetchError
+from newsstream.errors import BlockedURLError, FetchError, HTTPStatusError
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,6 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-
 _WHATWG_ALIASES = {"iso8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252"}
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class HTTPStatusError(FetchError):
-    """The server answered with an error status; ``retry_after`` in seconds when it said so."""
-
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
-        super().__init__(message, kind=f"http_{status}")
-        self.status = status
-        self.retry_after = retry_after
 
 
 @dataclass

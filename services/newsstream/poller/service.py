@@ -20,11 +20,18 @@ from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from newsstream.errors import FetchError, NewsstreamError
+from newsstream.errors import (
+    ExtractionError,
+    FeedError,
+    FetchError,
+    HTTPStatusError,
+    NoFeedsError,
+    PublishError,
+)
 from newsstream.messages import Article, article_id_for, canonicalize_url, content_hash_for
-from newsstream.poller.article import ExtractedPage, ExtractionError, extract_article
-from newsstream.poller.feeds import FeedEntry, FeedError, after_failure, after_success, parse_feed
-from newsstream.poller.http import Fetcher, HTTPStatusError
+from newsstream.poller.article import ExtractedPage, extract_article
+from newsstream.poller.feeds import FeedEntry, after_failure, after_success, parse_feed
+from newsstream.poller.http import Fetcher
 from newsstream.poller.state import PollerState
 from newsstream.settings import Settings
 
@@ -48,17 +55,13 @@ PUBLISH_SECONDS = Histogram(
 FAILING_FEEDS = Gauge("newsstream_poller_failing_feeds", "Feeds that failed several polls in a row")
 
 
-class PublishError(NewsstreamError):
-    """Kafka did not acknowledge an article; the feed is retried and state is not advanced."""
-
-    code = "NS024"
-
-
 @dataclass
 class PollStats:
     """What one :func:`poll_once` did (the same facts as the metrics, for callers and tests)."""
 
     feeds: int = 0
+    #: Feeds whose poll failed (fetch, parse, publish or a bug) in this round.
+    feeds_failed: int = 0
     not_modified: int = 0
     new: int = 0
     updated: int = 0
@@ -181,6 +184,7 @@ class Poller:
         except (FetchError, FeedError, PublishError) as exc:
             kind = getattr(exc, "kind", "publish")
             stats.error(f"feed_{kind}")
+            stats.feeds_failed += 1
             FEEDS_POLLED.labels("error").inc()
             retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
             sched = after_failure(
@@ -351,6 +355,7 @@ class Poller:
         for url, outcome in zip(feeds, results, strict=True):
             if isinstance(outcome, Exception) and not isinstance(outcome, PublishError):
                 stats.error("feed_internal")  # a bug, not bad input: logged in full, loop goes on
+                stats.feeds_failed += 1
                 log.error("feed poll crashed", exc_info=outcome, extra={"feed": url})
             elif isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome  # cancellation, KeyboardInterrupt
@@ -380,7 +385,7 @@ async def _run(
             if once:
                 stats = await poller.poll_once(feeds)
                 log.info("poll finished", extra=_summary(stats))
-                return 1 if stats.errors.get("feed_publish") else 0
+                return _once_exit_code(stats)
             while not stop.is_set():
                 due = poller.due(feeds, time.time())
                 if due:
@@ -392,9 +397,29 @@ async def _run(
         state.close()
 
 
+def _once_exit_code(stats: PollStats) -> int:
+    """``poll --once`` fails when Kafka refused an article or when not one feed could be read.
+
+    Some feeds failing is normal monitoring life (counted, retried later); all of them failing
+    means wrong URLs or no network, which ``run --until-idle`` must report, not hide.
+    """
+    if stats.errors.get("feed_publish"):
+        log.error("Kafka did not acknowledge every article; the feeds will be retried")
+        return 1
+    if stats.feeds and stats.feeds_failed == stats.feeds:
+        kinds = sorted(k for k in stats.errors if k.startswith("feed_"))
+        log.error(
+            "every feed failed",
+            extra={"feeds": stats.feeds, "kinds": kinds, "fix": "check the URLs and network"},
+        )
+        return 1
+    return 0
+
+
 def _summary(stats: PollStats) -> dict[str, Any]:
     return {
-        "feeds": stats.feeds, "not_modified": stats.not_modified, "new": stats.new,
+        "feeds": stats.feeds, "feeds_failed": stats.feeds_failed,
+        "not_modified": stats.not_modified, "new": stats.new,
         "updated": stats.updated, "unchanged": stats.unchanged, "skipped": stats.skipped,
         "errors": dict(stats.errors),
     }  # fmt: skip
@@ -410,7 +435,12 @@ def run_poller(
     """Run the poller until ``stop_event`` is set (or one round with ``once``); exit code."""
     from newsstream.bus import ensure_topics, make_producer
     from newsstream.obs import start_metrics_server
+    from newsstream.reach import require_kafka
 
+    feeds = list(feeds or settings.feeds)
+    if not feeds:
+        raise NoFeedsError("no feed to poll: the feed list is empty")
+    require_kafka(settings)
     start_metrics_server(settings.metrics_port_poller, settings.metrics_enabled)
     # httpx logs every request at INFO; our own log lines carry what matters.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -420,7 +450,7 @@ def run_poller(
         return asyncio.run(
             _run(
                 settings,
-                list(feeds or settings.feeds),
+                feeds,
                 once,
                 stop_event or threading.Event(),
                 producer,

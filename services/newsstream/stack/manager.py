@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from newsstream.errors import StackError
+from newsstream.progress import spinner
 from newsstream.settings import Settings
 from newsstream.stack import artifacts, es_node, kafka_broker
 from newsstream.stack.process import PidFile, is_alive, log_tail, rss_mb, terminate
@@ -76,11 +77,12 @@ def start_service(settings: Settings, name: ServiceName) -> bool:
         )
     paths = artifacts.install(settings)
     started = time.monotonic()
-    if name == "kafka":
-        kafka_broker.start(settings, paths)
-    else:
-        es_node.start(settings, paths, timeout_s=settings.stack_start_timeout_s)
-    _wait(settings, name, settings.stack_start_timeout_s)
+    with spinner(f"starting {name} and waiting until it is healthy"):
+        if name == "kafka":
+            kafka_broker.start(settings, paths)
+        else:
+            es_node.start(settings, paths, timeout_s=settings.stack_start_timeout_s)
+        _wait(settings, name, settings.stack_start_timeout_s)
     log.info(f"{name} started", extra={"seconds": round(time.monotonic() - started, 1)})
     return True
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from tests.support.pages import SHARED_GOLD, PageSpec, render_article_page, shared_article_spec
 
-from newsstream.poller.article import ExtractionError, extract_article
+from newsstream.errors import ExtractionError
+from newsstream.poller.article import extract_article
 
 GOLD = json.loads(SHARED_GOLD.read_text(encoding="utf-8"))
 
