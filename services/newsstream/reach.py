@@ -112,7 +112,7 @@ def require_elasticsearch(
 
 def _transport_reason(exc: Exception) -> str:
     """'Connection refused' rather than the transport's nested repr of the urllib3 error."""
-    text = str(exc)
+    text = f"{exc} {exc!r} {getattr(exc, 'message', '')}"
     for known in ("Connection refused", "timed out", "Name or service not known", "certificate"):
         if known.lower() in text.lower():
             return known

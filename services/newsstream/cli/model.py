@@ -15,7 +15,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
 
     train = sub.add_parser("train", help="train the de_newsstream pipeline from open data")
-    train.add_argument("--out", type=Path, required=True, help="output directory of the pipeline")
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory of the pipeline (default: the models cache, where it resolves)",
+    )
     train.add_argument("--data", type=Path, default=None, help="NER data root (../shared/data/ner)")
     train.add_argument("--profile", choices=("fast", "full"), default="full")
     train.add_argument("--max-steps", type=int, default=None, help=argparse.SUPPRESS)
@@ -36,12 +41,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
-    from newsstream.nlp.model import default_ner_data_dir
+    from newsstream.nlp.model import TRAINED_MODEL_DIR, default_ner_data_dir
     from newsstream.nlp.train import train_model
 
     data = args.data or default_ner_data_dir(settings)
     result = train_model(
-        args.out,
+        args.out or settings.models_dir / TRAINED_MODEL_DIR,
         data,
         args.profile,
         max_steps=args.max_steps,
