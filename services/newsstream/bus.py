@@ -15,18 +15,50 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+)
 from kafka.structs import TopicPartition
 
+from newsstream.errors import BusError
 from newsstream.messages import DeadLetter
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: The largest message newsstream writes, everywhere the same: producer ``max_request_size``,
+#: the topics' ``max.message.bytes`` and the local broker's ``message.max.bytes``. (The
+#: broker's default is 1 MiB: a big enriched article was refused, then its dead letter too.)
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 #: Compacted article topics keep the latest revision per article for ever (Kafka is the
 #: system of record); the dead-letter topic keeps everything for 30 days.
-COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
-DEAD_LETTER = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 1000)}
+COMPACTED = {
+    "cleanup.policy": "compact",
+    "min.compaction.lag.ms": "60000",
+    "max.message.bytes": str(MAX_MESSAGE_BYTES),
+}
+DEAD_LETTER = {
+    "cleanup.policy": "delete",
+    "retention.ms": str(30 * 24 * 3600 * 1000),
+    "max.message.bytes": str(MAX_MESSAGE_BYTES),
+}
+
+#: Commit failures that mean "the group is rebalancing, these partitions may be someone
+#: else's now". Retrying them cannot succeed (seen: an indexer retrying one for 8 minutes);
+#: the commit is dropped and the new owner re-reads the records (all writes are idempotent).
+REBALANCE_ERRORS: tuple[type[Exception], ...] = (
+    CommitFailedError,
+    RebalanceInProgressError,
+    IllegalGenerationError,
+    UnknownMemberIdError,
+)
+#: How often a commit that failed for a retriable reason (broker restarting) is tried again.
+COMMIT_ATTEMPTS = 4
 
 #: How long a produce may wait for the broker before it counts as failed.
 SEND_TIMEOUT_S = 60.0
@@ -46,7 +78,7 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "max_in_flight_requests_per_connection": 5,
         "compression_type": "gzip",
         "linger_ms": 5,
-        "max_request_size": 8 * 1024 * 1024,
+        "max_request_size": MAX_MESSAGE_BYTES,
         "delivery_timeout_ms": int(SEND_TIMEOUT_S * 1000),
         "request_timeout_ms": 30000,
         "reconnect_backoff_max_ms": 5000,
@@ -171,6 +203,57 @@ def send_dead_letter(
     )
 
 
+def commit_offsets(consumer: KafkaConsumer, offsets: dict[TopicPartition, Any]) -> bool:
+    """Commit ``offsets``; True if Kafka has them, False if the commit was dropped.
+
+    Dropping is always safe here: offsets only ever move forward after the output is durable,
+    so a dropped commit means the records are read again (by us or by the partition's new
+    owner) and rewritten idempotently. What is never done is retrying a commit that a
+    rebalance refused, or waiting for ever on a broker that is away: the watchdog and the
+    next batch's commit take over. A non-retriable error (authorisation) is raised.
+    """
+    if not offsets:
+        return True
+    delay = 0.5
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            consumer.commit(offsets=offsets)
+            return True
+        except REBALANCE_ERRORS as exc:
+            log.warning(
+                "commit dropped: the group is rebalancing; the records will be read again",
+                extra={"reason": type(exc).__name__, "error": str(exc)[:200]},
+            )
+            return False
+        except KafkaError as exc:
+            if not getattr(exc, "retriable", False) and not isinstance(exc, OSError):
+                raise BusError(f"Kafka refused the commit: {type(exc).__name__}: {exc}") from exc
+            if attempt == COMMIT_ATTEMPTS:
+                log.error(
+                    "commit dropped after retries; the records will be read again",
+                    extra={"reason": type(exc).__name__, "error": str(exc)[:200],
+                           "attempts": attempt},
+                )  # fmt: skip
+                return False
+            log.warning(
+                "commit failed, retrying",
+                extra={"reason": type(exc).__name__, "error": str(exc)[:200],
+                       "attempt": attempt, "delay_s": delay},
+            )  # fmt: skip
+            time.sleep(delay)
+            delay *= 2
+    return False  # pragma: no cover - the loop always returns
+
+
+def close_quietly(client: Any, **kwargs: Any) -> None:
+    """Close a Kafka client during shutdown; a broker that is away must not turn a clean stop
+    into a crash (nothing uncommitted is lost: it is read again)."""
+    try:
+        client.close(**kwargs)
+    except Exception as exc:
+        log.warning("Kafka client did not close cleanly", extra={"error": repr(exc)[:200]})
+
+
 #: What :func:`consumer_lag` returns while the broker cannot tell (never "caught up").
 LAG_UNKNOWN = -1
 
@@ -186,7 +269,13 @@ def consumer_lag(consumer: KafkaConsumer) -> int:
         return 0
     try:
         ends = consumer.end_offsets(list(assigned))
-        return sum(max(0, ends[tp] - consumer.position(tp)) for tp in assigned if tp in ends)
+        total = 0
+        for tp in assigned:
+            position = consumer.position(tp)
+            if position is None or tp not in ends:
+                return LAG_UNKNOWN  # a partition being reset or re-assigned: cannot tell yet
+            total += max(0, ends[tp] - position)
+        return total
     except (KafkaError, OSError):
         return LAG_UNKNOWN
 

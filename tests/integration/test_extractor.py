@@ -17,6 +17,7 @@ from typing import IO
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
+from tests.support.shared import seed_text
 
 from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.extractor.service import run_extractor
@@ -27,12 +28,10 @@ from newsstream.text.clean import clean_text
 
 pytestmark = pytest.mark.integration
 
-GOLD = Path(__file__).resolve().parents[3] / "shared" / "data" / "articles"
-
 
 @pytest.fixture(scope="module")
 def gold_body() -> str:
-    return clean_text((GOLD / "br24-putin-waffenruhe.txt").read_text("utf-8")).body
+    return clean_text(seed_text()).body
 
 
 @pytest.fixture

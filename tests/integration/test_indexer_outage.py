@@ -14,9 +14,10 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from tests.support.samples import enriched_from_gold
+from tests.support.shared import seed_gold, seed_text
 
 from newsstream.bus import make_producer
-from newsstream.indexer.samples import enriched_from_gold
 from newsstream.indexer.service import IndexerStats, run_indexer_with_stats
 from newsstream.messages import article_id_for
 from newsstream.settings import Settings
@@ -28,12 +29,8 @@ ARTICLES = 40
 
 
 def _articles(numbers: range) -> list[Any]:
-    import json
-    from pathlib import Path
 
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "articles"
-    body = (shared / "br24-putin-waffenruhe.txt").read_text(encoding="utf-8")
-    gold = json.loads((shared / "br24-putin-waffenruhe.gold.json").read_text(encoding="utf-8"))
+    body, gold = seed_text(), seed_gold()
     return [
         enriched_from_gold(body, gold, url=f"https://www.br.de/nachrichten/outage-{n},X{n}")
         for n in numbers

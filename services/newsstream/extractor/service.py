@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
-from kafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from newsstream.bus import (
+    close_quietly,
+    commit_offsets,
     consumer_lag,
     make_consumer,
     make_producer,
@@ -133,12 +135,9 @@ def run_extractor(
         log.error("extractor stopped by a Kafka failure", extra={"error": str(exc)})
         return 1
     finally:
-        try:
-            producer.flush(timeout=30)
-            producer.close(timeout=30)
-        except KafkaError as exc:  # nothing unproduced was committed, so nothing is lost
-            log.warning("producer close failed", extra={"error": str(exc)})
-        consumer.close(autocommit=False)
+        # nothing unproduced was committed, so a broker that is away loses nothing here
+        close_quietly(producer, timeout=30)
+        close_quietly(consumer, autocommit=False)
     log.info("extractor stopped", extra={"articles": worker.processed})
     return 0
 
@@ -308,13 +307,7 @@ class _Worker:
             current = offsets.get(record.tp)
             if current is None or record.offset + 1 > current.offset:
                 offsets[record.tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-        if not offsets:
-            return
-        try:
-            self.consumer.commit(offsets)
-        except CommitFailedError as exc:
-            # a rebalance took the partitions: the new owner re-processes; output is idempotent
-            log.warning("commit failed after rebalance", extra={"error": str(exc)})
+        commit_offsets(self.consumer, offsets)
 
     def _update_lag(self) -> None:
         now = time.monotonic()

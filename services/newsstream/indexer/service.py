@@ -27,11 +27,13 @@ from typing import Any, TypeVar
 
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from newsstream.bus import (
     LAG_UNKNOWN,
+    close_quietly,
+    commit_offsets,
     consumer_lag,
     make_consumer,
     make_producer,
@@ -48,6 +50,8 @@ from newsstream.indexer.batch import (
     split_batch,
     stale_delete_ops,
     stale_quotes_query,
+    withdraw_ops,
+    withdrawn,
 )
 from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import (
@@ -87,6 +91,8 @@ class IndexerStats:
     docs_written: int = 0
     docs_stale: int = 0
     stale_quotes_deleted: int = 0
+    #: Articles deleted because a tombstone withdrew them.
+    withdrawn: int = 0
     dead_letters: int = 0
     batches: int = 0
     #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
@@ -240,15 +246,37 @@ class Indexer:
         (a newer revision's stale-quote clean-up never overtakes an older write) while the
         main thread reads and parses the next batch from Kafka.
         """
-        latest = latest_per_article(items)
+        gone = withdrawn(items)
+        latest = {aid: it for aid, it in latest_per_article(items).items() if aid not in gone}
         articles = {aid: item.article for aid, item in latest.items() if item.article is not None}
         ops = index_ops(articles.values(), self.settings)
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
         self._finish()
-        future = self._executor.submit(self._write, ops, current)
+        future = self._executor.submit(self._write, ops, current, gone)
         self._inflight = _InFlight(items, latest, future)
 
-    def _write(self, ops: list[Op], current: dict[str, Current]) -> WriteResult:
+    def _withdraw(self, article_ids: set[str]) -> None:
+        """Delete withdrawn articles (a tombstone upstream) with every quotation document."""
+        alias = self.settings.quotes_alias
+        hits: list[dict[str, Any]] = []
+        if article_ids:
+            self._retrying(lambda: self.es.indices.refresh(index=alias), self._sleep)
+            response = self._retrying(
+                lambda: self.es.search(
+                    index=alias,
+                    query={"terms": {"article_id": sorted(article_ids)}},
+                    size=10_000,
+                    source_includes=["article_id"],
+                ),
+                self._sleep,
+            )
+            hits = response["hits"]["hits"]
+        result = self._writer.write(withdraw_ops(article_ids, hits, self.settings))
+        self.stats.withdrawn += len(article_ids)
+        log.info("articles withdrawn", extra={"articles": len(article_ids),
+                                              "deleted_docs": result.written})  # fmt: skip
+
+    def _write(self, ops: list[Op], current: dict[str, Current], gone: set[str]) -> WriteResult:
         """Elasticsearch side of a batch (runs on the writer thread; never touches Kafka).
 
         Stale quote documents are looked for only where the article document existed
@@ -257,6 +285,8 @@ class Indexer:
         created are deleted again, versioned with that old revision.
         """
         result = self._writer.write(ops)
+        if gone:
+            self._withdraw(gone)
         updated = {aid: current[aid] for aid in result.updated if aid not in result.rejected}
         if updated:
             self._delete_stale_quotes(updated)
@@ -366,14 +396,10 @@ class Indexer:
             TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
             for (topic, partition), offset in next_offsets(items).items()
         }
-        try:
-            self._retrying(lambda: self.consumer.commit(offsets=offsets))
-        except CommitFailedError as exc:
-            # The partitions moved to another member during the batch; it will redo them, and
-            # the writes are idempotent (deterministic ids, external versions).
-            log.warning("offsets not committed after a rebalance", extra={"error": str(exc)})
-            return
-        self.stats.last_commit_at = time.perf_counter()
+        # A commit refused by a rebalance is dropped, never retried: the partitions' new owner
+        # re-reads the batch and rewrites it idempotently (deterministic ids, external versions).
+        if commit_offsets(self.consumer, offsets):
+            self.stats.last_commit_at = time.perf_counter()
 
     # --- waiting without losing the group ------------------------------------------------
     def _retrying(self, call: Callable[[], T], wait: Callable[[float], None] | None = None) -> T:
@@ -386,9 +412,9 @@ class Indexer:
         while True:
             try:
                 return call()
-            except CommitFailedError:
-                raise
             except KafkaError as exc:  # broker down or moving: wait, like for Elasticsearch
+                if not getattr(exc, "retriable", False):
+                    raise  # e.g. a message the broker will never take: retrying cannot help
                 reason, error = "kafka", exc
             except Exception as exc:
                 if not is_retriable_exception(exc):
@@ -396,7 +422,11 @@ class Indexer:
                 reason, error = "elasticsearch", exc
             delay = next(delays)
             metrics.RETRIES.labels(reason=reason).inc()
-            log.warning("retrying", extra={"reason": reason, "error": str(error)[:300]})
+            log.warning(
+                f"{reason} unavailable, retrying in {delay:.1f}s: {type(error).__name__}",
+                extra={"reason": reason, "error": f"{type(error).__name__}: {error}"[:300],
+                       "delay_s": round(delay, 1)},
+            )  # fmt: skip
             (wait or self._wait)(delay)
 
     def _sleep(self, seconds: float) -> None:
@@ -433,8 +463,8 @@ class Indexer:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         if self._producer is not None:
-            self._producer.close(timeout=10)
-        self.consumer.close(autocommit=False)
+            close_quietly(self._producer, timeout=10)
+        close_quietly(self.consumer, autocommit=False)
 
 
 class RejectedDocumentError(Exception):

@@ -19,11 +19,12 @@ from typing import Any, Literal
 
 from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
 
+from newsstream.errors import ElasticsearchAuthError
 from newsstream.indexer import metrics
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["ok", "retry", "reject"]
+Verdict = Literal["ok", "retry", "reject", "fatal"]
 
 #: Back-off bounds (seconds) between retries of a failed bulk.
 BACKOFF_START_S = 0.5
@@ -37,23 +38,20 @@ class Op:
     action: Literal["index", "delete"]
     index: str
     doc_id: str
-    version: int
+    #: The revision as external version; None for an unversioned delete (a withdrawal).
+    version: int | None
     group: str
     source: dict[str, Any] | None = None
     kind: str = "articles"
 
     def lines(self) -> list[dict[str, Any]]:
-        meta: dict[str, Any] = {
-            self.action: {
-                "_index": self.index,
-                "_id": self.doc_id,
-                "version": self.version,
-                # external_gte: the same revision may be written again (a redelivery, or a
-                # `newsstream reprocess` with a better model); an older one never wins.
-                # Deletes use it too: they remove only documents not newer than `version`.
-                "version_type": "external_gte",
-            }
-        }
+        target: dict[str, Any] = {"_index": self.index, "_id": self.doc_id}
+        if self.version is not None:
+            # external_gte: the same revision may be written again (a redelivery, or a
+            # `newsstream reprocess` with a better model); an older one never wins.
+            # Deletes use it too: they remove only documents not newer than `version`.
+            target.update(version=self.version, version_type="external_gte")
+        meta: dict[str, Any] = {self.action: target}
         return [meta] if self.source is None else [meta, self.source]
 
 
@@ -80,6 +78,10 @@ def classify_item(action: str, status: int, error: dict[str, Any] | None) -> Ver
     """What to do about one item of a bulk response (pure)."""
     if 200 <= status < 300:
         return "ok"
+    if status in (401, 403):
+        # Our credentials or role, not the document: dead-lettering would throw away every
+        # article until someone fixes the role. Stop instead, offsets uncommitted.
+        return "fatal"
     err_type = (error or {}).get("type", "")
     if status == 409 and err_type == "version_conflict_engine_exception":
         return "ok"  # an equal or newer revision is already stored: nothing to do
@@ -126,6 +128,8 @@ class BulkWriter:
         self._wait = wait
         self._on_missing_index = on_missing_index
         self._index_missing = False
+        #: Why the last items were retried (for the log line that says so).
+        self._retry_reason = ""
 
     def write(self, ops: Sequence[Op]) -> WriteResult:
         """Write ``ops``; return once every op is ok or rejected for good."""
@@ -139,14 +143,18 @@ class BulkWriter:
                 metrics.RETRIES.labels(reason="request").inc()
                 delay = next(delays)
                 log.warning(
-                    "bulk failed, retrying", extra={"error": str(exc)[:300], "delay_s": delay}
+                    "bulk failed, retrying",
+                    extra={"reason": "elasticsearch", "error": str(exc)[:300], "delay_s": delay},
                 )
                 self._wait(delay)
                 continue
             if pending:
                 metrics.RETRIES.labels(reason="items").inc(len(pending))
                 delay = next(delays)
-                log.warning("bulk items to retry", extra={"items": len(pending), "delay_s": delay})
+                log.warning(
+                    "bulk items to retry",
+                    extra={"items": len(pending), "reason": self._retry_reason, "delay_s": delay},
+                )
                 self._wait(delay)
                 if self._index_missing and self._on_missing_index is not None:
                     self._index_missing = False
@@ -170,8 +178,10 @@ class BulkWriter:
         except ApiError as exc:
             if is_retriable_exception(exc):
                 raise RetriableError(str(exc)) from exc
-            if exc.meta.status in (401, 403):
-                raise  # credentials: a configuration problem, not a bad document
+            if exc.meta.status in (401, 403):  # credentials: configuration, not a bad document
+                raise ElasticsearchAuthError(
+                    f"Elasticsearch refused the bulk request (HTTP {exc.meta.status})"
+                ) from exc
             groups = list(dict.fromkeys(op.group for op in ops))
             if len(groups) == 1:
                 result.rejected.setdefault(groups[0], f"{type(exc).__name__}: {exc}")
@@ -197,8 +207,14 @@ class BulkWriter:
             body = item[op.action]
             status = int(body.get("status", 500))
             verdict = classify_item(op.action, status, body.get("error"))
+            if verdict == "fatal":
+                raise ElasticsearchAuthError(
+                    f"Elasticsearch refused to write {op.index}/{op.doc_id} (HTTP {status}): "
+                    f"{_describe(body.get('error'))}"
+                )
             if verdict == "retry":
                 retry.append(op)
+                self._retry_reason = f"HTTP {status} {_describe(body.get('error'))}"[:300]
                 if status == 404:
                     self._index_missing = True
             elif verdict == "reject":

@@ -92,11 +92,41 @@ def parse_networks(cidrs: list[str]) -> list[Network]:
     return [ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c.strip()]
 
 
+#: IPv6 ranges that carry an IPv4 address in their last 32 bits and that routers or the host
+#: may translate to it: NAT64 (well-known and local-use prefixes) and IPv4-compatible ``::a.b.c.d``.
+#: Python 3.11's ``is_global`` calls some of these global whatever IPv4 address they hold.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_V4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, NAT64, compatible)."""
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    if any(addr in net for net in _NAT64) or (addr in _V4_COMPATIBLE and int(addr) > 1):
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return None
+
+
 def check_address(ip: str, allowed: list[Network]) -> None:
-    """Refuse loopback, private, link-local and other non-public addresses unless allowed."""
+    """Refuse loopback, private, link-local and other non-public addresses unless allowed.
+
+    An IPv6 address that embeds an IPv4 one (``::ffff:127.0.0.1``, ``2002:7f00:1::``,
+    ``64:ff9b::a00:1``) is judged by the IPv4 address it reaches.
+    """
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
     if any(addr in net for net in allowed):
         return
+    inner = embedded_ipv4(addr) if isinstance(addr, ipaddress.IPv6Address) else None
+    if inner is not None:
+        if any(inner in net for net in allowed):
+            return
+        if not inner.is_global or inner.is_multicast:
+            raise BlockedURLError(
+                f"address {addr} reaches {inner}, which is not public", kind="blocked_address"
+            )
     if not addr.is_global or addr.is_multicast:
         raise BlockedURLError(f"address {addr} is not public", kind="blocked_address")
 
@@ -343,6 +373,11 @@ class Fetcher:
                 response, content = await self._one_hop(current, headers, limit)
             if response.status_code in _REDIRECTS and response.headers.get("location"):
                 target = urljoin(current, response.headers["location"].strip())
+                if urlsplit(current).scheme == "https" and urlsplit(target).scheme == "http":
+                    raise BlockedURLError(
+                        f"redirect from https to plain http refused: {target}",
+                        kind="blocked_downgrade",
+                    )
                 if target in seen:
                     raise FetchError(f"redirect loop at {target}", kind="redirect_loop")
                 if len(hops) >= self.settings.http_max_redirects:

@@ -181,6 +181,7 @@ class Poller:
                 *(self._entry(e, feed_url, stats) for e in feed.entries)
             )
             changed = any(published)
+            entry_failed = any(outcome is None for outcome in published)
         except (FetchError, FeedError, PublishError) as exc:
             kind = getattr(exc, "kind", "publish")
             stats.error(f"feed_{kind}")
@@ -206,9 +207,12 @@ class Poller:
         sched = after_success(
             record.schedule, changed=changed, now=time.time(), base_s=base, max_s=top, rng=self.rng
         )
+        # An entry that failed must be tried again: without validators the next poll gets the
+        # whole feed (a 304 would hide the entry for as long as the feed does not change).
+        keep = not entry_failed
         self.state.save_feed(
-            feed_url, sched, etag=result.headers.get("etag"),
-            last_modified=result.headers.get("last-modified"), validators=True,
+            feed_url, sched, etag=result.headers.get("etag") if keep else None,
+            last_modified=result.headers.get("last-modified") if keep else None, validators=True,
         )  # fmt: skip
         self._mark(feed_url, failing=False)
 
@@ -220,8 +224,8 @@ class Poller:
 
     # --- entries ------------------------------------------------------------------------
 
-    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool:
-        """Handle one entry (True if a revision was published).
+    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool | None:
+        """Handle one entry: True if a revision was published, None if the entry failed.
 
         Only a Kafka failure propagates, so that the feed is retried with its validators unset.
         """
@@ -232,7 +236,7 @@ class Poller:
         except Exception:  # a bug or an input we did not foresee: count it, keep polling
             stats.error("entry_internal")
             log.exception("entry failed", extra={"feed": feed_url, "link": entry.link})
-            return False
+            return None
 
     async def _handle_entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool:
         if entry.link is None:
@@ -357,9 +361,20 @@ class Poller:
                 stats.error("feed_internal")  # a bug, not bad input: logged in full, loop goes on
                 stats.feeds_failed += 1
                 log.error("feed poll crashed", exc_info=outcome, extra={"feed": url})
+                self._back_off(url)
             elif isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome  # cancellation, KeyboardInterrupt
         return stats
+
+    def _back_off(self, feed_url: str) -> None:
+        """A feed whose poll crashed waits like a failing one (never re-polled every second)."""
+        base, top = self.settings.poll_interval_s, self.settings.poll_max_interval_s
+        record = self.state.get_feed(feed_url, base)
+        sched = after_failure(
+            record.schedule, now=time.time(), base_s=base, max_s=top, rng=self.rng
+        )
+        self.state.save_feed(feed_url, sched)
+        self._mark(feed_url, failing=sched.failing)
 
     def due(self, feeds: Iterable[str], now: float) -> list[str]:
         base = self.settings.poll_interval_s

@@ -11,6 +11,7 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from newsstream.bus import MAX_MESSAGE_BYTES
 from newsstream.errors import StackError
 from newsstream.settings import Settings
 from newsstream.stack.artifacts import StackPaths, java_bin
@@ -74,6 +75,9 @@ def server_properties(settings: Settings) -> str:
             f"log.dirs={data}",
             # newsstream creates its topics explicitly, with partitions and compaction.
             "auto.create.topics.enable=false",
+            # the same limit everywhere (bus.MAX_MESSAGE_BYTES); the broker default is 1 MiB
+            f"message.max.bytes={MAX_MESSAGE_BYTES}",
+            f"replica.fetch.max.bytes={MAX_MESSAGE_BYTES}",
             "num.partitions=1",
             "offsets.topic.replication.factor=1",
             "offsets.topic.num.partitions=10",

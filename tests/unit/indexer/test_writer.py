@@ -108,3 +108,26 @@ def test_writer_version_conflict_is_success() -> None:
     writer = BulkWriter(FakeBulk([{"items": [conflict]}]), wait=lambda s: None)  # type: ignore[arg-type]
     result = writer.write([_op("a")])
     assert result.stale == 1 and result.outdated == {"a"} and not result.rejected
+
+
+def test_writer_item_level_403_stops_instead_of_dead_lettering() -> None:
+    """Before: a 403 on an item was a permanent reject, dead-lettering every article."""
+    import pytest
+
+    from newsstream.errors import ElasticsearchAuthError
+
+    assert classify_item("index", 403, {"type": "security_exception"}) == "fatal"
+    forbidden = _item(403, "security_exception")
+    writer = BulkWriter(FakeBulk([{"items": [forbidden]}]), wait=lambda s: None)  # type: ignore[arg-type]
+    with pytest.raises(ElasticsearchAuthError):
+        writer.write([_op("a")])
+
+
+def test_writer_request_level_401_is_an_auth_error() -> None:
+    import pytest
+
+    from newsstream.errors import ElasticsearchAuthError
+
+    writer = BulkWriter(FakeBulk([_api_error(401)]), wait=lambda s: None)  # type: ignore[arg-type]
+    with pytest.raises(ElasticsearchAuthError):
+        writer.write([_op("a")])
