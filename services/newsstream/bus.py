@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -339,6 +339,44 @@ class LagReader:
                 with contextlib.suppress(Exception):
                     client.close()
         self._admin = self._consumer = None
+
+
+def read_to_end(
+    settings: Settings, topic: str, *, timeout_s: float = 300.0
+) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """Every ``(key, value)`` of ``topic`` from its first retained offset to the end it had
+    when called, without a consumer group (nothing is committed, nobody is rebalanced).
+
+    For rebuilding state from a compacted topic, Kafka being the system of record.
+    """
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="newsstream-reader",
+        fetch_max_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        deadline = time.monotonic() + timeout_s
+        pending = {tp for tp in tps if ends.get(tp, 0) > 0}
+        while pending:
+            if time.monotonic() > deadline:
+                raise BusError(f"reading {topic} to its end took longer than {timeout_s:.0f}s")
+            for tp, records in consumer.poll(timeout_ms=500).items():
+                for record in records:
+                    if record.offset < ends[tp]:
+                        yield record.key, record.value
+            pending = {tp for tp in pending if (consumer.position(tp) or 0) < ends[tp]}
+    finally:
+        close_quietly(consumer)
 
 
 def delete_groups(settings: Settings, groups: Iterable[str]) -> None:

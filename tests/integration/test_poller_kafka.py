@@ -174,3 +174,29 @@ def test_poller_loop_picks_up_new_articles_and_stops(
     assert sorted(a.title for _, a in _read_all(settings)) == [
         "Artikel Nummer 0", "Artikel Nummer 1", "Später Artikel",
     ]  # fmt: skip
+
+
+def test_poller_with_lost_state_continues_revisions_from_kafka(
+    ns_settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Before: a lost state directory made an edit go out as revision 1 again, which
+    Elasticsearch answered with 409 (an older revision) - the edit was silently dropped."""
+    import shutil
+
+    from newsstream.poller.recovery import fold_latest
+
+    settings = _settings(ns_settings, feed_server)
+    _articles(feed_server, 2)
+    assert run_poller(settings, once=True) == 0
+    shutil.rmtree(settings.state_dir)  # the state directory is lost
+    feed_server.update_article(
+        "artikel-1", body=["Der erste Absatz wurde korrigiert: es war in Franken.", "Zweiter."]
+    )
+    assert run_poller(settings, once=True) == 0
+    messages = _read_all(settings)
+    revisions = sorted((a.canonical_url.rsplit("/", 1)[-1], a.revision) for _, a in messages)
+    edited = [r for r in revisions if "artikel-1" in r[0]]
+    assert [r for _, r in edited] == [1, 2], revisions  # the edit is revision 2, not 1 again
+    assert len(messages) == 3  # the unchanged article was recognised, not republished
+    latest = fold_latest((key, a.to_bytes()) for key, a in messages)
+    assert sorted(k.revision for k in latest.values()) == [1, 2]

@@ -32,6 +32,7 @@ from newsstream.messages import Article, article_id_for, canonicalize_url, conte
 from newsstream.poller.article import ExtractedPage, extract_article
 from newsstream.poller.feeds import FeedEntry, after_failure, after_success, parse_feed
 from newsstream.poller.http import Fetcher
+from newsstream.poller.recovery import recover_if_empty
 from newsstream.poller.state import PollerState
 from newsstream.settings import Settings
 
@@ -395,6 +396,7 @@ async def _run(
 ) -> int:
     state = PollerState(settings.state_dir)
     try:
+        recover_if_empty(settings, state)  # before anything is published (same thread: SQLite)
         async with Fetcher(settings) as fetcher:
             poller = Poller(settings, fetcher=fetcher, producer=producer, state=state)
             if once:
