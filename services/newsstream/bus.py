@@ -59,6 +59,13 @@ REBALANCE_ERRORS: tuple[type[Exception], ...] = (
 )
 #: How often a commit that failed for a retriable reason (broker restarting) is tried again.
 COMMIT_ATTEMPTS = 4
+#: Without any partition assigned, ``--until-idle`` gives the group join this much extra time
+#: (a killed member holds its partitions until its session times out).
+JOIN_GRACE_S = 30.0
+#: How often consumers refresh their lag gauge (it asks the broker).
+LAG_EVERY_S = 5.0
+#: Longest time between two polls of a consumer, and so the group's rebalance timeout.
+MAX_POLL_INTERVAL_MS = 120_000
 
 #: How long a produce may wait for the broker before it counts as failed.
 SEND_TIMEOUT_S = 60.0
@@ -98,7 +105,9 @@ def make_consumer(
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "max_poll_records": 200,
-        "max_poll_interval_ms": 600000,
+        # Also the rebalance timeout: a member busy this long holds up every rebalance of the
+        # group (600 s was seen to freeze a group for 10 minutes). A batch takes seconds.
+        "max_poll_interval_ms": MAX_POLL_INTERVAL_MS,
         "session_timeout_ms": 10000,
         "heartbeat_interval_ms": 3000,
         "reconnect_backoff_max_ms": 5000,
@@ -339,6 +348,36 @@ class LagReader:
                 with contextlib.suppress(Exception):
                     client.close()
         self._admin = self._consumer = None
+
+
+class GroupShape:
+    """``(partitions of topic, members of group)`` for the watchdog's "unassigned" verdict,
+    from the broker (describe groups); None when the broker cannot tell."""
+
+    def __init__(self, settings: Settings, group: str, topic: str) -> None:
+        self.settings, self.group, self.topic = settings, group, topic
+        self._admin: KafkaAdminClient | None = None
+
+    def __call__(self) -> tuple[int, int] | None:
+        try:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=bootstrap_servers(self.settings), request_timeout_ms=5000
+                )
+            described = self._admin.describe_groups([self.group]).get(self.group, {})
+            topics = self._admin.describe_topics([self.topic])
+        except (KafkaError, OSError):
+            self.close()
+            return None
+        partitions = sum(
+            len(t.get("partitions", [])) for t in topics if t.get("name") == self.topic
+        )
+        return partitions, len(described.get("members", []))
+
+    def close(self) -> None:
+        if self._admin is not None:
+            close_quietly(self._admin)
+        self._admin = None
 
 
 def read_to_end(

@@ -14,6 +14,8 @@ class NewsstreamError(Exception):
     code = "NS000"
     #: What the user can do about it (shown after the message; may be overridden per raise).
     fix = ""
+    #: The command's exit code when this error ends it.
+    exit_code = 1
 
     def __init__(self, message: str, *, fix: str | None = None) -> None:
         super().__init__(f"[{self.code}] {message}")
@@ -61,6 +63,15 @@ class KafkaUnavailableError(NewsstreamError):
     """No Kafka broker answers at the configured bootstrap address."""
 
     code = "NS012"
+
+
+class ConsumerStalledError(NewsstreamError):
+    """A consumer made no progress (stalled, never assigned, or spinning): it exits to be
+    restarted (``newsstream run`` does that with back-off); nothing uncommitted is lost."""
+
+    code = "NS015"
+    fix = "restarted automatically under `newsstream run`; the log line before says why"
+    exit_code = 75  # EX_TEMPFAIL: try again (newsstream.watchdog.STALL_EXIT_CODE)
 
 
 class ElasticsearchUnavailableError(NewsstreamError):

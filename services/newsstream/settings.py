@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     index_bulk_max_wait_s: float = 1.0
     #: ``--until-idle`` exits after the input had no new message for this long.
     idle_seconds: float = 5.0
+    #: The watchdog stops a consumer whose positions have not moved for this long while
+    #: records wait (``newsstream run`` restarts it).
+    stall_seconds: float = 120.0
 
     # --- local stack (``newsstream stack``) -------------------------------------------
     kafka_heap_mb: int = 512

@@ -35,6 +35,7 @@ from newsstream.bus import LagReader
 from newsstream.errors import RunFailedError
 from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
+from newsstream.watchdog import STALL_EXIT_CODE
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class Role:
     log_path: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    #: Exits of the watchdog (a stalled, unassigned or spinning consumer), all restarted.
+    stalls: int = 0
     #: Exits in a row that came soon after a start (a role that cannot start).
     failed_starts: int = 0
     stopping: bool = False
@@ -293,7 +296,9 @@ class Supervisor:
                 self._fail(role, f"exit code {code}")
             return
         # An unexpected exit: restart with back-off; nothing is lost, offsets were not committed.
-        quick = now - role.started_at < START_GRACE_S
+        if code == STALL_EXIT_CODE:
+            role.stalls += 1
+        quick = now - role.started_at < START_GRACE_S and code != STALL_EXIT_CODE
         role.failed_starts = role.failed_starts + 1 if quick else 0
         if self.until_idle and role.failed_starts >= MAX_FAILED_STARTS:
             role.stopping = True

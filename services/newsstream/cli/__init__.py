@@ -77,7 +77,7 @@ def report_error(exc: NewsstreamError, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
     print(f"newsstream: {exc.for_humans()}", file=sys.stderr)
-    return 1
+    return exc.exit_code
 
 
 def translate_client_error(exc: Exception, settings: Settings) -> NewsstreamError | None:

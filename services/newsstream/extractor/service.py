@@ -25,6 +25,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from newsstream.bus import (
+    JOIN_GRACE_S,
+    LAG_EVERY_S,
+    GroupShape,
     close_quietly,
     commit_offsets,
     consumer_lag,
@@ -38,6 +41,7 @@ from newsstream.extractor.enrich import enrich
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.obs import start_metrics_server
 from newsstream.settings import Settings
+from newsstream.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +54,7 @@ BATCH_SECONDS = Histogram(
     "Time to enrich, produce and commit one batch",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
-#: Without any partition assigned, ``until_idle`` gives the group join this much extra time.
-_JOIN_GRACE_S = 30.0
 LAG = Gauge("newsstream_extractor_lag", "Raw messages not yet consumed by this worker")
-
-_LAG_EVERY_S = 5.0
 
 
 @dataclass
@@ -123,7 +123,16 @@ def run_extractor(
     )
     subscribe(consumer, [settings.topic_raw], listener=listener)
     producer = make_producer(settings)
-    worker = _Worker(settings, nlp, consumer, producer, listener)
+    shape = GroupShape(settings, settings.extractor_group, settings.topic_raw)
+    watchdog = Watchdog(
+        consumer,
+        "extractor",
+        stall_s=settings.stall_seconds,
+        join_grace_s=2 * JOIN_GRACE_S,
+        lag=lambda: consumer_lag(consumer),
+        group_shape=shape,
+    )
+    worker = _Worker(settings, nlp, consumer, producer, listener, watchdog)
     log.info(
         "extractor started",
         extra={"topic": settings.topic_raw, "group": settings.extractor_group},
@@ -138,6 +147,7 @@ def run_extractor(
         # nothing unproduced was committed, so a broker that is away loses nothing here
         close_quietly(producer, timeout=30)
         close_quietly(consumer, autocommit=False)
+        shape.close()
     log.info("extractor stopped", extra={"articles": worker.processed})
     return 0
 
@@ -152,12 +162,14 @@ class _Worker:
         consumer: Any,
         producer: Any,
         listener: _Revocations,
+        watchdog: Watchdog | None = None,
     ) -> None:
         self.settings = settings
         self.nlp = nlp
         self.consumer = consumer
         self.producer = producer
         self.listener = listener
+        self.watchdog = watchdog
         self.processed = 0
         self._lag_at = 0.0
 
@@ -172,6 +184,8 @@ class _Worker:
                 log.info("idle, exiting", extra={"idle_seconds": self.settings.idle_seconds})
                 return
             self._update_lag()
+            if self.watchdog is not None:
+                self.watchdog.check()
 
     def _idle(self, started: float, last_message: float) -> bool:
         """Quiet for ``idle_seconds`` AND caught up on assigned partitions.
@@ -185,7 +199,7 @@ class _Worker:
             return False
         if self.consumer.assignment():
             return consumer_lag(self.consumer) == 0
-        return now - started >= self.settings.idle_seconds + _JOIN_GRACE_S
+        return now - started >= self.settings.idle_seconds + JOIN_GRACE_S
 
     def _poll_batch(self, stop: threading.Event) -> list[_Record]:
         """Up to ``extract_batch_size`` records, waiting at most ``extract_batch_wait_ms``."""
@@ -200,8 +214,11 @@ class _Worker:
             polled = self.consumer.poll(
                 timeout_ms=max(remaining_ms, 100), max_records=size - len(records)
             )
+            before = len(records)
             for tp, messages in polled.items():
                 records.extend(_Record(tp, m.offset, m.key, m.value) for m in messages)
+            if self.watchdog is not None:
+                self.watchdog.polled(len(records) - before)
             if remaining_ms <= 0:
                 break
         if self.listener.revoked:
@@ -311,7 +328,7 @@ class _Worker:
 
     def _update_lag(self) -> None:
         now = time.monotonic()
-        if now - self._lag_at >= _LAG_EVERY_S:
+        if now - self._lag_at >= LAG_EVERY_S:
             self._lag_at = now
             LAG.set(consumer_lag(self.consumer))
 

@@ -31,7 +31,10 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from newsstream.bus import (
+    JOIN_GRACE_S,
+    LAG_EVERY_S,
     LAG_UNKNOWN,
+    GroupShape,
     close_quietly,
     commit_offsets,
     consumer_lag,
@@ -66,6 +69,7 @@ from newsstream.obs import start_metrics_server
 from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
 from newsstream.store import make_es
+from newsstream.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +77,6 @@ T = TypeVar("T")
 
 #: Stale-quote search page size; more stale quotes than this are removed in further rounds.
 STALE_PAGE = 1000
-#: How often the lag gauge is refreshed (seconds).
-LAG_EVERY_S = 5.0
-#: Without any partition assigned, ``until_idle`` gives the group join this much extra time.
-JOIN_GRACE_S = 30.0
 
 
 class Interrupted(Exception):
@@ -119,11 +119,13 @@ class Indexer:
         consumer: KafkaConsumer,
         es: Elasticsearch,
         stop: threading.Event,
+        watchdog: Watchdog | None = None,
     ) -> None:
         self.settings = settings
         self.consumer = consumer
         self.es = es
         self.stop = stop
+        self.watchdog = watchdog
         self.stats = IndexerStats()
         self._producer: KafkaProducer | None = None
         self._carry: list[Received] = []
@@ -143,6 +145,8 @@ class Indexer:
         started = last_message = last_lag = time.monotonic()
         drained = False  # the last poll found nothing more to read: no reason to wait
         while True:
+            if self.watchdog is not None:
+                self.watchdog.check()
             now = time.monotonic()
             if self._inflight is not None and self._inflight.future.done():
                 self._finish()  # commit as soon as Elasticsearch has the batch
@@ -228,6 +232,8 @@ class Indexer:
         for records in polled.values():
             for r in records:
                 items.append(parse_record(r.topic, r.partition, r.offset, r.key, r.value))
+        if self.watchdog is not None:
+            self.watchdog.polled(len(items))
         if items and self.stats.first_message_at is None:
             self.stats.first_message_at = time.perf_counter()
         self.stats.messages += len(items)
@@ -342,10 +348,12 @@ class Indexer:
                 continue
             paused = self.consumer.assignment()
             self.consumer.pause(*paused)
+            self._waiting(True)
             try:
                 while not future.done() and not self.stop.is_set():
                     self._carry.extend(self._poll(0.5))
             finally:
+                self._waiting(False)
                 self.consumer.resume(*(tp for tp in paused if tp in self.consumer.assignment()))
 
     def _delete_stale_quotes(self, current: dict[str, Current]) -> None:
@@ -446,6 +454,7 @@ class Indexer:
         self.stats.retries += 1
         paused = self.consumer.assignment()
         self.consumer.pause(*paused)
+        self._waiting(True)
         deadline = time.monotonic() + seconds
         try:
             while (remaining := deadline - time.monotonic()) > 0:
@@ -453,7 +462,13 @@ class Indexer:
                     raise Interrupted
                 self._carry.extend(self._poll(min(remaining, 0.5)))
         finally:
+            self._waiting(False)
             self.consumer.resume(*(tp for tp in paused if tp in self.consumer.assignment()))
+
+    def _waiting(self, on: bool) -> None:
+        """Waiting for Elasticsearch with partitions paused is not a stall (watchdog)."""
+        if self.watchdog is not None:
+            self.watchdog.waiting(on)
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
@@ -523,7 +538,16 @@ def run_indexer_with_stats(
         if not _ensure_indices_waiting(es, settings, stop):
             return stats
         consumer = make_consumer(settings, settings.indexer_group, [settings.topic_enriched])
-        indexer = Indexer(settings, consumer, es, stop)
+        shape = GroupShape(settings, settings.indexer_group, settings.topic_enriched)
+        watchdog = Watchdog(
+            consumer,
+            "indexer",
+            stall_s=settings.stall_seconds,
+            join_grace_s=2 * JOIN_GRACE_S,
+            lag=lambda: consumer_lag(consumer),
+            group_shape=shape,
+        )
+        indexer = Indexer(settings, consumer, es, stop, watchdog)
         log.info(
             "indexer started",
             extra={"topic": settings.topic_enriched, "group": settings.indexer_group},
@@ -534,6 +558,7 @@ def run_indexer_with_stats(
             log.warning("stopped while Elasticsearch was unavailable; batch left uncommitted")
         finally:
             indexer.close()
+            shape.close()
         log.info("indexer stopped", extra={"messages": indexer.stats.messages})
         return indexer.stats
 
