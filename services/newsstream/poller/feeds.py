@@ -94,10 +94,18 @@ def _when(entry: Any, key: str) -> datetime | None:
 
 
 def _absolute(link: str | None, base: str) -> str | None:
+    """An absolute http(s) URL with a host, or None (an entry without a usable link)."""
     if not link or not link.strip():
         return None
-    absolute = urljoin(base, link.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    try:
+        absolute = urljoin(base, link.strip())
+        parts = urlsplit(absolute)
+        _ = parts.port  # raises on a malformed port or IPv6 literal
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
 
 
 def _entry(raw: Any, base: str) -> FeedEntry:
