@@ -18,9 +18,10 @@ from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 from tests.support.shared import seed_gold, seed_text
 
-from newsstream.bus import COMPACTED, DEAD_LETTER, bootstrap_servers, create_topics
+from newsstream.bus import bootstrap_servers
 from newsstream.settings import Settings
 from newsstream.store import make_es
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 with contextlib.suppress(ImportError):  # the poller's feed server, when present
     from tests.support.fixtures import feed_server  # noqa: F401

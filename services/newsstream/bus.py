@@ -13,14 +13,12 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import (
     CommitFailedError,
     IllegalGenerationError,
     KafkaError,
     RebalanceInProgressError,
-    TopicAlreadyExistsError,
     UnknownMemberIdError,
 )
 from kafka.structs import TopicPartition
@@ -35,19 +33,6 @@ log = logging.getLogger(__name__)
 #: the topics' ``max.message.bytes`` and the local broker's ``message.max.bytes``. (The
 #: broker's default is 1 MiB: a big enriched article was refused, then its dead letter too.)
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
-#: Compacted article topics keep the latest revision per article for ever (Kafka is the
-#: system of record); the dead-letter topic keeps everything for 30 days.
-COMPACTED = {
-    "cleanup.policy": "compact",
-    "min.compaction.lag.ms": "60000",
-    "max.message.bytes": str(MAX_MESSAGE_BYTES),
-}
-DEAD_LETTER = {
-    "cleanup.policy": "delete",
-    "retention.ms": str(30 * 24 * 3600 * 1000),
-    "max.message.bytes": str(MAX_MESSAGE_BYTES),
-}
-
 #: Commit failures that mean "the group is rebalancing, these partitions may be someone
 #: else's now". Retrying them cannot succeed (seen: an indexer retrying one for 8 minutes);
 #: the commit is dropped and the new owner re-reads the records (all writes are idempotent).
@@ -157,39 +142,6 @@ def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = No
         consumer.subscribe(names, listener=listener)
 
 
-def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
-    """Create the raw, enriched and dead-letter topics if missing (idempotent)."""
-    n = partitions or settings.topic_partitions
-    create_topics(
-        settings,
-        {
-            settings.topic_raw: (n, COMPACTED),
-            settings.topic_enriched: (n, COMPACTED),
-            settings.topic_dead_letter: (1, DEAD_LETTER),
-        },
-    )
-
-
-def create_topics(settings: Settings, topics: dict[str, tuple[int, dict[str, str]]]) -> None:
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers(settings), client_id="newsstream-admin"
-    )
-    try:
-        existing = set(admin.list_topics())
-        new = [
-            NewTopic(name, num_partitions=parts, replication_factor=1, topic_configs=configs)
-            for name, (parts, configs) in topics.items()
-            if name not in existing
-        ]
-        if new:
-            # Another process may win the race: that is the state we wanted anyway.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(new)
-            log.info("topics created", extra={"topics": [t.name for t in new]})
-    finally:
-        admin.close()
-
-
 def send_dead_letter(
     producer: KafkaProducer, settings: Settings, letter: DeadLetter, *, timeout: float = 60.0
 ) -> None:
@@ -289,151 +241,17 @@ def consumer_lag(consumer: KafkaConsumer) -> int:
         return LAG_UNKNOWN
 
 
-class LagReader:
-    """Committed-offset lag of consumer groups, with its clients kept open between reads.
+@contextlib.contextmanager
+def paused(consumer: KafkaConsumer) -> Iterator[None]:
+    """Pause every assigned partition for the block; resume those still assigned afterwards.
 
-    "Lag" here is what a group has not *committed*: the measure of "drained" that
-    ``--until-idle`` and the progress of ``reprocess``/``reindex`` need.
+    The one way newsstream waits without losing its group: the caller keeps polling inside
+    the block (heartbeats, rebalances), no record of a paused partition comes back, and only
+    a partition newly assigned meanwhile can return records (the caller keeps them).
     """
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._admin: KafkaAdminClient | None = None
-        self._consumer: KafkaConsumer | None = None
-
-    def _clients(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
-        if self._admin is None or self._consumer is None:
-            servers = bootstrap_servers(self.settings)
-            self._admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=5000)
-            self._consumer = KafkaConsumer(
-                bootstrap_servers=servers, request_timeout_ms=5000, enable_auto_commit=False
-            )
-        return self._admin, self._consumer
-
-    def offsets(self, group: str, topic: str) -> tuple[int, int] | None:
-        """``(committed, total)`` messages of ``topic`` for ``group``; None if Kafka cannot tell.
-
-        A partition the group never committed counts from its first retained offset (compaction
-        and retention move it past 0). Unknown partitions are "cannot tell", never "drained".
-        """
-        try:
-            admin, consumer = self._clients()
-            committed = admin.list_group_offsets(group).get(group, {})
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                return None
-            tps = [TopicPartition(topic, p) for p in partitions]
-            starts = consumer.beginning_offsets(tps)
-            ends = consumer.end_offsets(tps)
-        except (KafkaError, OSError):
-            self.close()
-            return None
-        done = total = 0
-        for tp in tps:
-            first, end = starts.get(tp, 0), ends.get(tp, 0)
-            meta = committed.get(tp)
-            position = meta.offset if meta is not None and meta.offset >= 0 else first
-            total += max(0, end - first)
-            done += max(0, min(end, position) - first)
-        return done, total
-
-    def lag(self, group: str, topic: str) -> int | None:
-        """Messages in ``topic`` that ``group`` has not committed yet (None if Kafka is away)."""
-        got = self.offsets(group, topic)
-        return None if got is None else got[1] - got[0]
-
-    def close(self) -> None:
-        for client in (self._admin, self._consumer):
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    client.close()
-        self._admin = self._consumer = None
-
-
-class GroupShape:
-    """``(partitions of topic, members of group)`` for the watchdog's "unassigned" verdict,
-    from the broker (describe groups); None when the broker cannot tell."""
-
-    def __init__(self, settings: Settings, group: str, topic: str) -> None:
-        self.settings, self.group, self.topic = settings, group, topic
-        self._admin: KafkaAdminClient | None = None
-
-    def __call__(self) -> tuple[int, int] | None:
-        try:
-            if self._admin is None:
-                self._admin = KafkaAdminClient(
-                    bootstrap_servers=bootstrap_servers(self.settings), request_timeout_ms=5000
-                )
-            described = self._admin.describe_groups([self.group]).get(self.group, {})
-            topics = self._admin.describe_topics([self.topic])
-        except (KafkaError, OSError):
-            self.close()
-            return None
-        partitions = sum(
-            len(t.get("partitions", [])) for t in topics if t.get("name") == self.topic
-        )
-        return partitions, len(described.get("members", []))
-
-    def close(self) -> None:
-        if self._admin is not None:
-            close_quietly(self._admin)
-        self._admin = None
-
-
-def read_to_end(
-    settings: Settings, topic: str, *, timeout_s: float = 300.0
-) -> Iterator[tuple[bytes | None, bytes | None]]:
-    """Every ``(key, value)`` of ``topic`` from its first retained offset to the end it had
-    when called, without a consumer group (nothing is committed, nobody is rebalanced).
-
-    For rebuilding state from a compacted topic, Kafka being the system of record.
-    """
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        client_id="newsstream-reader",
-        fetch_max_bytes=16 * 1024 * 1024,
-        max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
-    )
+    partitions = consumer.assignment()
+    consumer.pause(*partitions)
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        deadline = time.monotonic() + timeout_s
-        pending = {tp for tp in tps if ends.get(tp, 0) > 0}
-        while pending:
-            if time.monotonic() > deadline:
-                raise BusError(f"reading {topic} to its end took longer than {timeout_s:.0f}s")
-            for tp, records in consumer.poll(timeout_ms=500).items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        yield record.key, record.value
-            pending = {tp for tp in pending if (consumer.position(tp) or 0) < ends[tp]}
+        yield
     finally:
-        close_quietly(consumer)
-
-
-def delete_groups(settings: Settings, groups: Iterable[str]) -> None:
-    """Remove consumer groups that served one run (``reprocess``/``reindex``); best effort."""
-    names = list(groups)
-    if not names:
-        return
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers(settings), client_id="newsstream-admin"
-    )
-    try:
-        results = dict(admin.delete_groups(names))
-        failed = {g: r for g, r in results.items() if r != "OK"}
-        if failed:
-            log.warning("could not delete consumer groups", extra={"groups": failed})
-        else:
-            log.info("temporary consumer groups deleted", extra={"groups": names})
-    except (KafkaError, OSError) as exc:
-        log.warning("could not delete consumer groups", extra={"groups": names, "error": str(exc)})
-    finally:
-        admin.close()
+        consumer.resume(*(tp for tp in partitions if tp in consumer.assignment()))

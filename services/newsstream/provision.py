@@ -84,12 +84,12 @@ def _auth_guard(step: Callable[[], T], settings: Settings) -> T:
 
 def setup(settings: Settings, *, kibana: bool = True) -> None:
     """Topics, role and user (when a superuser is given), templates and aliases, Kibana objects."""
-    from newsstream.bus import ensure_topics
     from newsstream.indexer.access import admin_settings, ensure_service_user
     from newsstream.indexer.kibana import import_saved_objects
     from newsstream.indexer.setup import ensure_indices
     from newsstream.reach import require_elasticsearch, require_kafka
     from newsstream.store import make_es
+    from newsstream.topics import ensure_topics
 
     admin = admin_settings(settings)
     es_settings = admin or settings

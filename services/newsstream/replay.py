@@ -17,13 +17,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from newsstream import progress
-from newsstream.bus import LagReader, delete_groups, make_consumer
 from newsstream.errors import NewsstreamError
 from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
-from newsstream.store import make_es
+from newsstream.topics import LagReader, delete_groups
+from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
 
@@ -93,20 +94,56 @@ def reprocess(settings: Settings, *, stop_event: threading.Event | None = None) 
 
 
 def reindex(
-    settings: Settings, *, delete_old: bool = False, stop_event: threading.Event | None = None
+    settings: Settings,
+    *,
+    delete_old: bool = False,
+    stop_event: threading.Event | None = None,
+    clients: Clients | None = None,
 ) -> ReindexResult:
     """Rebuild both indices from the enriched topic and swap the aliases with no downtime."""
-    from newsstream.indexer.service import Indexer
-    from newsstream.indexer.setup import create_versioned_indices, swap_aliases
+    from newsstream.indexer.setup import swap_aliases
 
     began = time.monotonic()
-    run_id = _run_id()
-    es = make_es(settings)
+    clients = clients or Clients(settings)
+    es = clients.es
     require_kafka(settings)
     require_elasticsearch(settings, es)
-    articles_index, quotes_index = create_versioned_indices(es, settings, f"r{run_id}")
-    # The indexer only ever writes through aliases (require_alias: a typo can never create a
-    # stray index), so the new indices get private "building" aliases for the rebuild.
+    target, building = _building_indices(settings, es, f"r{_run_id()}")
+    articles_index, quotes_index = building
+    stop = stop_event or threading.Event()
+    messages = 0
+    old: list[str] = []
+    try:
+        for phase in ("build", "catch-up"):
+            messages += _index_pass(target, clients, stop, phase)
+            if stop.is_set():
+                raise NewsstreamError(
+                    f"reindex interrupted; aliases unchanged, {articles_index} left"
+                )
+            if phase == "build":
+                es.indices.refresh(index=[articles_index, quotes_index])
+                old = swap_aliases(
+                    es, settings, articles_index, quotes_index, delete_old=delete_old
+                )
+    finally:
+        delete_groups(settings, [target.indexer_group])
+        clients.close()
+    es.indices.refresh(index=[articles_index, quotes_index])
+    es.indices.update_aliases(
+        actions=[{"remove": {"index": index, "alias": alias}} for index, alias in building.items()]
+    )
+    return ReindexResult(articles_index, quotes_index, old, messages, time.monotonic() - began)
+
+
+def _building_indices(settings: Settings, es: Any, suffix: str) -> tuple[Settings, dict[str, str]]:
+    """New versioned indices with private write aliases, and settings that write to them.
+
+    The indexer only ever writes through aliases (``require_alias``: a typo can never create
+    a stray index), so the new indices get "building" aliases for the rebuild.
+    """
+    from newsstream.indexer.setup import create_versioned_indices
+
+    articles_index, quotes_index = create_versioned_indices(es, settings, suffix)
     building = {
         articles_index: f"{articles_index}-building",
         quotes_index: f"{quotes_index}-building",
@@ -120,40 +157,24 @@ def reindex(
         update={
             "articles_alias": building[articles_index],
             "quotes_alias": building[quotes_index],
-            "indexer_group": f"{settings.indexer_group}-reindex-{run_id}",
+            "indexer_group": f"{settings.indexer_group}-reindex-{suffix}",
         }
     )
-    stop = stop_event or threading.Event()
-    messages = 0
-    old: list[str] = []
+    return target, building
+
+
+def _index_pass(target: Settings, clients: Clients, stop: threading.Event, phase: str) -> int:
+    """One pass of the indexer over the enriched topic into the building indices."""
+    from newsstream.indexer.loop import Indexer
+
+    consumer = clients.consumer(target.indexer_group, [target.topic_enriched])
+    indexer = Indexer(target, consumer, clients.es, stop, producer=lambda: clients.producer)
     try:
-        for phase in ("build", "catch-up"):
-            consumer = make_consumer(target, target.indexer_group, [target.topic_enriched])
-            indexer = Indexer(target, consumer, es, stop)
-            try:
-                with group_progress(
-                    settings, f"reindex ({phase})", target.indexer_group, target.topic_enriched
-                ):
-                    indexer.run(until_idle=True)
-            finally:
-                indexer.close()
-            messages += indexer.stats.messages
-            log.info(
-                "reindex pass done", extra={"phase": phase, "messages": indexer.stats.messages}
-            )
-            if stop.is_set():
-                raise NewsstreamError(
-                    f"reindex interrupted; aliases unchanged, {articles_index} left"
-                )
-            if phase == "build":
-                es.indices.refresh(index=[articles_index, quotes_index])
-                old = swap_aliases(
-                    es, settings, articles_index, quotes_index, delete_old=delete_old
-                )
+        with group_progress(
+            target, f"reindex ({phase})", target.indexer_group, target.topic_enriched
+        ):
+            indexer.run(until_idle=True)
     finally:
-        delete_groups(settings, [target.indexer_group])
-    es.indices.refresh(index=[articles_index, quotes_index])
-    es.indices.update_aliases(
-        actions=[{"remove": {"index": i, "alias": a}} for i, a in building.items()]
-    )
-    return ReindexResult(articles_index, quotes_index, old, messages, time.monotonic() - began)
+        indexer.close()
+    log.info("reindex pass done", extra={"phase": phase, "messages": indexer.stats.messages})
+    return indexer.stats.messages

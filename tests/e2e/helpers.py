@@ -16,8 +16,8 @@ from tests.support.feedserver import FeedServer
 
 from newsstream.bus import make_consumer, make_producer
 from newsstream.messages import Article, DeadLetter, article_id_for, content_hash_for
+from newsstream.roles import settings_env
 from newsstream.settings import Settings
-from newsstream.supervisor import settings_env
 
 #: Every e2e process gets these on top of the test's settings.
 E2E_OVERRIDES: dict[str, object] = {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsstream.bus import GroupShape, LagReader, make_producer, read_to_end
+from newsstream.bus import make_producer
 from newsstream.settings import Settings
+from newsstream.topics import GroupShape, LagReader, read_to_end
 
 pytestmark = pytest.mark.integration
 

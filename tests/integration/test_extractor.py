@@ -23,8 +23,8 @@ from tests.support.shared import seed_text
 from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.extractor.service import run_extractor
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
+from newsstream.roles import settings_env
 from newsstream.settings import Settings
-from newsstream.supervisor import settings_env
 from newsstream.text.clean import clean_text
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,12 @@ from elasticsearch import Elasticsearch
 from tests.support.samples import enriched_from_gold
 from tests.support.shared import seed_gold, seed_text
 
-from newsstream.bus import LagReader, make_producer
+from newsstream.bus import make_producer
 from newsstream.indexer.service import IndexerStats, run_indexer_with_stats
 from newsstream.messages import article_id_for
 from newsstream.settings import Settings
 from newsstream.stack.manager import start_service, stop_service
+from newsstream.topics import LagReader
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

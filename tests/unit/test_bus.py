@@ -13,9 +13,10 @@ from kafka.errors import (
 )
 
 import newsstream.bus as bus
-from newsstream.bus import COMPACTED, DEAD_LETTER, MAX_MESSAGE_BYTES, commit_offsets
+from newsstream.bus import MAX_MESSAGE_BYTES, commit_offsets
 from newsstream.errors import BusError
 from newsstream.messages import DEAD_LETTER_PAYLOAD_BYTES, DeadLetter
+from newsstream.topics import COMPACTED, DEAD_LETTER
 
 
 class Consumer:

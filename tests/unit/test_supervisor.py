@@ -18,8 +18,9 @@ import pytest
 
 import newsstream.supervisor as sup
 from newsstream.errors import RunFailedError
+from newsstream.roles import Role, last_problem, plan_roles, settings_env
 from newsstream.settings import Settings
-from newsstream.supervisor import Role, Supervisor, last_problem, plan_roles, settings_env
+from newsstream.supervisor import Supervisor
 
 
 def _closed_port() -> int:

@@ -10,11 +10,8 @@ dead-letter topic with its original bytes; its offset is committed like any othe
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,12 +24,9 @@ from pydantic import ValidationError
 from newsstream.bus import (
     JOIN_GRACE_S,
     LAG_EVERY_S,
-    GroupShape,
     close_quietly,
     commit_offsets,
     consumer_lag,
-    make_consumer,
-    make_producer,
     send_dead_letter,
     subscribe,
 )
@@ -41,7 +35,9 @@ from newsstream.extractor.enrich import enrich
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.obs import start_metrics_server
 from newsstream.settings import Settings
+from newsstream.shutdown import stop_on_signals
 from newsstream.watchdog import Watchdog
+from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
 
@@ -85,29 +81,12 @@ class _Revocations(ConsumerRebalanceListener):
         )
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM/SIGINT set ``stop``; the batch in hand is finished before the loop ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def handler(signum: int, _frame: object) -> None:
-        log.info("stop requested", extra={"signal": signum})
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def run_extractor(
-    settings: Settings, *, until_idle: bool = False, stop_event: threading.Event | None = None
+    settings: Settings,
+    *,
+    until_idle: bool = False,
+    stop_event: threading.Event | None = None,
+    clients: Clients | None = None,
 ) -> int:
     """Consume ``topic_raw`` in group ``extractor_group`` until stopped (or idle); 0 = clean."""
     from newsstream.nlp.model import load_pipeline
@@ -116,38 +95,35 @@ def run_extractor(
     require_kafka(settings)
     nlp = load_pipeline(settings)
     start_metrics_server(settings.metrics_port_extractor, settings.metrics_enabled)
-    stop = stop_event or threading.Event()
+    clients = clients or Clients(settings)
     listener = _Revocations()
-    consumer = make_consumer(
-        settings, settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
+    consumer = clients.consumer(
+        settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
     )
     subscribe(consumer, [settings.topic_raw], listener=listener)
-    producer = make_producer(settings)
-    shape = GroupShape(settings, settings.extractor_group, settings.topic_raw)
     watchdog = Watchdog(
         consumer,
         "extractor",
         stall_s=settings.stall_seconds,
         join_grace_s=2 * JOIN_GRACE_S,
         lag=lambda: consumer_lag(consumer),
-        group_shape=shape,
+        group_shape=clients.group_shape(settings.extractor_group, settings.topic_raw),
     )
-    worker = _Worker(settings, nlp, consumer, producer, listener, watchdog)
+    worker = _Worker(settings, nlp, consumer, clients.producer, listener, watchdog)
     log.info(
         "extractor started",
         extra={"topic": settings.topic_raw, "group": settings.extractor_group},
     )
     try:
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop_event or threading.Event()) as stop:
             worker.loop(stop, until_idle)
     except (BusError, KafkaError) as exc:
         log.error("extractor stopped by a Kafka failure", extra={"error": str(exc)})
         return 1
     finally:
         # nothing unproduced was committed, so a broker that is away loses nothing here
-        close_quietly(producer, timeout=30)
         close_quietly(consumer, autocommit=False)
-        shape.close()
+        clients.close()
     log.info("extractor stopped", extra={"articles": worker.processed})
     return 0
 

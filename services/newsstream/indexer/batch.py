@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.documents import MAX_VERSION, article_document, quote_documents
-from newsstream.indexer.writer import Op
+from newsstream.indexer.ops import Op
 from newsstream.messages import EnrichedArticle
 from newsstream.settings import Settings
 

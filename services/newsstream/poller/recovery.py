@@ -57,7 +57,7 @@ def fold_latest(records: Iterable[tuple[bytes | None, bytes | None]]) -> dict[st
 
 def recover_if_empty(settings: Settings, state: PollerState) -> int:
     """Rebuild the articles table from the raw topic when it is empty; how many were found."""
-    from newsstream.bus import read_to_end
+    from newsstream.topics import read_to_end
 
     if state.article_count() > 0:
         return 0

@@ -8,14 +8,12 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from kafka import KafkaAdminClient
-from kafka.errors import KafkaError
-
 from newsstream.bus import MAX_MESSAGE_BYTES
 from newsstream.errors import StackError
 from newsstream.settings import Settings
 from newsstream.stack.artifacts import StackPaths, java_bin
 from newsstream.stack.process import PidFile
+from newsstream.topics import broker_answers
 
 LOG4J2_CONFIG = """\
 Configuration:
@@ -177,18 +175,5 @@ def healthy(settings: Settings) -> bool:
     """
     if not _port_open(settings.kafka_port):
         return False
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=f"127.0.0.1:{settings.kafka_port}",
-            request_timeout_ms=3000,
-            client_id="newsstream-health",
-        )
-    except (KafkaError, OSError, ValueError):
-        return False
-    try:
-        admin.list_topics()
-        return True
-    except (KafkaError, OSError):
-        return False
-    finally:
-        admin.close()
+    local = settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{settings.kafka_port}"})
+    return broker_answers(local)

@@ -107,7 +107,7 @@ def up(settings: Settings) -> list[str]:
     for name in SERVICES:
         if start_service(settings, name):
             started.append(name)
-    from newsstream.bus import ensure_topics
+    from newsstream.topics import ensure_topics
 
     ensure_topics(settings)
     return started

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from itertools import islice
-
+import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionError, SerializationError
+from tenacity import RetryCallState
 
+from newsstream.indexer.ops import Op
 from newsstream.indexer.writer import (
+    BACKOFF,
     BACKOFF_MAX_S,
     BulkWriter,
-    Op,
-    backoff_delays,
     classify_item,
     is_retriable_exception,
+    retrying,
 )
 
 
@@ -47,9 +48,36 @@ def test_writer_retriable_exceptions() -> None:
 
 
 def test_writer_backoff_grows_and_caps() -> None:
-    delays = list(islice(backoff_delays(), 12))
-    assert delays[0] < 1.0 < delays[3]
-    assert max(delays) <= BACKOFF_MAX_S * 1.2
+    def delay(attempt: int) -> float:
+        state = RetryCallState(None, None, (), {})
+        state.attempt_number = attempt
+        return float(BACKOFF(state))
+
+    delays = [delay(n) for n in range(1, 13)]
+    assert delays[0] < 1.1 < delays[3]
+    assert max(delays) <= BACKOFF_MAX_S + 0.5
+
+
+def test_retrying_waits_out_a_service_error_and_raises_a_bad_request_at_once() -> None:
+    waits: list[float] = []
+    calls = iter([ConnectionError("refused"), ConnectionError("refused"), "ok"])
+
+    def call() -> str:
+        value = next(calls)
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    assert retrying(call, sleep=waits.append) == "ok"
+    assert len(waits) == 2
+
+    def bad() -> None:
+        raise _api_error(400)
+
+    waits.clear()
+    with pytest.raises(ApiError):
+        retrying(bad, sleep=waits.append)
+    assert waits == []
 
 
 class FakeBulk:

@@ -18,7 +18,7 @@ from tests.support.fixtures import local_settings
 
 from newsstream.errors import BlockedURLError, FeedError
 from newsstream.poller.feeds import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, defuse, parse_feed
-from newsstream.poller.http import check_address
+from newsstream.poller.guard import check_address
 from newsstream.poller.service import Poller, PollStats
 from newsstream.poller.state import PollerState
 
