@@ -22,6 +22,7 @@ from kafka.errors import (
     UnknownMemberIdError,
 )
 from kafka.structs import TopicPartition
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from newsstream.errors import BusError
 from newsstream.messages import DeadLetter
@@ -164,6 +165,14 @@ def send_dead_letter(
     )
 
 
+def _retriable(exc: BaseException) -> bool:
+    return (
+        isinstance(exc, KafkaError | OSError)
+        and not isinstance(exc, REBALANCE_ERRORS)
+        and (bool(getattr(exc, "retriable", False)) or isinstance(exc, OSError))
+    )
+
+
 def commit_offsets(consumer: KafkaConsumer, offsets: dict[TopicPartition, Any]) -> bool:
     """Commit ``offsets``; True if Kafka has them, False if the commit was dropped.
 
@@ -175,35 +184,38 @@ def commit_offsets(consumer: KafkaConsumer, offsets: dict[TopicPartition, Any]) 
     """
     if not offsets:
         return True
-    delay = 0.5
-    for attempt in range(1, COMMIT_ATTEMPTS + 1):
-        try:
-            consumer.commit(offsets=offsets)
-            return True
-        except REBALANCE_ERRORS as exc:
-            log.warning(
-                "commit dropped: the group is rebalancing; the records will be read again",
-                extra={"reason": type(exc).__name__, "error": str(exc)[:200]},
-            )
-            return False
-        except KafkaError as exc:
-            if not getattr(exc, "retriable", False) and not isinstance(exc, OSError):
-                raise BusError(f"Kafka refused the commit: {type(exc).__name__}: {exc}") from exc
-            if attempt == COMMIT_ATTEMPTS:
-                log.error(
-                    "commit dropped after retries; the records will be read again",
-                    extra={"reason": type(exc).__name__, "error": str(exc)[:200],
-                           "attempts": attempt},
-                )  # fmt: skip
-                return False
-            log.warning(
-                "commit failed, retrying",
-                extra={"reason": type(exc).__name__, "error": str(exc)[:200],
-                       "attempt": attempt, "delay_s": delay},
-            )  # fmt: skip
-            time.sleep(delay)
-            delay *= 2
-    return False  # pragma: no cover - the loop always returns
+    runner: Retrying = Retrying(
+        retry=retry_if_exception(_retriable),
+        stop=stop_after_attempt(COMMIT_ATTEMPTS),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        sleep=lambda seconds: time.sleep(seconds),
+        before_sleep=lambda state: log.warning(
+            "commit failed, retrying",
+            extra={
+                "reason": repr(state.outcome.exception() if state.outcome else None)[:200],
+                "attempt": state.attempt_number,
+            },
+        ),
+        reraise=True,
+    )
+    try:
+        runner(consumer.commit, offsets=offsets)
+        return True
+    except REBALANCE_ERRORS as exc:
+        log.warning(
+            "commit dropped: the group is rebalancing; the records will be read again",
+            extra={"reason": type(exc).__name__, "error": str(exc)[:200]},
+        )
+        return False
+    except (KafkaError, OSError) as exc:
+        if not _retriable(exc):
+            raise BusError(f"Kafka refused the commit: {type(exc).__name__}: {exc}") from exc
+        log.error(
+            "commit dropped after retries; the records will be read again",
+            extra={"reason": type(exc).__name__, "error": str(exc)[:200],
+                   "attempts": COMMIT_ATTEMPTS},
+        )  # fmt: skip
+        return False
 
 
 def close_quietly(client: Any, **kwargs: Any) -> None:

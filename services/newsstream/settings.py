@@ -1,7 +1,9 @@
 """The one settings object. Every ``NEWSSTREAM_*`` environment variable is named here.
 
-Nothing else in the package reads ``os.environ``: services receive a :class:`Settings`
-instance, so tests can build one with explicit values and never leak state between runs.
+Nothing else in the package reads a ``NEWSSTREAM_*`` variable: services receive a
+:class:`Settings` instance, so tests can build one with explicit values and never leak state
+between runs. (``newsstream run`` copies the rest of the environment to its children, and
+writes their ``NEWSSTREAM_*`` variables from this object: ``roles.settings_env``.)
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class Settings(BaseSettings):
     #: user (``es_username``/``es_password``) that every service runs as. Docker route only.
     es_admin_username: str | None = None
     es_admin_password: SecretStr | None = None
-    #: Kibana, for importing the saved objects in kibana/ (compose setup service).
+    #: Kibana, for importing newsstream's saved objects (``newsstream setup``).
     kibana_url: str = "http://localhost:5601"
     #: Docker route only: the password ``newsstream setup`` gives Kibana's kibana_system user.
     kibana_system_password: SecretStr | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from tests.support.pages import shared_article_spec
 from newsstream.bus import bootstrap_servers
 from newsstream.messages import Article, article_id_for, content_hash_for
 from newsstream.poller.service import run_poller
+from newsstream.roles import settings_env
 from newsstream.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -121,28 +121,20 @@ def test_poller_killed_between_fetch_and_publish_loses_nothing(
     _articles(feed_server, 6)
     feed_server.article_latency_s = 3.0  # the process dies while pages are being fetched
     settings = _settings(ns_settings, feed_server)
-    env = {
-        **os.environ,
-        "NEWSSTREAM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "NEWSSTREAM_TOPIC_RAW": settings.topic_raw,
-        "NEWSSTREAM_TOPIC_ENRICHED": settings.topic_enriched,
-        "NEWSSTREAM_TOPIC_DEAD_LETTER": settings.topic_dead_letter,
-        "NEWSSTREAM_STATE_DIR": str(settings.state_dir),
-        "NEWSSTREAM_ALLOWED_PRIVATE_NETWORKS": "127.0.0.1/32",
-        "NEWSSTREAM_METRICS_ENABLED": "false",
-        "NEWSSTREAM_FEEDS": feed_server.feed_url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsstream", "poll", "--once"], env=env, cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    env = settings_env(settings, metrics_enabled=False, log_format="console")
+    log = tmp_path / "poller.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsstream", "poll", "--once"], env=env, cwd=tmp_path,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     deadline = time.monotonic() + 60
     while sum(feed_server.requests[f"/nachrichten/artikel-{i}"] for i in range(6)) == 0:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
     proc.kill()
     proc.wait()
-    assert _read_all(settings) == []
+    assert _read_all(settings) == [], log.read_text(errors="replace")[-3000:]
 
     feed_server.article_latency_s = 0.0
     assert run_poller(settings, once=True) == 0
