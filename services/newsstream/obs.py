@@ -49,6 +49,22 @@ def _console_value(value: object) -> str:
     return repr(text) if (" " in text or not text) else text
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record, not at set-up time (a
+    test runner swaps and closes its capture streams; a bound stream would then be closed)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        return None
+
+
 def resolve_log_format(fmt: str, stream: object = None) -> str:
     """``auto``: readable lines for a person at a terminal, JSON lines for files and collectors."""
     if fmt != "auto":
@@ -62,7 +78,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     global _configured
     if _configured:
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     if resolve_log_format(fmt, sys.stderr) == "json":
         handler.setFormatter(
             JsonFormatter(

@@ -125,13 +125,13 @@ def reindex(
                 old = swap_aliases(
                     es, settings, articles_index, quotes_index, delete_old=delete_old
                 )
+        es.indices.refresh(index=[articles_index, quotes_index])
+        es.indices.update_aliases(
+            actions=[{"remove": {"index": i, "alias": a}} for i, a in building.items()]
+        )
     finally:
         delete_groups(settings, [target.indexer_group])
         clients.close()
-    es.indices.refresh(index=[articles_index, quotes_index])
-    es.indices.update_aliases(
-        actions=[{"remove": {"index": index, "alias": alias}} for index, alias in building.items()]
-    )
     return ReindexResult(articles_index, quotes_index, old, messages, time.monotonic() - began)
 
 
