@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     topic_enriched: str = "news.articles.enriched"
     topic_dead_letter: str = "news.dead-letter"
     topic_partitions: int = 6
+    #: Replication of new topics; unset = follow the cluster (3 and 2 from three brokers on,
+    #: else 1 and 1). Existing topics with fewer replicas make ``setup`` refuse, with the reason.
+    topic_replication_factor: int | None = None
+    topic_min_insync_replicas: int | None = None
     extractor_group: str = "newsstream-extractor"
     indexer_group: str = "newsstream-indexer"
 
@@ -153,7 +157,7 @@ class Settings(BaseSettings):
 
     @property
     def es_port(self) -> int:
-        return urlsplit(self.es_url).port or 9200
+        return urlsplit(self.es_url.split(",")[0].strip()).port or 9200
 
     @property
     def effective_allowed_hosts(self) -> frozenset[str]:

@@ -20,7 +20,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import TopicPartition
 
 from newsstream.bus import MAX_MESSAGE_BYTES, bootstrap_servers, close_quietly
-from newsstream.errors import BusError
+from newsstream.errors import BusError, ConfigError
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,36 @@ def broker_answers(settings: Settings, *, timeout_ms: int = 3000) -> bool:
         close_quietly(admin)
 
 
+def metadata_quorum_leader(settings: Settings) -> int | None:
+    """The node id leading the KRaft metadata quorum (the active controller), or None."""
+    try:
+        admin = admin_client(settings, request_timeout_ms=3000)
+    except (KafkaError, OSError, ValueError):
+        return None
+    try:
+        quorum = admin.describe_metadata_quorum()
+        leader = quorum["topics"][0]["partitions"][0]["leader_id"]
+        return int(leader) if leader is not None and leader >= 0 else None
+    except (KafkaError, OSError, KeyError, IndexError, TypeError):
+        return None
+    finally:
+        close_quietly(admin)
+
+
+def broker_count(settings: Settings) -> int | None:
+    """How many brokers the cluster has (None when it does not answer)."""
+    try:
+        admin = admin_client(settings, request_timeout_ms=5000)
+    except (KafkaError, OSError, ValueError):
+        return None
+    try:
+        return len(admin.describe_cluster().get("brokers", []))
+    except (KafkaError, OSError):
+        return None
+    finally:
+        close_quietly(admin)
+
+
 def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
     """Create the raw, enriched and dead-letter topics if missing (idempotent)."""
     n = partitions or settings.topic_partitions
@@ -78,22 +108,72 @@ def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
     )
 
 
+def replication(settings: Settings) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for new topics: the settings if given, else
+    what the cluster allows (3 and 2 from three brokers on, 1 and 1 on a single broker)."""
+    from newsstream.stack.topology import replication_for
+
+    brokers = broker_count(settings) or 1
+    auto_factor, auto_isr = replication_for(brokers)
+    factor = settings.topic_replication_factor or auto_factor
+    min_isr = settings.topic_min_insync_replicas or (auto_isr if factor == auto_factor else 1)
+    if factor > brokers:
+        raise ConfigError(
+            f"NEWSSTREAM_TOPIC_REPLICATION_FACTOR={factor} but the cluster has {brokers} broker(s)"
+        )
+    return factor, min(min_isr, factor)
+
+
 def create_topics(settings: Settings, topics: dict[str, tuple[int, dict[str, str]]]) -> None:
+    """Create missing topics, replicated as the cluster allows; check the existing ones.
+
+    An existing topic with fewer replicas than the cluster now calls for (created on one
+    broker, say) is refused with the reason: on a cluster it would lose data with a broker.
+    """
+    factor, min_isr = replication(settings)
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
         new = [
-            NewTopic(name, num_partitions=parts, replication_factor=1, topic_configs=configs)
+            NewTopic(name, num_partitions=parts, replication_factor=factor,
+                     topic_configs={**configs, "min.insync.replicas": str(min_isr)})
             for name, (parts, configs) in topics.items()
             if name not in existing
-        ]
+        ]  # fmt: skip
         if new:
             # Another process may win the race: that is the state we wanted anyway.
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)
-            log.info("topics created", extra={"topics": [t.name for t in new]})
+            log.info("topics created", extra={"topics": [t.name for t in new],
+                                               "replication_factor": factor,
+                                               "min_insync_replicas": min_isr})  # fmt: skip
+        _check_replication(admin, [n for n in topics if n in existing], factor)
     finally:
         admin.close()
+
+
+def _check_replication(admin: KafkaAdminClient, names: list[str], factor: int) -> None:
+    if not names:
+        return
+    low: list[str] = []
+    for topic in admin.describe_topics(names):
+        partitions = topic.get("partitions", [])
+        replicas = min((len(p.get("replica_nodes", [])) for p in partitions), default=factor)
+        in_sync = min((len(p.get("isr_nodes", [])) for p in partitions), default=factor)
+        if replicas < factor:
+            low.append(
+                f"{topic.get('name')} has {replicas} replica(s), the cluster calls for {factor}"
+            )
+        elif in_sync < replicas:
+            extra = {"topic": topic.get("name"), "in_sync": in_sync, "replicas": replicas}
+            log.warning("topic under-replicated now (a broker is down or catching up)", extra=extra)
+    if low:
+        raise ConfigError(
+            "existing topics are under-replicated for this cluster: " + "; ".join(low),
+            fix="re-create them (they are rebuilt by replaying: `newsstream reprocess`/`reindex`)"
+            " or raise their replication with kafka-reassign-partitions; or set "
+            "NEWSSTREAM_TOPIC_REPLICATION_FACTOR to what they have",
+        )
 
 
 class LagReader:

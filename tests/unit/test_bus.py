@@ -64,8 +64,11 @@ def test_topics_and_producer_share_one_message_size_limit() -> None:
     assert int(COMPACTED["max.message.bytes"]) == MAX_MESSAGE_BYTES
     from newsstream.settings import Settings
     from newsstream.stack.kafka_broker import server_properties
+    from newsstream.stack.topology import Topology
 
-    props = server_properties(Settings(_env_file=None))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    single = Topology()
+    props = server_properties(settings, single, single.kafka_nodes(settings)[0])
     assert f"message.max.bytes={MAX_MESSAGE_BYTES}" in props
 
 
