@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 NS := $(BIN)/newsstream
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit test-integration test-e2e lint format model stack-up stack-down \
+.PHONY: install run test test-unit test-integration test-e2e test-cluster lint format model stack-up stack-down \
         stack-status up down bench clean
 
 ## install: create .venv with newsstream and its dev tools (re-runs when pyproject.toml changes)
@@ -42,6 +42,11 @@ test-integration: install model
 
 test-e2e: install model
 	$(BIN)/pytest tests/e2e -q $(PYTEST_ARGS)
+
+## test-cluster: node-loss faults on a local 3-broker / 2-node cluster (not in `make test`)
+test-cluster: install model
+	$(NS) stack install
+	$(BIN)/pytest tests/cluster -q -s $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check services tests bench

@@ -37,13 +37,14 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from newsstream.bus import COMPACTED, DEAD_LETTER, bootstrap_servers, create_topics, make_producer
+from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.extractor.enrich import enrich
 from newsstream.extractor.gold import load_gold, score_quotes
 from newsstream.messages import Article
 from newsstream.nlp.model import load_pipeline, model_info
 from newsstream.settings import Settings
 from newsstream.text.clean import clean_text
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -30,6 +30,7 @@ import os
 import random
 import re
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -39,9 +40,12 @@ from typing import Any
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaAdminClient
 
-from newsstream.bus import COMPACTED, DEAD_LETTER, bootstrap_servers, create_topics, make_producer
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support
+
+from tests.support.samples import enriched_from_gold
+
+from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.indexer.documents import article_document, quote_documents
-from newsstream.indexer.samples import enriched_from_gold
 from newsstream.indexer.service import run_indexer_with_stats
 from newsstream.indexer.setup import ensure_indices
 from newsstream.messages import EnrichedArticle, article_id_for
@@ -49,6 +53,7 @@ from newsstream.search import search
 from newsstream.settings import Settings
 from newsstream.stack import manager
 from newsstream.store import make_es
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "articles"
 

@@ -37,13 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.feedserver import FEED_PATHS, FeedServer
 
-from newsstream.bus import COMPACTED, create_topics, make_producer
+from newsstream.bus import make_producer
 from newsstream.messages import Article, article_id_for, content_hash_for
 from newsstream.poller.article import extract_article
 from newsstream.poller.http import Fetcher
 from newsstream.poller.service import Poller
 from newsstream.poller.state import PollerState
 from newsstream.settings import Settings
+from newsstream.topics import COMPACTED, create_topics
 
 LATENCY_S = 0.1
 

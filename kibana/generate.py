@@ -1,4 +1,7 @@
-"""Write ``kibana/newsstream.ndjson``: data views, saved searches and the "News monitor" dashboard.
+"""Write newsstream's Kibana saved objects: data views, saved searches, the dashboard.
+
+The file is package data (``services/newsstream/indexer/saved_objects/newsstream.ndjson``),
+so every install carries it.
 
 The NDJSON in the repository is what gets imported; this script is how it was made, so a
 change is a reviewable diff here rather than a hand-edited 10 kB line. Run:
@@ -13,7 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).with_name("newsstream.ndjson")
+OUT = (
+    Path(__file__).resolve().parents[1]
+    / "services/newsstream/indexer/saved_objects/newsstream.ndjson"
+)
 CORE = "8.8.0"
 ARTICLES_DV = "newsstream-articles"
 QUOTES_DV = "newsstream-quotes"

@@ -16,15 +16,12 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
+from tests.support.shared import seed_gold, seed_text
 
-from newsstream.bus import COMPACTED, DEAD_LETTER, bootstrap_servers, create_topics
+from newsstream.bus import bootstrap_servers
 from newsstream.settings import Settings
 from newsstream.store import make_es
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
-GOLD_ARTICLE = SHARED / "data" / "articles" / "br24-putin-waffenruhe.txt"
-GOLD_JSON = SHARED / "data" / "articles" / "br24-putin-waffenruhe.gold.json"
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 with contextlib.suppress(ImportError):  # the poller's feed server, when present
     from tests.support.fixtures import feed_server  # noqa: F401
@@ -103,12 +100,10 @@ def es(ns_settings: Settings) -> Elasticsearch:
 
 @pytest.fixture(scope="session")
 def gold() -> dict[str, object]:
-    import json
-
-    data: dict[str, object] = json.loads(GOLD_JSON.read_text(encoding="utf-8"))
-    return data
+    """The seed article's gold (skips with a reason when ../shared is not there)."""
+    return seed_gold()
 
 
 @pytest.fixture(scope="session")
 def gold_text() -> str:
-    return GOLD_ARTICLE.read_text(encoding="utf-8")
+    return seed_text()

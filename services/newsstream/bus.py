@@ -10,24 +10,48 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+)
 from kafka.structs import TopicPartition
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from newsstream.errors import BusError as BusError  # re-exported: callers import it from here
+from newsstream.errors import BusError
 from newsstream.messages import DeadLetter
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: Compacted article topics keep the latest revision per article for ever (Kafka is the
-#: system of record); the dead-letter topic keeps everything for 30 days.
-COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
-DEAD_LETTER = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 1000)}
+#: The largest message newsstream writes, everywhere the same: producer ``max_request_size``,
+#: the topics' ``max.message.bytes`` and the local broker's ``message.max.bytes``. (The
+#: broker's default is 1 MiB: a big enriched article was refused, then its dead letter too.)
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+#: Commit failures that mean "the group is rebalancing, these partitions may be someone
+#: else's now". Retrying them cannot succeed (seen: an indexer retrying one for 8 minutes);
+#: the commit is dropped and the new owner re-reads the records (all writes are idempotent).
+REBALANCE_ERRORS: tuple[type[Exception], ...] = (
+    CommitFailedError,
+    RebalanceInProgressError,
+    IllegalGenerationError,
+    UnknownMemberIdError,
+)
+#: How often a commit that failed for a retriable reason (broker restarting) is tried again.
+COMMIT_ATTEMPTS = 4
+#: Without any partition assigned, ``--until-idle`` gives the group join this much extra time
+#: (a killed member holds its partitions until its session times out).
+JOIN_GRACE_S = 30.0
+#: How often consumers refresh their lag gauge (it asks the broker).
+LAG_EVERY_S = 5.0
+#: Longest time between two polls of a consumer, and so the group's rebalance timeout.
+MAX_POLL_INTERVAL_MS = 120_000
 
 #: How long a produce may wait for the broker before it counts as failed.
 SEND_TIMEOUT_S = 60.0
@@ -47,7 +71,7 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "max_in_flight_requests_per_connection": 5,
         "compression_type": "gzip",
         "linger_ms": 5,
-        "max_request_size": 8 * 1024 * 1024,
+        "max_request_size": MAX_MESSAGE_BYTES,
         "delivery_timeout_ms": int(SEND_TIMEOUT_S * 1000),
         "request_timeout_ms": 30000,
         "reconnect_backoff_max_ms": 5000,
@@ -67,7 +91,9 @@ def make_consumer(
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "max_poll_records": 200,
-        "max_poll_interval_ms": 600000,
+        # Also the rebalance timeout: a member busy this long holds up every rebalance of the
+        # group (600 s was seen to freeze a group for 10 minutes). A batch takes seconds.
+        "max_poll_interval_ms": MAX_POLL_INTERVAL_MS,
         "session_timeout_ms": 10000,
         "heartbeat_interval_ms": 3000,
         "reconnect_backoff_max_ms": 5000,
@@ -117,39 +143,6 @@ def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = No
         consumer.subscribe(names, listener=listener)
 
 
-def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
-    """Create the raw, enriched and dead-letter topics if missing (idempotent)."""
-    n = partitions or settings.topic_partitions
-    create_topics(
-        settings,
-        {
-            settings.topic_raw: (n, COMPACTED),
-            settings.topic_enriched: (n, COMPACTED),
-            settings.topic_dead_letter: (1, DEAD_LETTER),
-        },
-    )
-
-
-def create_topics(settings: Settings, topics: dict[str, tuple[int, dict[str, str]]]) -> None:
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers(settings), client_id="newsstream-admin"
-    )
-    try:
-        existing = set(admin.list_topics())
-        new = [
-            NewTopic(name, num_partitions=parts, replication_factor=1, topic_configs=configs)
-            for name, (parts, configs) in topics.items()
-            if name not in existing
-        ]
-        if new:
-            # Another process may win the race: that is the state we wanted anyway.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(new)
-            log.info("topics created", extra={"topics": [t.name for t in new]})
-    finally:
-        admin.close()
-
-
 def send_dead_letter(
     producer: KafkaProducer, settings: Settings, letter: DeadLetter, *, timeout: float = 60.0
 ) -> None:
@@ -172,6 +165,68 @@ def send_dead_letter(
     )
 
 
+def _retriable(exc: BaseException) -> bool:
+    return (
+        isinstance(exc, KafkaError | OSError)
+        and not isinstance(exc, REBALANCE_ERRORS)
+        and (bool(getattr(exc, "retriable", False)) or isinstance(exc, OSError))
+    )
+
+
+def commit_offsets(consumer: KafkaConsumer, offsets: dict[TopicPartition, Any]) -> bool:
+    """Commit ``offsets``; True if Kafka has them, False if the commit was dropped.
+
+    Dropping is always safe here: offsets only ever move forward after the output is durable,
+    so a dropped commit means the records are read again (by us or by the partition's new
+    owner) and rewritten idempotently. What is never done is retrying a commit that a
+    rebalance refused, or waiting for ever on a broker that is away: the watchdog and the
+    next batch's commit take over. A non-retriable error (authorisation) is raised.
+    """
+    if not offsets:
+        return True
+    runner: Retrying = Retrying(
+        retry=retry_if_exception(_retriable),
+        stop=stop_after_attempt(COMMIT_ATTEMPTS),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        sleep=lambda seconds: time.sleep(seconds),
+        before_sleep=lambda state: log.warning(
+            "commit failed, retrying",
+            extra={
+                "reason": repr(state.outcome.exception() if state.outcome else None)[:200],
+                "attempt": state.attempt_number,
+            },
+        ),
+        reraise=True,
+    )
+    try:
+        runner(consumer.commit, offsets=offsets)
+        return True
+    except REBALANCE_ERRORS as exc:
+        log.warning(
+            "commit dropped: the group is rebalancing; the records will be read again",
+            extra={"reason": type(exc).__name__, "error": str(exc)[:200]},
+        )
+        return False
+    except (KafkaError, OSError) as exc:
+        if not _retriable(exc):
+            raise BusError(f"Kafka refused the commit: {type(exc).__name__}: {exc}") from exc
+        log.error(
+            "commit dropped after retries; the records will be read again",
+            extra={"reason": type(exc).__name__, "error": str(exc)[:200],
+                   "attempts": COMMIT_ATTEMPTS},
+        )  # fmt: skip
+        return False
+
+
+def close_quietly(client: Any, **kwargs: Any) -> None:
+    """Close a Kafka client during shutdown; a broker that is away must not turn a clean stop
+    into a crash (nothing uncommitted is lost: it is read again)."""
+    try:
+        client.close(**kwargs)
+    except Exception as exc:
+        log.warning("Kafka client did not close cleanly", extra={"error": repr(exc)[:200]})
+
+
 #: What :func:`consumer_lag` returns while the broker cannot tell (never "caught up").
 LAG_UNKNOWN = -1
 
@@ -187,6 +242,28 @@ def consumer_lag(consumer: KafkaConsumer) -> int:
         return 0
     try:
         ends = consumer.end_offsets(list(assigned))
-        return sum(max(0, ends[tp] - consumer.position(tp)) for tp in assigned if tp in ends)
+        total = 0
+        for tp in assigned:
+            position = consumer.position(tp)
+            if position is None or tp not in ends:
+                return LAG_UNKNOWN  # a partition being reset or re-assigned: cannot tell yet
+            total += max(0, ends[tp] - position)
+        return total
     except (KafkaError, OSError):
         return LAG_UNKNOWN
+
+
+@contextlib.contextmanager
+def paused(consumer: KafkaConsumer) -> Iterator[None]:
+    """Pause every assigned partition for the block; resume those still assigned afterwards.
+
+    The one way newsstream waits without losing its group: the caller keeps polling inside
+    the block (heartbeats, rebalances), no record of a paused partition comes back, and only
+    a partition newly assigned meanwhile can return records (the caller keeps them).
+    """
+    partitions = consumer.assignment()
+    consumer.pause(*partitions)
+    try:
+        yield
+    finally:
+        consumer.resume(*(tp for tp in partitions if tp in consumer.assignment()))

@@ -1,7 +1,8 @@
-"""One root exception with stable, documented codes.
+"""Every error newsstream raises on purpose, with a stable code and what to do about it.
 
-A log line carries ``code`` so a user can look the failure up here (and in the README's
-troubleshooting table) instead of reading a stack trace.
+A log line or a command's error message carries ``[NSxxx]`` so a user can look the failure up
+in the README's troubleshooting table (a test checks that every code here is unique and
+listed there) instead of reading a stack trace. ``fix`` says what to do, in one sentence.
 """
 
 from __future__ import annotations
@@ -11,22 +12,93 @@ class NewsstreamError(Exception):
     """Root of every error newsstream raises on purpose."""
 
     code = "NS000"
+    #: What the user can do about it (shown after the message; may be overridden per raise).
+    fix = ""
+    #: The command's exit code when this error ends it.
+    exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
         super().__init__(f"[{self.code}] {message}")
         self.message = message
+        if fix is not None:
+            self.fix = fix
+
+    def for_humans(self) -> str:
+        """One line: code, what went wrong, what to do."""
+        text = f"[{self.code}] {self.message}"
+        return f"{text} - {self.fix}" if self.fix else text
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "fix": self.fix}
+
+
+# --- configuration -------------------------------------------------------------------------
 
 
 class ConfigError(NewsstreamError):
     """A setting is missing or contradicts another (fix the environment, then restart)."""
 
     code = "NS001"
+    fix = "check the NEWSSTREAM_* variables (README, Settings)"
+
+
+# --- the local stack and the services it runs ----------------------------------------------------
 
 
 class StackError(NewsstreamError):
     """The local Kafka/Elasticsearch stack could not be installed, started or reached."""
 
     code = "NS010"
+    fix = "see the log named in the message; `newsstream stack status` shows what runs"
+
+
+class BusError(NewsstreamError):
+    """Kafka refused or lost a write that had to succeed."""
+
+    code = "NS011"
+    fix = "check the broker (`newsstream stack status`); the work is retried on restart"
+
+
+class KafkaUnavailableError(NewsstreamError):
+    """No Kafka broker answers at the configured bootstrap address."""
+
+    code = "NS012"
+
+
+class ConsumerStalledError(NewsstreamError):
+    """A consumer made no progress (stalled, never assigned, or spinning): it exits to be
+    restarted (``newsstream run`` does that with back-off); nothing uncommitted is lost."""
+
+    code = "NS015"
+    fix = "restarted automatically under `newsstream run`; the log line before says why"
+    exit_code = 75  # EX_TEMPFAIL: try again (newsstream.watchdog.STALL_EXIT_CODE)
+
+
+class ElasticsearchUnavailableError(NewsstreamError):
+    """Elasticsearch does not answer at the configured URL (or not in time)."""
+
+    code = "NS013"
+
+
+class ElasticsearchAuthError(NewsstreamError):
+    """Elasticsearch refused our credentials (401) or the role lacks a privilege (403)."""
+
+    code = "NS014"
+    fix = (
+        "check NEWSSTREAM_ES_USERNAME / NEWSSTREAM_ES_PASSWORD or NEWSSTREAM_ES_API_KEY; "
+        "`newsstream setup` creates the newsstream role and user"
+    )
+
+
+class JvmError(NewsstreamError):
+    """Java or Maven is missing, or a Maven fetch or a Java program failed (``newsstream.jvm``,
+    used by the local stack and by the German dictionary of the entity model)."""
+
+    code = "NS016"
+    fix = "install a JDK 17+ and Maven, or set NEWSSTREAM_JAVA_HOME; the message has the output"
+
+
+# --- fetching ------------------------------------------------------------------------------------
 
 
 class FetchError(NewsstreamError):
@@ -40,52 +112,20 @@ class FetchError(NewsstreamError):
         self.kind = kind
 
 
+class HTTPStatusError(FetchError):
+    """The server answered with an error status; ``retry_after`` in seconds when it said so."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message, kind=f"http_{status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
 class BlockedURLError(FetchError):
     """A URL outside the allowed hosts, or to a private address (SSRF guard)."""
 
     code = "NS021"
-
-
-class ModelNotFoundError(NewsstreamError):
-    """No spaCy model could be resolved (see ``newsstream model train`` and the README)."""
-
-    code = "NS030"
-
-
-class PoisonMessageError(NewsstreamError):
-    """A Kafka message that can never be processed; it goes to the dead-letter topic."""
-
-    code = "NS040"
-
-
-class JvmError(NewsstreamError):
-    """Java or Maven is missing, or a Maven fetch or a Java program failed (``newsstream.jvm``)."""
-
-    code = "NS012"
-
-
-class TrainingDataError(NewsstreamError):
-    """Training the German entity model lacks a resource: the NER data or a training package."""
-
-    code = "NS031"
-
-
-class KibanaError(NewsstreamError):
-    """Kibana did not become available, or refused the saved objects."""
-
-    code = "NS050"
-
-
-class AnalyzeError(NewsstreamError):
-    """The source given to ``analyze`` cannot be read (missing file, not text)."""
-
-    code = "NS051"
-
-
-class BusError(NewsstreamError):
-    """Kafka could not be reached or refused a write."""
-
-    code = "NS011"
+    fix = "widen NEWSSTREAM_ALLOWED_HOSTS (or NEWSSTREAM_ALLOWED_PRIVATE_NETWORKS) if intended"
 
 
 class FeedError(NewsstreamError):
@@ -114,12 +154,65 @@ class PublishError(NewsstreamError):
     code = "NS024"
 
 
-class HTTPStatusError(FetchError):
-    """The server answered with an error status; ``retry_after`` in seconds when it said so."""
+class NoFeedsError(NewsstreamError):
+    """There is no feed to poll, or every feed failed."""
 
     code = "NS025"
+    fix = "set NEWSSTREAM_FEEDS to feed URLs (comma-separated) or leave it unset for BR24"
 
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
-        super().__init__(message, kind=f"http_{status}")
-        self.status = status
-        self.retry_after = retry_after
+
+# --- models --------------------------------------------------------------------------------------
+
+
+class ModelNotFoundError(NewsstreamError):
+    """No spaCy model could be resolved (see ``newsstream model ensure`` and the README)."""
+
+    code = "NS030"
+
+
+class TrainingDataError(NewsstreamError):
+    """Training the German entity model lacks a resource: NER data or a training package."""
+
+    code = "NS031"
+    fix = (
+        "`make install` (installs the [train] extra); NER data in ../shared/data/ner "
+        "or NEWSSTREAM_NER_DATA_DIR"
+    )
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+class PoisonMessageError(NewsstreamError):
+    """A Kafka message that can never be processed; it goes to the dead-letter topic."""
+
+    code = "NS040"
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+class AnalyzeError(NewsstreamError):
+    """The source given to ``analyze`` cannot be read (missing file, not text)."""
+
+    code = "NS050"
+
+
+class SearchError(NewsstreamError):
+    """A search Elasticsearch cannot answer: no index yet, or a query it refuses."""
+
+    code = "NS052"
+
+
+class RunFailedError(NewsstreamError):
+    """A role of ``newsstream run`` failed: could not start, or ended badly (``--until-idle``)."""
+
+    code = "NS060"
+    fix = "read the role's log named above; fix the cause and run again"
+
+
+class KibanaError(NewsstreamError):
+    """Kibana did not become available, or refused the saved objects."""
+
+    code = "NS051"
+    fix = "check NEWSSTREAM_KIBANA_URL and that Kibana is up; re-run `newsstream setup`"

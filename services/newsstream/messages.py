@@ -141,6 +141,10 @@ class EnrichedArticle(Article):
         return cls.model_validate_json(data)
 
 
+#: See ``DeadLetter.payload_truncated``; well below the bus's largest message.
+DEAD_LETTER_PAYLOAD_BYTES = 1024 * 1024
+
+
 class DeadLetter(_Message):
     """A message a stage could not process, with the original bytes so it can be replayed."""
 
@@ -152,6 +156,12 @@ class DeadLetter(_Message):
     offset: int | None = None
     key: str | None = None
     payload_b64: str
+    #: Size and SHA-256 of the whole original message; ``payload_b64`` holds at most
+    #: ``DEAD_LETTER_PAYLOAD_BYTES`` of it (``payload_truncated``): the rest is in the source
+    #: topic at ``offset``, and a letter can never be refused for its own size.
+    payload_size: int = 0
+    payload_sha256: str = ""
+    payload_truncated: bool = False
     failed_at: AwareDatetime = Field(default_factory=utc_now)
 
     @classmethod
@@ -167,6 +177,7 @@ class DeadLetter(_Message):
         key: bytes | str | None = None,
     ) -> DeadLetter:
         key_text = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+        kept = payload[:DEAD_LETTER_PAYLOAD_BYTES]
         return cls(
             stage=stage,
             error=str(error)[:4000],
@@ -174,8 +185,11 @@ class DeadLetter(_Message):
             source_topic=source_topic,
             partition=partition,
             offset=offset,
-            key=key_text,
-            payload_b64=base64.b64encode(payload).decode("ascii"),
+            key=(key_text or "")[:1000] or None,
+            payload_b64=base64.b64encode(kept).decode("ascii"),
+            payload_size=len(payload),
+            payload_sha256=hashlib.sha256(payload).hexdigest(),
+            payload_truncated=len(kept) < len(payload),
         )
 
     @property

@@ -1,14 +1,16 @@
 """The one settings object. Every ``NEWSSTREAM_*`` environment variable is named here.
 
-Nothing else in the package reads ``os.environ``: services receive a :class:`Settings`
-instance, so tests can build one with explicit values and never leak state between runs.
+Nothing else in the package reads a ``NEWSSTREAM_*`` variable: services receive a
+:class:`Settings` instance, so tests can build one with explicit values and never leak state
+between runs. (``newsstream run`` copies the rest of the environment to its children, and
+writes their ``NEWSSTREAM_*`` variables from this object: ``roles.settings_env``.)
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -38,8 +40,14 @@ def _split_commas(value: object) -> object:
 class Settings(BaseSettings):
     """Runtime configuration, read once from ``NEWSSTREAM_*`` variables (and ``.env``)."""
 
+    # env_ignore_empty: ``NEWSSTREAM_FEEDS=`` (as in a copied .env.example) means "the default",
+    # never "an empty list": an empty feed list would leave the poller silently idle.
     model_config = SettingsConfigDict(
-        env_prefix="NEWSSTREAM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="NEWSSTREAM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     # --- connections (contract names) -------------------------------------------------
@@ -49,7 +57,11 @@ class Settings(BaseSettings):
     es_password: SecretStr | None = None
     es_api_key: SecretStr | None = None
     es_ca_certs: Path | None = None
-    #: Kibana, for importing the saved objects in kibana/ (compose setup service).
+    #: A superuser that only ``newsstream setup`` uses, to create the least-privilege role and
+    #: user (``es_username``/``es_password``) that every service runs as. Docker route only.
+    es_admin_username: str | None = None
+    es_admin_password: SecretStr | None = None
+    #: Kibana, for importing newsstream's saved objects (``newsstream setup``).
     kibana_url: str = "http://localhost:5601"
     #: Docker route only: the password ``newsstream setup`` gives Kibana's kibana_system user.
     kibana_system_password: SecretStr | None = None
@@ -85,6 +97,10 @@ class Settings(BaseSettings):
     topic_enriched: str = "news.articles.enriched"
     topic_dead_letter: str = "news.dead-letter"
     topic_partitions: int = 6
+    #: Replication of new topics; unset = follow the cluster (3 and 2 from three brokers on,
+    #: else 1 and 1). Existing topics with fewer replicas make ``setup`` refuse, with the reason.
+    topic_replication_factor: int | None = None
+    topic_min_insync_replicas: int | None = None
     extractor_group: str = "newsstream-extractor"
     indexer_group: str = "newsstream-indexer"
 
@@ -100,6 +116,9 @@ class Settings(BaseSettings):
     index_bulk_max_wait_s: float = 1.0
     #: ``--until-idle`` exits after the input had no new message for this long.
     idle_seconds: float = 5.0
+    #: The watchdog stops a consumer whose positions have not moved for this long while
+    #: records wait (``newsstream run`` restarts it).
+    stall_seconds: float = 120.0
 
     # --- local stack (``newsstream stack``) -------------------------------------------
     kafka_heap_mb: int = 512
@@ -109,7 +128,8 @@ class Settings(BaseSettings):
 
     # --- observability -----------------------------------------------------------------
     log_level: str = "INFO"
-    log_format: str = "json"
+    #: ``auto``: readable lines when stderr is a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
     #: Interface of the /metrics servers; containers set 0.0.0.0 (compose publishes on 127.0.0.1).
     metrics_host: str = "127.0.0.1"
     metrics_port_poller: int = 9101
@@ -118,9 +138,16 @@ class Settings(BaseSettings):
     #: Set to false to start no /metrics HTTP server (tests running many workers in one process).
     metrics_enabled: bool = True
 
-    _split = field_validator("feeds", "allowed_hosts", "allowed_private_networks", mode="before")(
+    _split = field_validator("allowed_hosts", "allowed_private_networks", mode="before")(
         _split_commas
     )
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _feeds_or_defaults(cls, value: object) -> object:
+        """A feed list that says nothing (``""``, ``" , "``) means the default feeds."""
+        value = _split_commas(value)
+        return list(DEFAULT_FEEDS) if value == [] else value
 
     # --- derived values ---------------------------------------------------------------
     @property
@@ -130,7 +157,7 @@ class Settings(BaseSettings):
 
     @property
     def es_port(self) -> int:
-        return urlsplit(self.es_url).port or 9200
+        return urlsplit(self.es_url.split(",")[0].strip()).port or 9200
 
     @property
     def effective_allowed_hosts(self) -> frozenset[str]:

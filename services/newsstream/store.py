@@ -28,4 +28,6 @@ def make_es(settings: Settings, **overrides: Any) -> Elasticsearch:
     if settings.es_ca_certs is not None:
         kwargs["ca_certs"] = str(settings.es_ca_certs)
     kwargs.update(overrides)
-    return Elasticsearch(settings.es_url, **kwargs)
+    # A comma-separated URL list names several nodes of one cluster; the client fails over.
+    hosts = [url.strip() for url in settings.es_url.split(",") if url.strip()]
+    return Elasticsearch(hosts, **kwargs)

@@ -13,28 +13,29 @@ consumer groups, so "drained" means "committed", not merely "seen".
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaConsumer
-from kafka.errors import KafkaError
-from kafka.structs import TopicPartition
-from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from newsstream.bus import bootstrap_servers
+from newsstream.errors import RunFailedError
+from newsstream.reach import require_elasticsearch, require_kafka
+from newsstream.roles import (
+    Role,
+    plan_roles,
+    role_figures,
+    run_logs_dir,
+)
 from newsstream.settings import Settings
+from newsstream.shutdown import stop_on_signals
+from newsstream.watchdog import STALL_EXIT_CODE
+from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
 
@@ -42,187 +43,10 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 60.0
 #: A role that dies is restarted after this delay (doubling up to a minute).
 RESTART_BACKOFF_S = 2.0
-
-
-@dataclass(frozen=True)
-class Stage:
-    """How to read a role's progress from its Prometheus metrics."""
-
-    processed: tuple[tuple[str, dict[str, str]], ...]
-    errors: tuple[str, ...]
-
-
-STAGES: dict[str, Stage] = {
-    "poller": Stage(
-        processed=(
-            ("newsstream_poller_articles_total", {"outcome": "new"}),
-            ("newsstream_poller_articles_total", {"outcome": "updated"}),
-        ),
-        errors=("newsstream_poller_errors_total",),
-    ),
-    "extractor": Stage(
-        processed=(("newsstream_extractor_articles_total", {}),),
-        errors=("newsstream_extractor_dead_letters_total",),
-    ),
-    "indexer": Stage(
-        processed=(("newsstream_indexer_messages_total", {}),),
-        errors=("newsstream_indexer_dead_letters_total", "newsstream_indexer_retries_total"),
-    ),
-}
-
-
-@dataclass
-class Role:
-    name: str
-    stage: str
-    argv: list[str]
-    metrics_port: int
-    env: dict[str, str]
-    proc: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    stopping: bool = False
-    next_start: float = 0.0
-    exit_code: int | None = None
-    history: list[tuple[float, float]] = field(default_factory=list)
-    #: Last figures read from the role's /metrics (kept when it has stopped answering).
-    figures: tuple[float, float] = (0.0, 0.0)
-
-    def start(self) -> None:
-        cmd = [sys.executable, "-m", "newsstream", *self.argv]
-        self.proc = subprocess.Popen(cmd, env=self.env, start_new_session=True)
-        self.exit_code = None
-        log.info("role started", extra={"role": self.name, "pid": self.proc.pid})
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def terminate(self) -> None:
-        self.stopping = True
-        if self.running and self.proc is not None:
-            self.proc.send_signal(signal.SIGTERM)
-
-
-def settings_env(settings: Settings, **overrides: object) -> dict[str, str]:
-    """Environment that makes a child process read exactly ``settings`` (plus overrides)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAM_")}
-    values = settings.model_dump()
-    values.update(overrides)
-    for name, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if isinstance(value, list | tuple | set | frozenset):
-            value = ",".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        elif isinstance(value, Path):
-            value = str(value)
-        env[f"NEWSSTREAM_{name.upper()}"] = str(value)
-    for secret in ("es_password", "es_api_key", "kibana_system_password"):
-        raw = getattr(settings, secret)
-        if raw is not None:
-            env[f"NEWSSTREAM_{secret.upper()}"] = raw.get_secret_value()
-    return env
-
-
-def plan_roles(settings: Settings, *, until_idle: bool, extractors: int) -> list[Role]:
-    poll_args = ["poll", "--once"] if until_idle else ["poll"]
-    roles = [Role("poller", "poller", poll_args, settings.metrics_port_poller, {})]
-    for i in range(extractors):
-        port = settings.metrics_port_extractor + 10 * i if settings.metrics_port_extractor else 0
-        roles.append(Role(f"extractor-{i + 1}", "extractor", ["extract"], port, {}))
-    roles.append(Role("indexer", "indexer", ["index"], settings.metrics_port_indexer, {}))
-    for role in roles:
-        port_setting = f"metrics_port_{role.stage}"
-        role.env = settings_env(settings, **{port_setting: role.metrics_port})
-    return roles
-
-
-class LagReader:
-    """Committed-offset lag of a consumer group, with clients kept open between reads."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._admin: KafkaAdminClient | None = None
-        self._consumer: KafkaConsumer | None = None
-
-    def _clients(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
-        if self._admin is None or self._consumer is None:
-            servers = bootstrap_servers(self.settings)
-            self._admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=5000)
-            self._consumer = KafkaConsumer(
-                bootstrap_servers=servers, request_timeout_ms=5000, enable_auto_commit=False
-            )
-        return self._admin, self._consumer
-
-    def lag(self, group: str, topic: str) -> int | None:
-        """Messages in ``topic`` that ``group`` has not committed yet (None if Kafka is away)."""
-        try:
-            admin, consumer = self._clients()
-            committed = admin.list_group_offsets(group).get(group, {})
-            partitions = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in partitions]
-            ends = consumer.end_offsets(tps)
-        except (KafkaError, OSError):
-            self.close()
-            return None
-        lag = 0
-        for tp in tps:
-            meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset >= 0 else 0
-            lag += max(0, ends.get(tp, 0) - done)
-        return lag
-
-    def close(self) -> None:
-        for client in (self._admin, self._consumer):
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    client.close()
-        self._admin = self._consumer = None
-
-
-def scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """Samples of a role's /metrics endpoint by sample name ({} when it does not answer)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    if port <= 0:
-        return {}
-    try:
-        url = f"http://127.0.0.1:{port}/metrics"
-        with urllib.request.urlopen(url, timeout=1) as resp:
-            text = resp.read().decode("utf-8")
-    except OSError:
-        return {}
-    samples: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append((dict(sample.labels), sample.value))
-    return samples
-
-
-def _total(
-    samples: dict[str, list[tuple[dict[str, str], float]]],
-    name: str,
-    labels: dict[str, str] | None = None,
-) -> float:
-    return sum(
-        value
-        for got, value in samples.get(name, [])
-        if all(got.get(k) == v for k, v in (labels or {}).items())
-    )
-
-
-def role_figures(role: Role) -> tuple[float, float]:
-    """(processed, errors) from the role's /metrics; the last known ones if it is silent."""
-    samples = scrape(role.metrics_port)
-    if samples:
-        stage = STAGES[role.stage]
-        processed = sum(_total(samples, name, labels) for name, labels in stage.processed)
-        errors = sum(_total(samples, name) for name in stage.errors)
-        role.figures = (processed, errors)
-    return role.figures
+#: A role that exits this soon after its start "could not start"; with ``--until-idle`` the
+#: run gives up after that happened this many times in a row (continuous runs keep trying).
+START_GRACE_S = 30.0
+MAX_FAILED_STARTS = 3
 
 
 class Supervisor:
@@ -234,7 +58,7 @@ class Supervisor:
         self.failed: list[str] = []
         self._idle_since: dict[str, float] = {}
         self.lags: dict[str, int | None] = {"raw": None, "enriched": None}
-        self._lag_reader = LagReader(settings)
+        self._lag_reader = Clients(settings).lag_reader()
 
     # -- lifecycle ---------------------------------------------------------------------
     def start_all(self) -> None:
@@ -265,19 +89,38 @@ class Supervisor:
         if role.exit_code is None:
             role.exit_code = code
             log.info("role exited", extra={"role": role.name, "code": code})
-        if role.stopping or (self.until_idle and role.stage == "poller" and code == 0):
-            role.stopping = True
+        if role.stopping:
             if code not in (0, -signal.SIGTERM):
-                self.failed.append(role.name)
+                self._fail(role, f"exit code {code} while stopping")
+            return
+        if self.until_idle and role.stage == "poller":
+            role.stopping = True  # `poll --once` has done its one round, well or not
+            if code != 0:
+                self._fail(role, f"exit code {code}")
             return
         # An unexpected exit: restart with back-off; nothing is lost, offsets were not committed.
+        if code == STALL_EXIT_CODE:
+            role.stalls += 1
+        quick = now - role.started_at < START_GRACE_S and code != STALL_EXIT_CODE
+        role.failed_starts = role.failed_starts + 1 if quick else 0
+        if self.until_idle and role.failed_starts >= MAX_FAILED_STARTS:
+            role.stopping = True
+            self._fail(role, f"could not start ({role.failed_starts} tries, exit code {code})")
+            self.stop.set()
+            return
         role.restarts += 1
         delay = min(60.0, RESTART_BACKOFF_S * 2 ** min(role.restarts, 5))
         role.next_start = now + delay
         role.proc = None
         log.warning(
-            "role died; restarting", extra={"role": role.name, "code": code, "delay_s": delay}
+            "role died; restarting",
+            extra={"role": role.name, "code": code, "delay_s": delay, "error": role.last_error()},
         )
+
+    def _fail(self, role: Role, how: str) -> None:
+        """Record why ``role`` failed the run: the exit and the role's own last problem."""
+        reason = role.last_error() or "no error in its log"
+        self.failed.append(f"{role.name}: {how}: {reason} (log: {role.log_path})")
 
     def _drain(self, now: float) -> None:
         poller_done = all(not r.running and r.stopping for r in self.roles if r.stage == "poller")
@@ -318,10 +161,17 @@ class Supervisor:
 
     # -- status view -----------------------------------------------------------------------
     def table(self) -> Table:
+        from rich.markup import escape
+
         mode = "until idle" if self.until_idle else "continuous"
-        table = Table(title=f"newsstream run ({mode}) - Ctrl-C stops every part cleanly")
-        for column in ("role", "pid", "state", "processed", "per s", "lag", "errors", "restarts"):
+        table = Table(
+            title=f"newsstream run ({mode}) - Ctrl-C stops every part cleanly",
+            caption=f"each role logs to {run_logs_dir(self.settings)}/<role>.log",
+        )
+        columns = ("role", "pid", "state", "processed", "per s", "lag", "errors", "restarts")
+        for column in columns:
             table.add_column(column, justify="right" if column != "role" else "left")
+        table.add_column("last problem", overflow="fold", max_width=60)
         now = time.monotonic()
         for role in self.roles:
             processed, errors = role_figures(role)
@@ -329,18 +179,26 @@ class Supervisor:
             first_t, first_n = role.history[0]
             rate = (processed - first_n) / (now - first_t) if now > first_t else 0.0
             lag = {"extractor": self.lags["raw"], "indexer": self.lags["enriched"]}.get(role.stage)
-            state = "running" if role.running else ("stopped" if role.stopping else "restarting")
             table.add_row(
                 role.name,
                 str(role.proc.pid if role.proc else "-"),
-                state,
+                _state(role),
                 f"{processed:.0f}",
                 f"{rate:.1f}",
                 "-" if lag is None else str(lag),
                 f"{errors:.0f}",
                 str(role.restarts),
+                escape(role.last_error()),
             )
         return table
+
+
+def _state(role: Role) -> str:
+    if role.running:
+        return "running"
+    if role.stopping:
+        return "stopped" if role.exit_code in (0, -signal.SIGTERM, None) else "failed"
+    return "restarting"
 
 
 def run_pipeline(
@@ -351,7 +209,13 @@ def run_pipeline(
     live: bool = True,
     stop_event: threading.Event | None = None,
 ) -> int:
-    """Run every role until stopped (or drained, with ``until_idle``); 0 if all ended well."""
+    """Run every role until stopped (or drained, with ``until_idle``); 0 if all ended well.
+
+    Kafka and Elasticsearch are checked first: without them no role could start, and the
+    user should read why at once instead of watching roles restart.
+    """
+    require_kafka(settings)
+    require_elasticsearch(settings)
     count = extractors if extractors is not None else min(2, os.cpu_count() or 1)
     supervisor = Supervisor(
         settings,
@@ -360,9 +224,14 @@ def run_pipeline(
     )
     if stop_event is not None:
         supervisor.stop = stop_event
-    _install_signal_handlers(supervisor.stop)
+    with stop_on_signals(supervisor.stop):
+        return _supervise(supervisor, live=live)
+
+
+def _supervise(supervisor: Supervisor, *, live: bool) -> int:
     supervisor.start_all()
     console = Console(stderr=True)
+    live = live and console.is_terminal
     try:
         with Live(console=console, auto_refresh=False, transient=False) as view:
             while supervisor.step():
@@ -375,13 +244,5 @@ def run_pipeline(
         supervisor.shutdown()
         supervisor.close()
     if supervisor.failed:
-        log.error("roles failed", extra={"roles": supervisor.failed})
-        return 1
+        raise RunFailedError("; ".join(supervisor.failed))
     return 0
-
-
-def _install_signal_handlers(stop: threading.Event) -> None:
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())

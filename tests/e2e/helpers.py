@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from elasticsearch import Elasticsearch
 from kafka.structs import TopicPartition
@@ -15,8 +16,8 @@ from tests.support.feedserver import FeedServer
 
 from newsstream.bus import make_consumer, make_producer
 from newsstream.messages import Article, DeadLetter, article_id_for, content_hash_for
+from newsstream.roles import settings_env
 from newsstream.settings import Settings
-from newsstream.supervisor import settings_env
 
 #: Every e2e process gets these on top of the test's settings.
 E2E_OVERRIDES: dict[str, object] = {
@@ -33,11 +34,29 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "newsstream", *args]
 
 
+#: Log files of the child processes of the running test (``tests/e2e/conftest.py`` sets the
+#: directory per test and attaches every file's tail to the report when the test fails).
+CHILD_LOGS: dict[str, Path] = {}
+
+
+def _log_file(args: Sequence[str]) -> Path | None:
+    base = CHILD_LOGS.get("dir")
+    if base is None:
+        return None
+    base.mkdir(parents=True, exist_ok=True)
+    stem = "-".join(a.lstrip("-") for a in args)[:60] or "newsstream"
+    n = len(list(base.glob(f"{stem}*.log")))
+    return base / f"{stem}{'-' + str(n) if n else ''}.log"
+
+
 def run_cli(
     settings: Settings, *args: str, timeout: float = 300.0
 ) -> subprocess.CompletedProcess[str]:
-    """Run one ``newsstream`` command with exactly ``settings``; fails the test on a timeout."""
-    return subprocess.run(
+    """Run one ``newsstream`` command with exactly ``settings``; fails the test on a timeout.
+
+    Its stderr is also kept in the test's child-log directory (shown if the test fails).
+    """
+    done = subprocess.run(
         cli_command(*args),
         env=settings_env(settings, **E2E_OVERRIDES),
         capture_output=True,
@@ -45,16 +64,35 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+    path = _log_file(args)
+    if path is not None:
+        path.write_text(f"$ newsstream {' '.join(args)}  -> exit {done.returncode}\n{done.stderr}")
+    return done
 
 
 def start_cli(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cli_command(*args),
-        env=settings_env(settings, **E2E_OVERRIDES),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """Start a ``newsstream`` command in the background; its output goes to a kept log file."""
+    path = _log_file(args)
+    out = path.open("ab") if path is not None else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            cli_command(*args),
+            env=settings_env(settings, **E2E_OVERRIDES),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        if path is not None and not isinstance(out, int):
+            out.close()
+
+
+def child_log_text(name_part: str) -> str:
+    """The concatenated logs of this test's children whose file name contains ``name_part``."""
+    base = CHILD_LOGS.get("dir")
+    if base is None:
+        return ""
+    return "".join(p.read_text(errors="replace") for p in sorted(base.glob(f"*{name_part}*.log")))
 
 
 def serve(server: FeedServer, variants: Sequence[Variant]) -> None:

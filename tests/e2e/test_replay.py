@@ -45,3 +45,23 @@ def test_replay_reprocess_then_reindex_keeps_every_document_once(
     assert new_indices and new_indices.isdisjoint(old_indices)
     assert count(es, ns_settings.articles_alias) == 10
     assert count(es, ns_settings.quotes_alias) == 20
+    # The consumer groups that served one run are gone; the live groups are untouched.
+    assert _groups_like(ns_settings, "-reprocess-") == []
+    assert _groups_like(ns_settings, "-reindex-") == []
+
+
+def _groups_like(settings: Settings, part: str) -> list[str]:
+    from kafka import KafkaAdminClient
+
+    from newsstream.bus import bootstrap_servers
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(settings))
+    try:
+        prefixes = (settings.extractor_group, settings.indexer_group)
+        return [
+            g["group_id"]
+            for g in admin.list_groups()
+            if g["group_id"].startswith(prefixes) and part in g["group_id"]
+        ]
+    finally:
+        admin.close()

@@ -5,16 +5,15 @@ Each test gets its own topics, consumer group and aliases from the ``ns_settings
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
+from tests.support.samples import enriched_from_gold
+from tests.support.shared import seed_gold, seed_text
 
 from newsstream.bus import make_producer
-from newsstream.indexer.samples import enriched_from_gold
 from newsstream.indexer.service import IndexerStats, run_indexer, run_indexer_with_stats
 from newsstream.messages import DeadLetter, EnrichedArticle
 from newsstream.search import search
@@ -22,12 +21,9 @@ from newsstream.settings import Settings
 
 pytestmark = pytest.mark.integration
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "articles"
-
 
 def gold_article(**update: Any) -> EnrichedArticle:
-    body = (SHARED / "br24-putin-waffenruhe.txt").read_text(encoding="utf-8")
-    gold = json.loads((SHARED / "br24-putin-waffenruhe.gold.json").read_text(encoding="utf-8"))
+    body, gold = seed_text(), seed_gold()
     article = enriched_from_gold(body, gold)
     return article.model_copy(update=update) if update else article
 

@@ -13,9 +13,9 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from tests.support.samples import enriched_from_gold
 
 from newsstream.bus import make_producer
-from newsstream.indexer.samples import enriched_from_gold
 from newsstream.settings import Settings
 
 pytestmark = pytest.mark.integration

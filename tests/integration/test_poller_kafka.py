@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from tests.support.pages import shared_article_spec
 from newsstream.bus import bootstrap_servers
 from newsstream.messages import Article, article_id_for, content_hash_for
 from newsstream.poller.service import run_poller
+from newsstream.roles import settings_env
 from newsstream.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -121,28 +121,20 @@ def test_poller_killed_between_fetch_and_publish_loses_nothing(
     _articles(feed_server, 6)
     feed_server.article_latency_s = 3.0  # the process dies while pages are being fetched
     settings = _settings(ns_settings, feed_server)
-    env = {
-        **os.environ,
-        "NEWSSTREAM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "NEWSSTREAM_TOPIC_RAW": settings.topic_raw,
-        "NEWSSTREAM_TOPIC_ENRICHED": settings.topic_enriched,
-        "NEWSSTREAM_TOPIC_DEAD_LETTER": settings.topic_dead_letter,
-        "NEWSSTREAM_STATE_DIR": str(settings.state_dir),
-        "NEWSSTREAM_ALLOWED_PRIVATE_NETWORKS": "127.0.0.1/32",
-        "NEWSSTREAM_METRICS_ENABLED": "false",
-        "NEWSSTREAM_FEEDS": feed_server.feed_url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsstream", "poll", "--once"], env=env, cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    env = settings_env(settings, metrics_enabled=False, log_format="console")
+    log = tmp_path / "poller.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsstream", "poll", "--once"], env=env, cwd=tmp_path,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     deadline = time.monotonic() + 60
     while sum(feed_server.requests[f"/nachrichten/artikel-{i}"] for i in range(6)) == 0:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
     proc.kill()
     proc.wait()
-    assert _read_all(settings) == []
+    assert _read_all(settings) == [], log.read_text(errors="replace")[-3000:]
 
     feed_server.article_latency_s = 0.0
     assert run_poller(settings, once=True) == 0
@@ -174,3 +166,29 @@ def test_poller_loop_picks_up_new_articles_and_stops(
     assert sorted(a.title for _, a in _read_all(settings)) == [
         "Artikel Nummer 0", "Artikel Nummer 1", "Später Artikel",
     ]  # fmt: skip
+
+
+def test_poller_with_lost_state_continues_revisions_from_kafka(
+    ns_settings: Settings, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Before: a lost state directory made an edit go out as revision 1 again, which
+    Elasticsearch answered with 409 (an older revision) - the edit was silently dropped."""
+    import shutil
+
+    from newsstream.poller.recovery import fold_latest
+
+    settings = _settings(ns_settings, feed_server)
+    _articles(feed_server, 2)
+    assert run_poller(settings, once=True) == 0
+    shutil.rmtree(settings.state_dir)  # the state directory is lost
+    feed_server.update_article(
+        "artikel-1", body=["Der erste Absatz wurde korrigiert: es war in Franken.", "Zweiter."]
+    )
+    assert run_poller(settings, once=True) == 0
+    messages = _read_all(settings)
+    revisions = sorted((a.canonical_url.rsplit("/", 1)[-1], a.revision) for _, a in messages)
+    edited = [r for r in revisions if "artikel-1" in r[0]]
+    assert [r for _, r in edited] == [1, 2], revisions  # the edit is revision 2, not 1 again
+    assert len(messages) == 3  # the unchanged article was recognised, not republished
+    latest = fold_latest((key, a.to_bytes()) for key, a in messages)
+    assert sorted(k.revision for k in latest.values()) == [1, 2]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.support.samples import enriched_from_gold
 
 from newsstream import settings as settings_module
 from newsstream.bus import make_producer
 from newsstream.cli import main
-from newsstream.indexer.samples import enriched_from_gold
 from newsstream.indexer.service import run_indexer
 from newsstream.settings import Settings
 

@@ -74,3 +74,15 @@ def test_elasticsearch_german_analyzer_stems_inflected_forms(
     standard = es.search(index=index, query={"match": {"body.std": "Verhandlung"}})
     assert german["hits"]["total"]["value"] == 1
     assert standard["hits"]["total"]["value"] == 0
+
+
+def test_elasticsearch_answers_root_like_a_full_node(es: Elasticsearch) -> None:
+    """GET / (module rest-root, missing from the integ-test-zip) comes from our plugin."""
+    from newsstream.stack.artifacts import ELASTICSEARCH_VERSION
+
+    info = es.info()
+    assert info["version"]["number"] == ELASTICSEARCH_VERSION
+    assert info["cluster_name"] == "newsstream"
+    assert info["cluster_uuid"] and info["cluster_uuid"] != "_na_"
+    assert info["tagline"] == "You Know, for Search"
+    assert es.ping()

@@ -85,6 +85,8 @@ class FeedServer:
         self.feed_title = feed_title
         self.rotate_guids = False
         self.duplicate_entries = False
+        #: Show only the newest this many entries (a real feed is a window, not an archive).
+        self.feed_window: int | None = None
         self.articles: dict[str, ServedArticle] = {}
         self.routes: dict[str, Route] = {}
         self.latency: dict[str, float] = {}
@@ -240,6 +242,8 @@ class FeedServer:
     def _entries(self) -> list[ServedArticle]:
         with self._lock:
             items = sorted(self.articles.values(), key=lambda a: a.modified, reverse=True)
+        if self.feed_window is not None:
+            items = items[: self.feed_window]
         return items + items[:1] if self.duplicate_entries else items
 
     def _link(self, article: ServedArticle) -> str | None:

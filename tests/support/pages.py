@@ -15,11 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-SHARED_ARTICLE = SHARED / "data" / "articles" / "br24-putin-waffenruhe.txt"
-SHARED_GOLD = SHARED / "data" / "articles" / "br24-putin-waffenruhe.gold.json"
+from tests.support.shared import seed_gold, seed_text
 
 _MARKER = re.compile(r"(\S+)\s*(\[externer Link[^\]]*\])")
 _EMBED = re.compile(r"^(Im Video|Im Audio|Karte|Grafik):\s*(.*)$")
@@ -159,8 +156,8 @@ def shared_article_spec(url: str | None = None) -> PageSpec:
     The plain text is split into blocks; furniture blocks of the original layout are given to
     the page template's own furniture slots, so the page carries them where BR24 does.
     """
-    gold = json.loads(SHARED_GOLD.read_text(encoding="utf-8"))
-    blocks = [b.strip() for b in SHARED_ARTICLE.read_text(encoding="utf-8").split("\n\n")]
+    gold = seed_gold()
+    blocks = [b.strip() for b in seed_text().split("\n\n")]
     start = next(i for i, b in enumerate(blocks) if b.startswith("Über dieses Thema")) + 1
     end = next(i for i, b in enumerate(blocks) if b.startswith("Das ist die Europäische"))
     paragraphs = []

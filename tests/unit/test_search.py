@@ -85,3 +85,61 @@ def test_search_parse_since() -> None:
     assert parse_since("24h", now=now) == datetime(2024, 5, 31, 12, 0, tzinfo=UTC)
     with pytest.raises(argparse.ArgumentTypeError):
         parse_since("yesterday")
+
+
+# --- the table a person reads ---------------------------------------------------------------
+
+
+def _render(hits: list[dict[str, object]], *, quotes: bool) -> str:
+    """What ``print_table`` shows, recorded by a console that ``print_table`` is handed."""
+    from unittest import mock
+
+    import rich.console
+
+    from newsstream.cli.search import print_table
+
+    console = rich.console.Console(record=True, width=200, force_terminal=False)
+    with mock.patch.object(rich.console, "Console", return_value=console):
+        print_table(len(hits), hits, quotes=quotes)
+    return console.export_text()
+
+
+def test_search_highlight_keeps_brackets_of_the_text_and_bolds_only_matches() -> None:
+    from rich.text import Text
+
+    from newsstream.cli.search import highlight_markup
+
+    markup = highlight_markup("[audio] Die <em>Waffenruhe</em> gilt [/b] [1]")
+    text = Text.from_markup(markup)
+    assert text.plain == "[audio] Die Waffenruhe gilt [/b] [1]"
+    bold = [text.plain[s.start : s.end] for s in text.spans if "bold" in str(s.style)]
+    assert bold == ["Waffenruhe"]
+
+
+def test_search_table_shows_url_host_date_and_survives_markup_in_text() -> None:
+    hit = {
+        "score": 3.5,
+        "title": "Putin [Analyse]",
+        "url": "https://www.br.de/nachrichten/a-1.html",
+        "published_at": "2024-05-31T14:05:00+00:00",
+        "highlight": {"body": ["Text mit [/bold] und <em>Nato</em>"]},
+    }
+    text = _render([hit], quotes=False)
+    assert "www.br.de" in text and "https://www.br.de/nachrichten/a-1.html" in text
+    assert "2024-05-31 14:05" in text
+    assert "Putin [Analyse]" in text and "Text mit [/bold] und Nato" in text
+
+
+def test_search_quote_table_shows_speaker_role_and_article_link() -> None:
+    hit = {
+        "score": 1.0,
+        "speaker": "Gerhard Mangott",
+        "speaker_role": "Politikwissenschaftler",
+        "quote": "Das ist [sic] falsch",
+        "title": "Titel",
+        "url": "https://example.org/x",
+        "published_at": "2024-01-02T03:04:05+00:00",
+    }
+    text = _render([hit], quotes=True)
+    assert "Gerhard Mangott" in text and "Politikwissenschaftler" in text
+    assert "Das ist [sic] falsch" in text and "example.org" in text

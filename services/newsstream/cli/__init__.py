@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from newsstream import __version__
 from newsstream.errors import NewsstreamError
+
+if TYPE_CHECKING:
+    from newsstream.settings import Settings
 
 #: Subcommand modules under ``newsstream.cli``; each has ``register(subparsers)``
 #: (``options`` is not one: it holds arguments that several subcommands share).
@@ -59,8 +64,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except NewsstreamError as exc:
-        print(f"newsstream: {exc}", file=sys.stderr)
-        return 1
+        return report_error(exc, as_json=bool(getattr(args, "json", False)))
+    except Exception as exc:
+        translated = translate_client_error(exc, settings)
+        if translated is None:
+            raise
+        return report_error(translated, as_json=bool(getattr(args, "json", False)))
+
+
+def report_error(exc: NewsstreamError, *, as_json: bool) -> int:
+    """One line on stderr (code, what, fix); with ``--json`` also a JSON object on stdout."""
+    if as_json:
+        print(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
+    print(f"newsstream: {exc.for_humans()}", file=sys.stderr)
+    return exc.exit_code
+
+
+def translate_client_error(exc: Exception, settings: Settings) -> NewsstreamError | None:
+    """A Kafka or Elasticsearch client failure that escaped a command, as one of ours.
+
+    The services were reachable when the command started (``newsstream.reach``); this covers
+    the ones that went away mid-command, so the user still reads a line, not a traceback.
+    """
+    from elastic_transport import TransportError
+    from kafka.errors import KafkaError
+
+    from newsstream.errors import ElasticsearchUnavailableError, KafkaUnavailableError
+    from newsstream.reach import es_fix, kafka_fix
+
+    if isinstance(exc, KafkaError):
+        return KafkaUnavailableError(
+            f"Kafka at {settings.kafka_bootstrap} failed: {type(exc).__name__}: {exc}"[:400],
+            fix=kafka_fix(settings),
+        )
+    if isinstance(exc, TransportError):
+        return ElasticsearchUnavailableError(
+            f"Elasticsearch at {settings.es_url} failed: {type(exc).__name__}"[:400],
+            fix=es_fix(settings),
+        )
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

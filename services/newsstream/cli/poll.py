@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 from typing import Any
 
 from newsstream.settings import Settings
+from newsstream.shutdown import stop_on_signals
 
 
 def register(sub: Any) -> None:
@@ -29,8 +29,5 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     if args.feed:
         # Explicit feeds also define the default allowed hosts (unless configured).
         settings = settings.model_copy(update={"feeds": list(args.feed)})
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-    return run_poller(settings, feeds=settings.feeds, once=args.once, stop_event=stop)
+    with stop_on_signals(threading.Event()) as stop:
+        return run_poller(settings, feeds=settings.feeds, once=args.once, stop_event=stop)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from newsstream.errors import SearchError
 from newsstream.settings import Settings
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
@@ -58,14 +59,17 @@ def register(sub: Any) -> None:
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
-    from elasticsearch import ApiError, NotFoundError, TransportError
+    from elasticsearch import ApiError, NotFoundError
 
+    from newsstream.reach import require_elasticsearch
     from newsstream.search import search
     from newsstream.store import make_es
 
+    es = make_es(settings)
+    require_elasticsearch(settings, es)
     try:
         result = search(
-            make_es(settings),
+            es,
             settings,
             args.query,
             quotes=args.quotes,
@@ -76,53 +80,91 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         )
     except NotFoundError:
         index = settings.quotes_alias if args.quotes else settings.articles_alias
-        print(f"newsstream: no index {index!r} yet; run `newsstream index`", file=sys.stderr)
-        return 1
-    except (ApiError, TransportError) as exc:
-        print(f"newsstream: search failed: {exc}", file=sys.stderr)
-        return 1
+        raise SearchError(
+            f"no index {index!r} yet",
+            fix="start the pipeline (`newsstream run`) so that the indexer creates it",
+        ) from None
+    except ApiError as exc:
+        raise SearchError(f"Elasticsearch refused the search: {exc.message}"[:300]) from exc
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, default=str))
     else:
-        _print_table(result.total, result.hits, quotes=args.quotes)
+        print_table(result.total, result.hits, quotes=args.quotes)
     return 0
+
+
+def highlight_markup(fragment: str) -> str:
+    """A highlight fragment as rich markup: matches bold, everything else escaped.
+
+    Article text can hold ``[`` (``[Audio]``, ``[1]``); unescaped, rich would read it as markup
+    and fail on it, so only the ``<em>`` tags Elasticsearch added become markup.
+    """
+    from rich.markup import escape
+
+    parts = re.split(r"(</?em>)", fragment)
+    out: list[str] = []
+    for part in parts:
+        if part == "<em>":
+            out.append("[bold]")
+        elif part == "</em>":
+            out.append("[/bold]")
+        else:
+            out.append(escape(part))
+    return "".join(out)
 
 
 def _snippet(hit: dict[str, Any], fields: tuple[str, ...]) -> str:
     """The first highlight fragment (matches in bold), else the start of the first field."""
+    from rich.markup import escape
+
     for name in fields:
         fragments = hit.get("highlight", {}).get(name)
         if fragments:
-            return str(fragments[0]).replace("<em>", "[bold]").replace("</em>", "[/bold]")
-    from rich.markup import escape
-
+            return highlight_markup(str(fragments[0]))
     return escape(str(hit.get(fields[0]) or "")[:160])
 
 
-def _print_table(total: int, hits: list[dict[str, Any]], *, quotes: bool) -> None:
+def article_cell(hit: dict[str, Any]) -> str:
+    """Title, then the outlet's host and the URL as a link a terminal can open."""
+    from rich.markup import escape
+
+    url = str(hit.get("url") or "")
+    host = urlsplit(url).hostname or ""
+    title = escape(str(hit.get("title") or ""))
+    if not url:
+        return title
+    link = escape(url).replace("]", "%5D")
+    return f"{title}\n[dim]{escape(host)}[/dim]  [link={link}]{escape(url)}[/link]"
+
+
+def when(hit: dict[str, Any]) -> str:
+    """``2024-05-31 14:05`` from the stored ISO time (UTC, as indexed)."""
+    text = str(hit.get("published_at") or "")
+    return text[:16].replace("T", " ")
+
+
+def print_table(total: int, hits: list[dict[str, Any]], *, quotes: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"{total} {'quotations' if quotes else 'articles'}", show_lines=True)
     table.add_column("score", justify="right")
-    table.add_column("published")
+    table.add_column("published (UTC)", no_wrap=True)
     if quotes:
         table.add_column("speaker")
-        table.add_column("quotation")
-        table.add_column("article")
+        table.add_column("quotation", ratio=3)
     else:
-        table.add_column("title")
-        table.add_column("match")
+        table.add_column("match", ratio=3)
+    table.add_column("article", ratio=2)
     for hit in hits:
         score = f"{hit['score']:.2f}" if isinstance(hit.get("score"), float) else "-"
-        published = str(hit.get("published_at") or "")[:16].replace("T", " ")
         if quotes:
             who = escape(str(hit.get("speaker") or "?"))
             if hit.get("speaker_role"):
                 who += f"\n[dim]{escape(str(hit['speaker_role']))}[/dim]"
-            row = [who, _snippet(hit, ("quote",)), escape(str(hit.get("title") or ""))]
+            row = [who, _snippet(hit, ("quote",))]
         else:
-            row = [escape(str(hit.get("title") or "")), _snippet(hit, ("body", "teaser", "title"))]
-        table.add_row(score, published, *row)
+            row = [_snippet(hit, ("body", "teaser", "title"))]
+        table.add_row(score, when(hit), *row, article_cell(hit))
     Console().print(table)

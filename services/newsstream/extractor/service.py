@@ -10,32 +10,34 @@ dead-letter topic with its original bytes; its offset is committed like any othe
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
-from kafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from newsstream.bus import (
-    BusError,
+    JOIN_GRACE_S,
+    LAG_EVERY_S,
+    close_quietly,
+    commit_offsets,
     consumer_lag,
-    make_consumer,
-    make_producer,
     send_dead_letter,
     subscribe,
 )
+from newsstream.errors import BusError
 from newsstream.extractor.enrich import enrich
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.obs import start_metrics_server
 from newsstream.settings import Settings
+from newsstream.shutdown import stop_on_signals
+from newsstream.watchdog import Watchdog
+from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,7 @@ BATCH_SECONDS = Histogram(
     "Time to enrich, produce and commit one batch",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
-#: Without any partition assigned, ``until_idle`` gives the group join this much extra time.
-_JOIN_GRACE_S = 30.0
 LAG = Gauge("newsstream_extractor_lag", "Raw messages not yet consumed by this worker")
-
-_LAG_EVERY_S = 5.0
 
 
 @dataclass
@@ -83,60 +81,49 @@ class _Revocations(ConsumerRebalanceListener):
         )
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM/SIGINT set ``stop``; the batch in hand is finished before the loop ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def handler(signum: int, _frame: object) -> None:
-        log.info("stop requested", extra={"signal": signum})
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def run_extractor(
-    settings: Settings, *, until_idle: bool = False, stop_event: threading.Event | None = None
+    settings: Settings,
+    *,
+    until_idle: bool = False,
+    stop_event: threading.Event | None = None,
+    clients: Clients | None = None,
 ) -> int:
     """Consume ``topic_raw`` in group ``extractor_group`` until stopped (or idle); 0 = clean."""
     from newsstream.nlp.model import load_pipeline
+    from newsstream.reach import require_kafka
 
+    require_kafka(settings)
     nlp = load_pipeline(settings)
     start_metrics_server(settings.metrics_port_extractor, settings.metrics_enabled)
-    stop = stop_event or threading.Event()
+    clients = clients or Clients(settings)
     listener = _Revocations()
-    consumer = make_consumer(
-        settings, settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
+    consumer = clients.consumer(
+        settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
     )
     subscribe(consumer, [settings.topic_raw], listener=listener)
-    producer = make_producer(settings)
-    worker = _Worker(settings, nlp, consumer, producer, listener)
+    watchdog = Watchdog(
+        consumer,
+        "extractor",
+        stall_s=settings.stall_seconds,
+        join_grace_s=2 * JOIN_GRACE_S,
+        lag=lambda: consumer_lag(consumer),
+        group_shape=clients.group_shape(settings.extractor_group, settings.topic_raw),
+    )
+    worker = _Worker(settings, nlp, consumer, clients.producer, listener, watchdog)
     log.info(
         "extractor started",
         extra={"topic": settings.topic_raw, "group": settings.extractor_group},
     )
     try:
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop_event or threading.Event()) as stop:
             worker.loop(stop, until_idle)
     except (BusError, KafkaError) as exc:
         log.error("extractor stopped by a Kafka failure", extra={"error": str(exc)})
         return 1
     finally:
-        try:
-            producer.flush(timeout=30)
-            producer.close(timeout=30)
-        except KafkaError as exc:  # nothing unproduced was committed, so nothing is lost
-            log.warning("producer close failed", extra={"error": str(exc)})
-        consumer.close(autocommit=False)
+        # nothing unproduced was committed, so a broker that is away loses nothing here
+        close_quietly(consumer, autocommit=False)
+        clients.close()
     log.info("extractor stopped", extra={"articles": worker.processed})
     return 0
 
@@ -151,12 +138,14 @@ class _Worker:
         consumer: Any,
         producer: Any,
         listener: _Revocations,
+        watchdog: Watchdog | None = None,
     ) -> None:
         self.settings = settings
         self.nlp = nlp
         self.consumer = consumer
         self.producer = producer
         self.listener = listener
+        self.watchdog = watchdog
         self.processed = 0
         self._lag_at = 0.0
 
@@ -171,6 +160,8 @@ class _Worker:
                 log.info("idle, exiting", extra={"idle_seconds": self.settings.idle_seconds})
                 return
             self._update_lag()
+            if self.watchdog is not None:
+                self.watchdog.check()
 
     def _idle(self, started: float, last_message: float) -> bool:
         """Quiet for ``idle_seconds`` AND caught up on assigned partitions.
@@ -184,7 +175,7 @@ class _Worker:
             return False
         if self.consumer.assignment():
             return consumer_lag(self.consumer) == 0
-        return now - started >= self.settings.idle_seconds + _JOIN_GRACE_S
+        return now - started >= self.settings.idle_seconds + JOIN_GRACE_S
 
     def _poll_batch(self, stop: threading.Event) -> list[_Record]:
         """Up to ``extract_batch_size`` records, waiting at most ``extract_batch_wait_ms``."""
@@ -199,8 +190,11 @@ class _Worker:
             polled = self.consumer.poll(
                 timeout_ms=max(remaining_ms, 100), max_records=size - len(records)
             )
+            before = len(records)
             for tp, messages in polled.items():
                 records.extend(_Record(tp, m.offset, m.key, m.value) for m in messages)
+            if self.watchdog is not None:
+                self.watchdog.polled(len(records) - before)
             if remaining_ms <= 0:
                 break
         if self.listener.revoked:
@@ -306,17 +300,11 @@ class _Worker:
             current = offsets.get(record.tp)
             if current is None or record.offset + 1 > current.offset:
                 offsets[record.tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-        if not offsets:
-            return
-        try:
-            self.consumer.commit(offsets)
-        except CommitFailedError as exc:
-            # a rebalance took the partitions: the new owner re-processes; output is idempotent
-            log.warning("commit failed after rebalance", extra={"error": str(exc)})
+        commit_offsets(self.consumer, offsets)
 
     def _update_lag(self) -> None:
         now = time.monotonic()
-        if now - self._lag_at >= _LAG_EVERY_S:
+        if now - self._lag_at >= LAG_EVERY_S:
             self._lag_at = now
             LAG.set(consumer_lag(self.consumer))
 

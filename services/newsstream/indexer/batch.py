@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.documents import MAX_VERSION, article_document, quote_documents
-from newsstream.indexer.writer import Op
+from newsstream.indexer.ops import Op
 from newsstream.messages import EnrichedArticle
 from newsstream.settings import Settings
 
@@ -30,6 +30,8 @@ class Received:
     value: bytes | None
     article: EnrichedArticle | None = None
     error: Exception | None = None
+    #: A tombstone (no value) for this article id: the article was withdrawn upstream.
+    deleted_id: str | None = None
 
     @property
     def size(self) -> int:
@@ -47,7 +49,11 @@ def parse_record(
     """Parse an enriched-topic record; anything that is not a valid EnrichedArticle is poison."""
     received = Received(topic, partition, offset, key, value)
     if value is None:
-        received.error = PoisonMessageError("empty (tombstone) message on the enriched topic")
+        article_id = (key or b"").decode("utf-8", "replace").strip()
+        if not article_id:
+            received.error = PoisonMessageError("tombstone without a key on the enriched topic")
+        else:
+            received.deleted_id = article_id
         return received
     try:
         article = EnrichedArticle.from_bytes(value)
@@ -73,6 +79,39 @@ def latest_per_article(items: Iterable[Received]) -> dict[str, Received]:
         if seen is None or seen.article is None or item.article.revision >= seen.article.revision:
             latest[item.article.article_id] = item
     return latest
+
+
+def withdrawn(items: Iterable[Received]) -> set[str]:
+    """Article ids whose last record in the batch is a tombstone: to be deleted, not indexed.
+
+    A key always lives on one partition and a batch keeps each partition's order, so "last
+    in the batch" is "last in the topic so far": a tombstone followed by a new revision
+    re-creates the article, a revision followed by a tombstone removes it.
+    """
+    last: dict[str, bool] = {}
+    for item in items:
+        if item.deleted_id is not None:
+            last[item.deleted_id] = True
+        elif item.article is not None:
+            last[item.article.article_id] = False
+    return {article_id for article_id, deleted in last.items() if deleted}
+
+
+def withdraw_ops(article_ids: Iterable[str], quote_hits: Iterable[Mapping[str, Any]],
+                 settings: Settings) -> list[Op]:  # fmt: skip
+    """Deletes of withdrawn articles and of all their quotation documents (unversioned:
+    the withdrawal is the newest word whatever revision is stored)."""
+    ops = [
+        Op("delete", settings.articles_alias, aid, None, aid, None, "articles")
+        for aid in sorted(set(article_ids))
+    ]
+    for hit in quote_hits:
+        source = hit.get("_source", {})
+        ops.append(
+            Op("delete", str(hit["_index"]), str(hit["_id"]), None,
+               str(source.get("article_id", "")), None, "quotes")
+        )  # fmt: skip
+    return ops
 
 
 def index_ops(articles: Iterable[EnrichedArticle], settings: Settings) -> list[Op]:

@@ -1,4 +1,4 @@
-"""Import the repository's Kibana saved objects (``kibana/newsstream.ndjson``) into Kibana.
+"""Import newsstream's Kibana saved objects (package data, written by ``kibana/generate.py``).
 
 Called by the docker-compose setup service after Elasticsearch is up: it waits until
 Kibana's ``/api/status`` says "available", rewrites the data views' titles to the configured
@@ -11,24 +11,30 @@ from __future__ import annotations
 import json
 import logging
 import time
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from newsstream.errors import KibanaError
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: ``kibana/`` at the repository root (the image copies the repository, so it is there too).
-DEFAULT_NDJSON = Path(__file__).resolve().parents[3] / "kibana" / "newsstream.ndjson"
+#: The saved objects ship inside the package (``importlib.resources``), so an installed
+#: newsstream - a wheel, the Docker image - has them without the repository beside it.
+DEFAULT_NDJSON: Traversable = resources.files("newsstream.indexer").joinpath(
+    "saved_objects/newsstream.ndjson"
+)
 
 #: Data view id -> which alias (settings attribute) its title must be.
 DATA_VIEW_ALIASES = {"newsstream-articles": "articles_alias", "newsstream-quotes": "quotes_alias"}
 
 
-def load_objects(path: Path = DEFAULT_NDJSON) -> list[dict[str, Any]]:
+def load_objects(path: Path | Traversable = DEFAULT_NDJSON) -> list[dict[str, Any]]:
     """The saved objects, one JSON object per non-empty line."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -58,31 +64,45 @@ def _client(kibana_url: str, settings: Settings, timeout: float) -> httpx.Client
     )
 
 
+class _NotYet(Exception):
+    """Kibana answered, but is not available yet (or did not answer)."""
+
+
+def _kibana_status(client: httpx.Client) -> None:
+    try:
+        response = client.get("/api/status")
+    except httpx.HTTPError as exc:
+        raise _NotYet(str(exc)) from exc
+    if response.status_code != 200:
+        raise _NotYet(f"HTTP {response.status_code}")
+    try:
+        level = response.json().get("status", {}).get("overall", {}).get("level")
+    except ValueError as exc:
+        raise _NotYet("not JSON") from exc
+    if level != "available":
+        raise _NotYet(f"overall level {level!r}")
+
+
 def wait_for_kibana(client: httpx.Client, timeout_s: float) -> None:
     """Poll ``/api/status`` until the overall level is "available"."""
-    deadline = time.monotonic() + timeout_s
-    last = "no answer"
-    while time.monotonic() < deadline:
-        try:
-            response = client.get("/api/status")
-            if response.status_code == 200:
-                level = response.json().get("status", {}).get("overall", {}).get("level")
-                if level == "available":
-                    return
-                last = f"overall level {level!r}"
-            else:
-                last = f"HTTP {response.status_code}"
-        except (httpx.HTTPError, ValueError) as exc:
-            last = str(exc)
-        time.sleep(2.0)
-    raise KibanaError(f"Kibana not available after {timeout_s:.0f}s ({last})")
+    runner: Retrying = Retrying(
+        retry=retry_if_exception_type(_NotYet),
+        stop=stop_after_delay(timeout_s),
+        wait=wait_fixed(2.0),
+        sleep=lambda seconds: time.sleep(seconds),
+        reraise=True,
+    )
+    try:
+        runner(_kibana_status, client)
+    except _NotYet as exc:
+        raise KibanaError(f"Kibana not available after {timeout_s:.0f}s ({exc})") from exc
 
 
 def import_saved_objects(
     kibana_url: str,
     settings: Settings,
     *,
-    path: Path = DEFAULT_NDJSON,
+    path: Path | Traversable = DEFAULT_NDJSON,
     timeout_s: float = 300.0,
 ) -> None:
     """Wait for Kibana, then import (overwrite) the data views, searches and dashboard."""

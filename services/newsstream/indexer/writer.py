@@ -11,50 +11,33 @@ its Kafka partitions paused and its group membership alive) and may abort on shu
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    wait_exponential_jitter,
+)
 
+from newsstream.errors import ElasticsearchAuthError
 from newsstream.indexer import metrics
+from newsstream.indexer.ops import Op
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["ok", "retry", "reject"]
+T = TypeVar("T")
+
+Verdict = Literal["ok", "retry", "reject", "fatal"]
 
 #: Back-off bounds (seconds) between retries of a failed bulk.
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 30.0
-
-
-@dataclass(frozen=True)
-class Op:
-    """One bulk operation; ``group`` is the article it belongs to (for dead-lettering)."""
-
-    action: Literal["index", "delete"]
-    index: str
-    doc_id: str
-    version: int
-    group: str
-    source: dict[str, Any] | None = None
-    kind: str = "articles"
-
-    def lines(self) -> list[dict[str, Any]]:
-        meta: dict[str, Any] = {
-            self.action: {
-                "_index": self.index,
-                "_id": self.doc_id,
-                "version": self.version,
-                # external_gte: the same revision may be written again (a redelivery, or a
-                # `newsstream reprocess` with a better model); an older one never wins.
-                # Deletes use it too: they remove only documents not newer than `version`.
-                "version_type": "external_gte",
-            }
-        }
-        return [meta] if self.source is None else [meta, self.source]
 
 
 @dataclass
@@ -80,6 +63,10 @@ def classify_item(action: str, status: int, error: dict[str, Any] | None) -> Ver
     """What to do about one item of a bulk response (pure)."""
     if 200 <= status < 300:
         return "ok"
+    if status in (401, 403):
+        # Our credentials or role, not the document: dead-lettering would throw away every
+        # article until someone fixes the role. Stop instead, offsets uncommitted.
+        return "fatal"
     err_type = (error or {}).get("type", "")
     if status == 409 and err_type == "version_conflict_engine_exception":
         return "ok"  # an equal or newer revision is already stored: nothing to do
@@ -104,12 +91,51 @@ def is_retriable_exception(exc: BaseException) -> bool:
     return False
 
 
-def backoff_delays(start: float = BACKOFF_START_S, cap: float = BACKOFF_MAX_S) -> Any:
-    """Exponential back-off with jitter: 0.5, 1, 2, ... capped, each +/- 20%."""
-    delay = start
-    while True:
-        yield delay * random.uniform(0.8, 1.2)
-        delay = min(cap, delay * 2)
+#: Exponential back-off with jitter between retries: 0.5 s, 1 s, 2 s, ... capped at 30 s.
+BACKOFF = wait_exponential_jitter(initial=BACKOFF_START_S, max=BACKOFF_MAX_S, jitter=0.5)
+
+
+def retriable_service_error(exc: BaseException) -> str | None:
+    """``"elasticsearch"`` or ``"kafka"`` when ``exc`` may pass if we wait; else None."""
+    from kafka.errors import KafkaError
+
+    if isinstance(exc, KafkaError):
+        # e.g. a message the broker will never take: waiting cannot help
+        return "kafka" if getattr(exc, "retriable", False) else None
+    return "elasticsearch" if is_retriable_exception(exc) else None
+
+
+def retrying(call: Callable[[], T], *, sleep: Callable[[float], None]) -> T:
+    """Run ``call`` until it succeeds, backing off while Elasticsearch or Kafka is away.
+
+    ``sleep`` decides what waiting means (the indexer keeps its partitions paused and its
+    group membership alive; the writer thread sleeps, interruptibly). A failure that waiting
+    cannot fix is raised at once. Every retry is logged with its reason.
+    """
+
+    def log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        reason = retriable_service_error(error) if error else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        metrics.RETRIES.labels(reason=reason or "unknown").inc()
+        log.warning(
+            f"{reason} unavailable, retrying in {delay:.1f}s: {type(error).__name__}",
+            extra={"reason": reason, "error": f"{type(error).__name__}: {error}"[:300],
+                   "delay_s": round(delay, 1)},
+        )  # fmt: skip
+
+    runner: Retrying = Retrying(
+        retry=retry_if_exception(lambda exc: retriable_service_error(exc) is not None),
+        wait=BACKOFF,
+        sleep=sleep,
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    return runner(call)
+
+
+class _ItemsLeft(Exception):
+    """Some items of a bulk must be sent again (429, 5xx, a missing alias)."""
 
 
 class BulkWriter:
@@ -126,32 +152,45 @@ class BulkWriter:
         self._wait = wait
         self._on_missing_index = on_missing_index
         self._index_missing = False
+        #: Why the last items were retried (for the log line that says so).
+        self._retry_reason = ""
 
     def write(self, ops: Sequence[Op]) -> WriteResult:
         """Write ``ops``; return once every op is ok or rejected for good."""
         result = WriteResult()
-        pending = list(ops)
-        delays = backoff_delays()
-        while pending:
-            try:
-                pending = self._send_isolating(pending, result)
-            except RetriableError as exc:
-                metrics.RETRIES.labels(reason="request").inc()
-                delay = next(delays)
-                log.warning(
-                    "bulk failed, retrying", extra={"error": str(exc)[:300], "delay_s": delay}
-                )
-                self._wait(delay)
-                continue
-            if pending:
-                metrics.RETRIES.labels(reason="items").inc(len(pending))
-                delay = next(delays)
-                log.warning("bulk items to retry", extra={"items": len(pending), "delay_s": delay})
-                self._wait(delay)
-                if self._index_missing and self._on_missing_index is not None:
-                    self._index_missing = False
-                    self._call_on_missing_index()
+        pending = [list(ops)]  # the ops still to send, replaced by each round
+
+        def one_round() -> None:
+            pending[0] = self._send_isolating(pending[0], result)
+            if pending[0]:
+                raise _ItemsLeft(f"{len(pending[0])} items: {self._retry_reason}")
+
+        runner: Retrying = Retrying(
+            retry=retry_if_exception_type((RetriableError, _ItemsLeft)),
+            wait=BACKOFF,
+            sleep=self._wait,
+            before_sleep=self._before_retry,
+            reraise=True,
+        )
+        if pending[0]:
+            runner(one_round)
         return result
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        delay = round(state.next_action.sleep, 2) if state.next_action else 0.0
+        if isinstance(error, _ItemsLeft):
+            metrics.RETRIES.labels(reason="items").inc()
+            log.warning("bulk items to retry", extra={"reason": str(error)[:300], "delay_s": delay})
+            if self._index_missing and self._on_missing_index is not None:
+                self._index_missing = False
+                self._call_on_missing_index()
+        else:
+            metrics.RETRIES.labels(reason="request").inc()
+            log.warning(
+                "bulk failed, retrying",
+                extra={"reason": "elasticsearch", "error": str(error)[:300], "delay_s": delay},
+            )
 
     def _call_on_missing_index(self) -> None:
         assert self._on_missing_index is not None
@@ -170,8 +209,10 @@ class BulkWriter:
         except ApiError as exc:
             if is_retriable_exception(exc):
                 raise RetriableError(str(exc)) from exc
-            if exc.meta.status in (401, 403):
-                raise  # credentials: a configuration problem, not a bad document
+            if exc.meta.status in (401, 403):  # credentials: configuration, not a bad document
+                raise ElasticsearchAuthError(
+                    f"Elasticsearch refused the bulk request (HTTP {exc.meta.status})"
+                ) from exc
             groups = list(dict.fromkeys(op.group for op in ops))
             if len(groups) == 1:
                 result.rejected.setdefault(groups[0], f"{type(exc).__name__}: {exc}")
@@ -197,8 +238,14 @@ class BulkWriter:
             body = item[op.action]
             status = int(body.get("status", 500))
             verdict = classify_item(op.action, status, body.get("error"))
+            if verdict == "fatal":
+                raise ElasticsearchAuthError(
+                    f"Elasticsearch refused to write {op.index}/{op.doc_id} (HTTP {status}): "
+                    f"{_describe(body.get('error'))}"
+                )
             if verdict == "retry":
                 retry.append(op)
+                self._retry_reason = f"HTTP {status} {_describe(body.get('error'))}"[:300]
                 if status == 404:
                     self._index_missing = True
             elif verdict == "reject":

@@ -21,8 +21,8 @@ import lxml.html  # type: ignore[import-untyped]
 import trafilatura
 
 from newsstream.errors import ExtractionError
-from newsstream.poller.http import decode_body
 from newsstream.text.clean import clean_paragraphs, normalize
+from newsstream.text.decode import decode_body
 
 _ARTICLE_TYPES = frozenset(
     {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",

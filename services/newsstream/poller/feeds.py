@@ -29,6 +29,17 @@ ADAPTIVE_FACTOR = 1.5
 JITTER = 0.1
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+#: Caps on entry text: a feed is a list of teasers, never a book per entry.
+MAX_TITLE_CHARS = 1_000
+MAX_SUMMARY_CHARS = 100_000
+MAX_PROLOG_BYTES = 64 * 1024
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[[^\]]*\])?\s*>", re.IGNORECASE)
+#: ``&#xD800;`` ... ``&#xDFFF;`` and their decimal forms 55296 ... 57343.
+_SURROGATE_REF = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+)
 
 
 @dataclass(frozen=True)
@@ -72,17 +83,29 @@ def _text(value: str | None) -> str:
 
 
 def _when(entry: Any, key: str) -> datetime | None:
+    """The entry's date, or None when the feed's date cannot be a real one (year 10000)."""
     parsed = entry.get(f"{key}_parsed")
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
 
 
 def _absolute(link: str | None, base: str) -> str | None:
+    """An absolute http(s) URL with a host, or None (an entry without a usable link)."""
     if not link or not link.strip():
         return None
-    absolute = urljoin(base, link.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    try:
+        absolute = urljoin(base, link.strip())
+        parts = urlsplit(absolute)
+        _ = parts.port  # raises on a malformed port or IPv6 literal
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
 
 
 def _entry(raw: Any, base: str) -> FeedEntry:
@@ -97,8 +120,8 @@ def _entry(raw: Any, base: str) -> FeedEntry:
     return FeedEntry(
         guid=guid,
         link=link,
-        title=_text(raw.get("title")),
-        summary=_text(summary),
+        title=_text(raw.get("title"))[:MAX_TITLE_CHARS],
+        summary=_text(summary)[:MAX_SUMMARY_CHARS],
         published=_when(raw, "published"),
         updated=_when(raw, "updated"),
         authors=authors,
@@ -113,11 +136,31 @@ def _looks_like_html(content: bytes, content_type: str | None) -> bool:
     )
 
 
+def defuse(content: bytes) -> bytes:
+    """Feed bytes made safe for feedparser, or :class:`FeedError` for a hostile document.
+
+    * An internal ``<!ENTITY`` declaration is refused: feedparser's loose parser expands
+      entities without limit (a 16 KB "billion laughs" feed became 20 million characters).
+      Real feeds never declare entities; a ``DOCTYPE`` without them is dropped harmlessly.
+    * Character references to UTF-16 surrogates (``&#xD800;``) are replaced by U+FFFD: they
+      name no character and made feedparser raise ``UnicodeEncodeError`` for the whole feed.
+    """
+    head = content[:MAX_PROLOG_BYTES]
+    if _ENTITY_DECL.search(head) or _ENTITY_DECL.search(content):
+        raise FeedError("feed declares XML entities (refused: entity expansion)", kind="entities")
+    content = _DOCTYPE.sub(b"", content, count=1)
+    return _SURROGATE_REF.sub(b"&#xFFFD;", content)
+
+
 def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse feed bytes; raise :class:`FeedError` when they hold no usable feed."""
+    content = defuse(content)
     # Without a content type feedparser flags every document as bozo; XML is the neutral guess.
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False)
+    except Exception as exc:  # a parser crash on hostile bytes is a bad feed, not our bug
+        raise FeedError(f"{url}: feed parser failed: {exc!r}"[:300], kind="parser_crash") from exc
     problems: list[str] = []
     if parsed.get("bozo"):
         problems.append(f"bozo: {parsed.get('bozo_exception')!s:.200}")
@@ -130,7 +173,11 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     seen: set[str] = set()
     guids: set[str] = set()
     for raw in parsed.entries:
-        entry = _entry(raw, url)
+        try:
+            entry = _entry(raw, url)
+        except Exception as exc:  # one entry we cannot read never blocks the feed
+            problems.append(f"entry invalid: {exc!r}"[:200])
+            continue
         if entry.guid and entry.guid in guids and entry.link not in seen:
             # Same GUID, different link: a CMS bug. Articles are keyed by URL, so keep both.
             problems.append(f"duplicate guid: {entry.guid}")

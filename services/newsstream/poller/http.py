@@ -16,37 +16,35 @@ Every URL newsstream fetches (feeds, article pages, ``newsstream analyze URL``) 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import ipaddress
 import logging
-import re
 import socket
 import time
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
-from charset_normalizer import from_bytes
 
 from newsstream.errors import BlockedURLError, FetchError, HTTPStatusError
+from newsstream.poller.guard import (
+    BoundedDecoder,
+    Network,
+    check_address,
+    check_url,
+    parse_networks,
+    parse_retry_after,
+    too_large,
+)
 from newsstream.settings import Settings
+from newsstream.text.decode import decode_body
 
 log = logging.getLogger(__name__)
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
-#: Per WHATWG, pages labelled Latin-1 or ASCII are decoded as windows-1252.
-_WHATWG_ALIASES = {"iso8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252"}
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass
@@ -67,141 +65,6 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-# --- pure helpers ---------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def parse_networks(cidrs: list[str]) -> list[Network]:
-    return [ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c.strip()]
-
-
-def check_address(ip: str, allowed: list[Network]) -> None:
-    """Refuse loopback, private, link-local and other non-public addresses unless allowed."""
-    addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if any(addr in net for net in allowed):
-        return
-    if not addr.is_global or addr.is_multicast:
-        raise BlockedURLError(f"address {addr} is not public", kind="blocked_address")
-
-
-def check_url(url: str, allowed_hosts: frozenset[str]) -> tuple[str, int]:
-    """Validate scheme and host of ``url`` against the allow-list; return (host, port)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise BlockedURLError(f"malformed URL {url!r}", kind="bad_url") from exc
-    if parts.scheme not in ("http", "https"):
-        raise BlockedURLError(f"scheme {parts.scheme!r} not allowed: {url}", kind="blocked_scheme")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        raise BlockedURLError(f"URL without host: {url}", kind="bad_url")
-    if host not in allowed_hosts:
-        raise BlockedURLError(f"host {host!r} is not in the allowed hosts", kind="blocked_host")
-    return host, port or (443 if parts.scheme == "https" else 80)
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        canonical = codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return _WHATWG_ALIASES.get(canonical, canonical)
-
-
-def charset_from_content_type(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    match = re.search(r"charset\s*=\s*([^\s;]+)", content_type, re.I)
-    return match.group(1) if match else None
-
-
-def decode_body(content: bytes, content_type: str | None) -> tuple[str, str]:
-    """Decode a body: BOM, header charset, ``<meta>``/XML declaration, then sniffing."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16")):
-        if content.startswith(bom):
-            return content.decode(name, errors="replace"), name
-    head = content[:4096]
-    declared = charset_from_content_type(content_type)
-    if declared is None:
-        match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
-        declared = match.group(1).decode("ascii", "replace") if match else None
-    codec = _codec(declared)
-    if codec is not None:
-        return content.decode(codec, errors="replace"), codec
-    try:
-        return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        best = from_bytes(content[:65536]).best()
-        codec = _codec(best.encoding if best else None) or "cp1252"
-        return content.decode(codec, errors="replace"), codec
-
-
-class BoundedDecoder:
-    """Decompress ``Content-Encoding`` gzip/deflate without ever exceeding ``limit`` bytes."""
-
-    def __init__(self, encoding: str | None, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self.encoding = (encoding or "identity").strip().lower()
-        if self.encoding not in ("gzip", "x-gzip", "deflate", "identity", ""):
-            raise FetchError(f"unsupported content encoding {self.encoding!r}", kind="bad_encoding")
-        self._z: zlib._Decompress | None = None
-
-    def _decompressor(self, first: bytes) -> zlib._Decompress:
-        if self.encoding in ("gzip", "x-gzip"):
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        # "deflate" is zlib-wrapped by the RFC, raw in practice from some servers.
-        zlib_header = (
-            len(first) >= 2 and (first[0] & 0x0F) == 8 and (first[0] * 256 + first[1]) % 31 == 0
-        )
-        return zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
-
-    def _count(self, out: bytes) -> bytes:
-        self.size += len(out)
-        if self.size > self.limit:
-            raise _too_large(self.limit)
-        return out
-
-    def feed(self, data: bytes) -> bytes:
-        if self.encoding in ("identity", ""):
-            return self._count(data)
-        if self._z is None:
-            self._z = self._decompressor(data)
-        try:
-            out = self._z.decompress(data, self.limit - self.size + 1)
-        except zlib.error as exc:
-            raise FetchError(f"corrupt {self.encoding} body: {exc}", kind="bad_encoding") from exc
-        self._count(out)
-        if self._z.unconsumed_tail:  # more output pending than the cap allows
-            raise _too_large(self.limit)
-        return out
-
-    def flush(self) -> bytes:
-        return self._count(self._z.flush()) if self._z is not None else b""
-
-
-def _too_large(limit: int) -> FetchError:
-    return FetchError(f"body larger than {limit} bytes (decompressed)", kind="too_large")
 
 
 # --- the fetcher --------------------------------------------------------------------
@@ -343,6 +206,11 @@ class Fetcher:
                 response, content = await self._one_hop(current, headers, limit)
             if response.status_code in _REDIRECTS and response.headers.get("location"):
                 target = urljoin(current, response.headers["location"].strip())
+                if urlsplit(current).scheme == "https" and urlsplit(target).scheme == "http":
+                    raise BlockedURLError(
+                        f"redirect from https to plain http refused: {target}",
+                        kind="blocked_downgrade",
+                    )
                 if target in seen:
                     raise FetchError(f"redirect loop at {target}", kind="redirect_loop")
                 if len(hops) >= self.settings.http_max_redirects:
@@ -363,7 +231,7 @@ class Fetcher:
                         return resp, b""
                     declared = resp.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > limit:
-                        raise _too_large(limit)
+                        raise too_large(limit)
                     decoder = BoundedDecoder(resp.headers.get("content-encoding"), limit)
                     parts = [decoder.feed(chunk) async for chunk in resp.aiter_raw(_CHUNK)]
                     parts.append(decoder.flush())

@@ -12,86 +12,38 @@ import logging
 import random
 import threading
 import time
-from collections import Counter as Tally
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from prometheus_client import Counter, Gauge, Histogram
-
-from newsstream.errors import FetchError, PublishError
+from newsstream.errors import (
+    ExtractionError,
+    FeedError,
+    FetchError,
+    HTTPStatusError,
+    NewsstreamError,
+    NoFeedsError,
+    PublishError,
+)
 from newsstream.messages import Article, article_id_for, canonicalize_url, content_hash_for
-from newsstream.poller.article import ExtractedPage, ExtractionError, extract_article
-from newsstream.poller.feeds import FeedEntry, FeedError, after_failure, after_success, parse_feed
-from newsstream.poller.http import Fetcher, HTTPStatusError
-from newsstream.poller.state import PollerState
+from newsstream.poller.article import ExtractedPage, extract_article
+from newsstream.poller.feeds import FeedEntry, after_failure, after_success, parse_feed
+from newsstream.poller.http import Fetcher
+from newsstream.poller.publish import publish
+from newsstream.poller.recovery import recover_if_empty
+from newsstream.poller.state import FeedRecord, PollerState
+from newsstream.poller.stats import (
+    FAILING_FEEDS,
+    FEEDS_POLLED,
+    NOT_MODIFIED,
+    PollStats,
+    once_exit_code,
+    summary,
+)
 from newsstream.settings import Settings
+from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
-
-FEEDS_POLLED = Counter(
-    "newsstream_poller_feeds_polled_total",
-    "Feed polls by outcome (ok, not_modified, error)",
-    ["outcome"],
-)
-NOT_MODIFIED = Counter("newsstream_poller_not_modified_total", "Feed polls answered 304")
-ARTICLES = Counter(
-    "newsstream_poller_articles_total",
-    "Feed entries by outcome (new, updated, unchanged, skipped)",
-    ["outcome"],
-)
-ERRORS = Counter("newsstream_poller_errors_total", "Bad inputs and failures by kind", ["kind"])
-PUBLISH_SECONDS = Histogram(
-    "newsstream_poller_publish_seconds", "Time from send to Kafka acknowledgement"
-)
-FAILING_FEEDS = Gauge("newsstream_poller_failing_feeds", "Feeds that failed several polls in a row")
-
-
-@dataclass
-class PollStats:
-    """What one :func:`poll_once` did (the same facts as the metrics, for callers and tests)."""
-
-    feeds: int = 0
-    not_modified: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    errors: Tally[str] = field(default_factory=Tally)
-    published: list[Article] = field(default_factory=list)
-
-    def count(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        ARTICLES.labels(outcome).inc()
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] += 1
-        ERRORS.labels(kind).inc()
-
-
-async def _acknowledged(future: Any, timeout: float) -> Any:
-    """Await a kafka-python send future from asyncio without blocking the loop."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[Any] = loop.create_future()
-
-    def settle(metadata: Any = None, exc: BaseException | None = None) -> None:
-        if done.done():
-            return
-        if exc is not None:
-            done.set_exception(exc)
-        else:
-            done.set_result(metadata)
-
-    def ok(metadata: Any) -> None:
-        loop.call_soon_threadsafe(settle, metadata)
-
-    def failed(exc: BaseException) -> None:
-        loop.call_soon_threadsafe(settle, None, exc)
-
-    future.add_callback(ok)
-    future.add_errback(failed)
-    return await asyncio.wait_for(done, timeout)
 
 
 def _extract(html: str, url: str) -> ExtractedPage:
@@ -110,6 +62,15 @@ def _canonical_for(page: ExtractedPage, final_url: str) -> str:
     """The page's canonical URL, trusted only on the host that served it."""
     same_host = urlsplit(page.canonical_url).hostname == urlsplit(final_url).hostname
     return canonicalize_url(page.canonical_url if same_host else final_url)
+
+
+def _conditional_headers(record: FeedRecord) -> dict[str, str]:
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}
+    if record.etag:
+        headers["If-None-Match"] = record.etag
+    if record.last_modified:
+        headers["If-Modified-Since"] = record.last_modified
+    return headers
 
 
 class Poller:
@@ -137,31 +98,17 @@ class Poller:
     # --- feeds --------------------------------------------------------------------------
 
     async def poll_feed(self, feed_url: str, stats: PollStats) -> None:
-        """Poll one feed and handle its entries; never raises for bad input."""
-        base, top = self.settings.poll_interval_s, self.settings.poll_max_interval_s
-        record = self.state.get_feed(feed_url, base)
-        headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}
-        if record.etag:
-            headers["If-None-Match"] = record.etag
-        if record.last_modified:
-            headers["If-Modified-Since"] = record.last_modified
+        """Poll one feed and handle its entries; never raises for bad input.
+
+        Only a Kafka failure propagates (the round reports it), after the feed's back-off
+        has been saved.
+        """
+        record = self.state.get_feed(feed_url, self.settings.poll_interval_s)
         stats.feeds += 1
         try:
-            result = await self.fetcher.fetch(feed_url, headers=headers)
+            result = await self.fetcher.fetch(feed_url, headers=_conditional_headers(record))
             if result.not_modified:
-                stats.not_modified += 1
-                NOT_MODIFIED.inc()
-                FEEDS_POLLED.labels("not_modified").inc()
-                sched = after_success(
-                    record.schedule,
-                    changed=False,
-                    now=time.time(),
-                    base_s=base,
-                    max_s=top,
-                    rng=self.rng,
-                )
-                self.state.save_feed(feed_url, sched)
-                self._mark(feed_url, failing=False)
+                self._not_modified(feed_url, record, stats)
                 return
             feed = parse_feed(result.content, result.final_url, result.content_type)
             for problem in feed.problems:
@@ -171,36 +118,63 @@ class Poller:
             published = await asyncio.gather(
                 *(self._entry(e, feed_url, stats) for e in feed.entries)
             )
-            changed = any(published)
         except (FetchError, FeedError, PublishError) as exc:
-            kind = getattr(exc, "kind", "publish")
-            stats.error(f"feed_{kind}")
-            FEEDS_POLLED.labels("error").inc()
-            retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
-            sched = after_failure(
-                record.schedule, now=time.time(), base_s=base, max_s=top, rng=self.rng,
-                retry_after=retry_after,
-            )  # fmt: skip
-            self.state.save_feed(feed_url, sched)
-            self._mark(feed_url, failing=sched.failing)
-            log.warning(
-                "feed poll failed",
-                extra={"feed": feed_url, "kind": kind, "error": str(exc)[:300],
-                       "failures": sched.failures,
-                       "retry_in_s": round(sched.next_due - time.time())},
-            )  # fmt: skip
+            self._failed(feed_url, record, exc, stats)
             if isinstance(exc, PublishError):
                 raise
             return
+        # An entry that failed must be tried again: without validators the next poll gets the
+        # whole feed (a 304 would hide the entry for as long as the feed does not change).
+        validators = None if any(p is None for p in published) else result.headers
+        self._succeeded(feed_url, record, changed=any(published), validators=validators)
+
+    def _schedule(self) -> dict[str, Any]:
+        s = self.settings
+        return {"now": time.time(), "base_s": s.poll_interval_s, "max_s": s.poll_max_interval_s,
+                "rng": self.rng}  # fmt: skip
+
+    def _not_modified(self, feed_url: str, record: FeedRecord, stats: PollStats) -> None:
+        stats.not_modified += 1
+        NOT_MODIFIED.inc()
+        FEEDS_POLLED.labels("not_modified").inc()
+        sched = after_success(record.schedule, changed=False, **self._schedule())
+        self.state.save_feed(feed_url, sched)
+        self._mark(feed_url, failing=False)
+
+    def _succeeded(
+        self,
+        feed_url: str,
+        record: FeedRecord,
+        *,
+        changed: bool,
+        validators: Mapping[str, str] | None,
+    ) -> None:
         FEEDS_POLLED.labels("ok").inc()
-        sched = after_success(
-            record.schedule, changed=changed, now=time.time(), base_s=base, max_s=top, rng=self.rng
-        )
+        sched = after_success(record.schedule, changed=changed, **self._schedule())
+        headers = validators or {}
         self.state.save_feed(
-            feed_url, sched, etag=result.headers.get("etag"),
-            last_modified=result.headers.get("last-modified"), validators=True,
+            feed_url, sched, etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"), validators=True,
         )  # fmt: skip
         self._mark(feed_url, failing=False)
+
+    def _failed(
+        self, feed_url: str, record: FeedRecord, exc: NewsstreamError, stats: PollStats
+    ) -> None:
+        kind = getattr(exc, "kind", "publish")
+        stats.error(f"feed_{kind}")
+        stats.feeds_failed += 1
+        FEEDS_POLLED.labels("error").inc()
+        retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+        sched = after_failure(record.schedule, retry_after=retry_after, **self._schedule())
+        self.state.save_feed(feed_url, sched)
+        self._mark(feed_url, failing=sched.failing)
+        log.warning(
+            "feed poll failed",
+            extra={"feed": feed_url, "kind": kind, "error": str(exc)[:300],
+                   "failures": sched.failures,
+                   "retry_in_s": round(sched.next_due - time.time())},
+        )  # fmt: skip
 
     def _mark(self, feed_url: str, *, failing: bool) -> None:
         if failing and feed_url not in self._failing:
@@ -210,8 +184,8 @@ class Poller:
 
     # --- entries ------------------------------------------------------------------------
 
-    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool:
-        """Handle one entry (True if a revision was published).
+    async def _entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool | None:
+        """Handle one entry: True if a revision was published, None if the entry failed.
 
         Only a Kafka failure propagates, so that the feed is retried with its validators unset.
         """
@@ -222,7 +196,7 @@ class Poller:
         except Exception:  # a bug or an input we did not foresee: count it, keep polling
             stats.error("entry_internal")
             log.exception("entry failed", extra={"feed": feed_url, "link": entry.link})
-            return False
+            return None
 
     async def _handle_entry(self, entry: FeedEntry, feed_url: str, stats: PollStats) -> bool:
         if entry.link is None:
@@ -319,18 +293,7 @@ class Poller:
         return True
 
     async def _send(self, article: Article) -> None:
-        started = time.perf_counter()
-        try:
-            future = self.producer.send(
-                self.settings.topic_raw,
-                key=article.article_id.encode("utf-8"),
-                value=article.to_bytes(),
-            )
-            await _acknowledged(future, self.send_timeout_s)
-        except Exception as exc:  # kafka errors, timeouts: the feed is retried later
-            ERRORS.labels("publish").inc()
-            raise PublishError(f"Kafka did not acknowledge {article.article_id}: {exc!r}") from exc
-        PUBLISH_SECONDS.observe(time.perf_counter() - started)
+        await publish(self.producer, self.settings.topic_raw, article, self.send_timeout_s)
 
     # --- rounds -------------------------------------------------------------------------
 
@@ -345,10 +308,19 @@ class Poller:
         for url, outcome in zip(feeds, results, strict=True):
             if isinstance(outcome, Exception) and not isinstance(outcome, PublishError):
                 stats.error("feed_internal")  # a bug, not bad input: logged in full, loop goes on
+                stats.feeds_failed += 1
                 log.error("feed poll crashed", exc_info=outcome, extra={"feed": url})
+                self._back_off(url)
             elif isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome  # cancellation, KeyboardInterrupt
         return stats
+
+    def _back_off(self, feed_url: str) -> None:
+        """A feed whose poll crashed waits like a failing one (never re-polled every second)."""
+        record = self.state.get_feed(feed_url, self.settings.poll_interval_s)
+        sched = after_failure(record.schedule, **self._schedule())
+        self.state.save_feed(feed_url, sched)
+        self._mark(feed_url, failing=sched.failing)
 
     def due(self, feeds: Iterable[str], now: float) -> list[str]:
         base = self.settings.poll_interval_s
@@ -369,29 +341,22 @@ async def _run(
 ) -> int:
     state = PollerState(settings.state_dir)
     try:
+        recover_if_empty(settings, state)  # before anything is published (same thread: SQLite)
         async with Fetcher(settings) as fetcher:
             poller = Poller(settings, fetcher=fetcher, producer=producer, state=state)
             if once:
                 stats = await poller.poll_once(feeds)
-                log.info("poll finished", extra=_summary(stats))
-                return 1 if stats.errors.get("feed_publish") else 0
+                log.info("poll finished", extra=summary(stats))
+                return once_exit_code(stats)
             while not stop.is_set():
                 due = poller.due(feeds, time.time())
                 if due:
                     stats = await poller.poll_once(due)
-                    log.info("poll finished", extra=_summary(stats))
+                    log.info("poll finished", extra=summary(stats))
                 await asyncio.to_thread(stop.wait, 1.0)
             return 0
     finally:
         state.close()
-
-
-def _summary(stats: PollStats) -> dict[str, Any]:
-    return {
-        "feeds": stats.feeds, "not_modified": stats.not_modified, "new": stats.new,
-        "updated": stats.updated, "unchanged": stats.unchanged, "skipped": stats.skipped,
-        "errors": dict(stats.errors),
-    }  # fmt: skip
 
 
 def run_poller(
@@ -400,26 +365,24 @@ def run_poller(
     feeds: list[str] | None = None,
     once: bool = False,
     stop_event: threading.Event | None = None,
+    clients: Clients | None = None,
 ) -> int:
     """Run the poller until ``stop_event`` is set (or one round with ``once``); exit code."""
-    from newsstream.bus import ensure_topics, make_producer
     from newsstream.obs import start_metrics_server
+    from newsstream.reach import require_kafka
+    from newsstream.topics import ensure_topics
 
+    feeds = list(feeds or settings.feeds)
+    if not feeds:
+        raise NoFeedsError("no feed to poll: the feed list is empty")
+    require_kafka(settings)
     start_metrics_server(settings.metrics_port_poller, settings.metrics_enabled)
     # httpx logs every request at INFO; our own log lines carry what matters.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     ensure_topics(settings)
-    producer = make_producer(settings)
+    clients = clients or Clients(settings)
     try:
-        return asyncio.run(
-            _run(
-                settings,
-                list(feeds or settings.feeds),
-                once,
-                stop_event or threading.Event(),
-                producer,
-            )
-        )
+        stop = stop_event or threading.Event()
+        return asyncio.run(_run(settings, feeds, once, stop, clients.producer))
     finally:
-        producer.flush(timeout=30)
-        producer.close(timeout=30)
+        clients.close()

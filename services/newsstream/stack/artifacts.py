@@ -8,6 +8,7 @@ compiled here with ``javac`` against that exact distribution's jars.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from newsstream import jvm
 from newsstream.errors import JvmError, StackError
+from newsstream.progress import spinner
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,13 +78,27 @@ def install(settings: Settings) -> StackPaths:
     """Resolve and unpack everything the local stack needs; a no-op when already cached."""
     paths = stack_paths(settings)
     if not (paths.kafka_libs / ".complete").exists():
-        _maven_copy(settings, paths, paths.kafka_libs, "-DexcludeTypes=zip")
+        with spinner(f"downloading Kafka {KAFKA_VERSION} from Maven Central (once)"):
+            _maven_copy(settings, paths, paths.kafka_libs, "-DexcludeTypes=zip")
         (paths.kafka_libs / ".complete").touch()
     if not (paths.es_home / ".complete").exists():
-        _install_elasticsearch(settings, paths)
-    if not (paths.es_home / ".plugin-complete").exists():
-        _build_plugin(settings, paths)
+        with spinner(
+            f"downloading Elasticsearch {ELASTICSEARCH_VERSION} from Maven Central (once)"
+        ):
+            _install_elasticsearch(settings, paths)
+    if not (paths.es_home / _plugin_marker()).exists():
+        with spinner("compiling newsstream's Elasticsearch plugin"):
+            _build_plugin(settings, paths)
     return paths
+
+
+def _plugin_marker() -> str:
+    """A marker named after the plugin sources, so a changed plugin is rebuilt on next use."""
+    digest = hashlib.sha256()
+    source_pkg = resources.files("newsstream.stack").joinpath("es_plugin")
+    for name in sorted(("NewsstreamAnalysisPlugin.java", "plugin-descriptor.properties")):
+        digest.update(source_pkg.joinpath(name).read_bytes())
+    return f".plugin-{digest.hexdigest()[:12]}"
 
 
 def _maven_copy(settings: Settings, paths: StackPaths, out: Path, *flags: str) -> None:
@@ -151,4 +167,6 @@ def _build_plugin(settings: Settings, paths: StackPaths) -> None:
         (paths.es_plugin_dir / "plugin-descriptor.properties").write_text(
             descriptor.replace("@ES_VERSION@", ELASTICSEARCH_VERSION)
         )
-    (paths.es_home / ".plugin-complete").touch()
+    for old in paths.es_home.glob(".plugin-*"):
+        old.unlink()
+    (paths.es_home / _plugin_marker()).touch()

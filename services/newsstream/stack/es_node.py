@@ -20,37 +20,43 @@ from newsstream.errors import StackError
 from newsstream.settings import Settings
 from newsstream.stack.artifacts import StackPaths, java_home
 from newsstream.stack.process import PidFile
+from newsstream.stack.topology import EsNode, Topology
 
 
-def state_dir(settings: Settings) -> Path:
-    return settings.state_dir / "elasticsearch"
+def config_dir(node: EsNode) -> Path:
+    return node.state_dir / "config"
 
 
-def config_dir(settings: Settings) -> Path:
-    return state_dir(settings) / "config"
+def pid_file(node: EsNode) -> PidFile:
+    return PidFile(node.state_dir / "es.pid", marker=f"-Dnewsstream.conf={config_dir(node)}")
 
 
-def pid_file(settings: Settings) -> PidFile:
-    return PidFile(
-        state_dir(settings) / "es.pid", marker=f"-Dnewsstream.conf={config_dir(settings)}"
-    )
+def log_path(node: EsNode) -> Path:
+    return node.state_dir / "logs" / "newsstream.log"  # named after the cluster
 
 
-def log_path(settings: Settings) -> Path:
-    return state_dir(settings) / "logs" / "newsstream.log"
-
-
-def elasticsearch_yml(settings: Settings) -> str:
-    root = state_dir(settings)
-    port = settings.es_port
+def elasticsearch_yml(settings: Settings, topology: Topology, node: EsNode) -> str:
+    root = node.state_dir
+    nodes = topology.es_node_list(settings)
+    if len(nodes) == 1:
+        discovery = ["discovery.type: single-node"]
+    else:
+        seeds = ", ".join(f"127.0.0.1:{n.transport_port}" for n in nodes)
+        masters = ", ".join(n.node_name for n in nodes if n.master)
+        roles = "[master, data, ingest]" if node.master else "[data, ingest]"
+        discovery = [
+            f"discovery.seed_hosts: [{seeds}]",
+            f"cluster.initial_master_nodes: [{masters}]",
+            f"node.roles: {roles}",
+        ]
     return "\n".join(
         [
             "cluster.name: newsstream",
-            "node.name: newsstream-local",
+            f"node.name: {node.node_name}",
             "network.host: 127.0.0.1",
-            f"http.port: {port}",
-            f"transport.port: {port + 100}",
-            "discovery.type: single-node",
+            f"http.port: {node.http_port}",
+            f"transport.port: {node.transport_port}",
+            *discovery,
             # Local, loopback-only developer node; the Docker route runs with security on.
             "xpack.security.enabled: false",
             # Never turn indices read-only because a developer's disk is nearly full.
@@ -63,20 +69,20 @@ def elasticsearch_yml(settings: Settings) -> str:
     )
 
 
-def prepare(settings: Settings, paths: StackPaths) -> Path:
-    conf = config_dir(settings)
+def prepare(settings: Settings, topology: Topology, node: EsNode, paths: StackPaths) -> Path:
+    conf = config_dir(node)
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "jvm.options.d").mkdir(exist_ok=True)
     for name in ("jvm.options", "log4j2.properties"):
         shutil.copyfile(paths.es_home / "config" / name, conf / name)
-    (conf / "elasticsearch.yml").write_text(elasticsearch_yml(settings))
-    heap = settings.es_heap_mb
+    (conf / "elasticsearch.yml").write_text(elasticsearch_yml(settings, topology, node))
+    heap = settings.es_heap_mb if not topology.cluster else min(settings.es_heap_mb, 768)
     # The marker property lets `stack down` recognise this very process by its command line.
     (conf / "jvm.options.d" / "newsstream.options").write_text(
         f"-Xms{heap}m\n-Xmx{heap}m\n-Dnewsstream.conf={conf}\n"
     )
     for sub in ("data", "logs", "tmp"):
-        (state_dir(settings) / sub).mkdir(parents=True, exist_ok=True)
+        (node.state_dir / sub).mkdir(parents=True, exist_ok=True)
     return conf
 
 
@@ -89,11 +95,13 @@ def _launch_prefix() -> list[str]:
     return [unshare, "--user", "--map-user=1000", "--map-group=1000", "--"]
 
 
-def start(settings: Settings, paths: StackPaths, *, timeout_s: float) -> int:
+def start(
+    settings: Settings, topology: Topology, node: EsNode, paths: StackPaths, *, timeout_s: float
+) -> int:
     """Start the node as a daemon; returns once ES says it started (or raises with the log)."""
-    conf = prepare(settings, paths)
-    root = state_dir(settings)
-    pids = pid_file(settings)
+    conf = prepare(settings, topology, node, paths)
+    root = node.state_dir
+    pids = pid_file(node)
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(root),
@@ -130,9 +138,9 @@ def start(settings: Settings, paths: StackPaths, *, timeout_s: float) -> int:
     return pid
 
 
-def request(settings: Settings, path: str, timeout: float = 3.0) -> dict[str, Any] | None:
-    """GET a JSON endpoint of the local node; None when it does not answer."""
-    url = f"http://127.0.0.1:{settings.es_port}{path}"
+def request(port: int, path: str, timeout: float = 3.0) -> dict[str, Any] | None:
+    """GET a JSON endpoint of a local node; None when it does not answer."""
+    url = f"http://127.0.0.1:{port}{path}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             data: dict[str, Any] = json.loads(resp.read())
@@ -141,6 +149,11 @@ def request(settings: Settings, path: str, timeout: float = 3.0) -> dict[str, An
         return None
 
 
-def healthy(settings: Settings) -> bool:
-    health = request(settings, "/_cluster/health?wait_for_status=yellow&timeout=2s", timeout=5)
+def healthy(node: EsNode) -> bool:
+    """The node answers and the cluster it is in is at least yellow (every primary there)."""
+    health = request(node.http_port, "/_cluster/health?wait_for_status=yellow&timeout=2s", 5)
     return health is not None and health.get("status") in {"green", "yellow"}
+
+
+def cluster_health(node: EsNode) -> dict[str, Any] | None:
+    return request(node.http_port, "/_cluster/health", 3)

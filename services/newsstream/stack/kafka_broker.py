@@ -1,4 +1,5 @@
-"""The local Kafka broker: single combined broker/controller in KRaft mode on 127.0.0.1."""
+"""A local Kafka node: a combined broker/controller in KRaft mode on 127.0.0.1 (one, or a
+quorum of several; see :mod:`newsstream.stack.topology`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from kafka import KafkaAdminClient
-from kafka.errors import KafkaError
-
+from newsstream.bus import MAX_MESSAGE_BYTES
 from newsstream.errors import StackError
 from newsstream.settings import Settings
 from newsstream.stack.artifacts import StackPaths, java_bin
 from newsstream.stack.process import PidFile
+from newsstream.stack.topology import KafkaNode, Topology, replication_for
+from newsstream.topics import broker_answers
 
 LOG4J2_CONFIG = """\
 Configuration:
@@ -44,43 +45,44 @@ Configuration:
 """
 
 
-def state_dir(settings: Settings) -> Path:
-    return settings.state_dir / "kafka"
+def pid_file(node: KafkaNode) -> PidFile:
+    config = node.state_dir / "server.properties"
+    return PidFile(node.state_dir / "kafka.pid", marker=str(config))
 
 
-def pid_file(settings: Settings) -> PidFile:
-    config = state_dir(settings) / "server.properties"
-    return PidFile(state_dir(settings) / "kafka.pid", marker=str(config))
+def log_path(node: KafkaNode) -> Path:
+    return node.state_dir / "logs" / "server.log"
 
 
-def log_path(settings: Settings) -> Path:
-    return state_dir(settings) / "logs" / "server.log"
-
-
-def server_properties(settings: Settings) -> str:
-    port = settings.kafka_port
-    controller_port = port + 1
-    data = state_dir(settings) / "data"
+def server_properties(settings: Settings, topology: Topology, node: KafkaNode) -> str:
+    """The node's configuration; replication follows the number of brokers."""
+    factor, min_isr = replication_for(topology.brokers)
     return "\n".join(
         [
             "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            f"node.id={node.node_id}",
+            f"controller.quorum.voters={topology.quorum_voters(settings)}",
+            f"listeners=PLAINTEXT://127.0.0.1:{node.port},"
+            f"CONTROLLER://127.0.0.1:{node.controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}",
             "controller.listener.names=CONTROLLER",
             "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "inter.broker.listener.name=PLAINTEXT",
-            f"log.dirs={data}",
+            f"log.dirs={node.state_dir / 'data'}",
             # newsstream creates its topics explicitly, with partitions and compaction.
             "auto.create.topics.enable=false",
+            # the same limit everywhere (bus.MAX_MESSAGE_BYTES); the broker default is 1 MiB
+            f"message.max.bytes={MAX_MESSAGE_BYTES}",
+            f"replica.fetch.max.bytes={MAX_MESSAGE_BYTES}",
             "num.partitions=1",
-            "offsets.topic.replication.factor=1",
+            f"default.replication.factor={factor}",
+            f"min.insync.replicas={min_isr}",
+            f"offsets.topic.replication.factor={factor}",
             "offsets.topic.num.partitions=10",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
+            f"transaction.state.log.replication.factor={factor}",
+            f"transaction.state.log.min.isr={min_isr}",
+            f"share.coordinator.state.topic.replication.factor={factor}",
+            f"share.coordinator.state.topic.min.isr={min_isr}",
             # One machine, many short-lived test consumer groups: no rebalance delay.
             "group.initial.rebalance.delay.ms=0",
             "log.cleaner.enable=true",
@@ -90,16 +92,27 @@ def server_properties(settings: Settings) -> str:
     )
 
 
-def _cluster_id() -> str:
+def cluster_id(settings: Settings, topology: Topology) -> str:
+    """One id for every node of a cluster (kept beside the nodes); a fresh one for a single."""
+    if not topology.cluster:
+        return _new_cluster_id()
+    path = settings.state_dir / "cluster" / "kafka-cluster-id"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_new_cluster_id())
+    return path.read_text().strip()
+
+
+def _new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
 
 
-def prepare(settings: Settings, paths: StackPaths) -> Path:
+def prepare(settings: Settings, topology: Topology, node: KafkaNode, paths: StackPaths) -> Path:
     """Write the config and format the storage once (KRaft needs a formatted log dir)."""
-    root = state_dir(settings)
+    root = node.state_dir
     (root / "logs").mkdir(parents=True, exist_ok=True)
     config = root / "server.properties"
-    config.write_text(server_properties(settings))
+    config.write_text(server_properties(settings, topology, node))
     (root / "log4j2.yaml").write_text(LOG4J2_CONFIG)
     if not (root / "data" / "meta.properties").exists():
         cmd = [
@@ -110,7 +123,7 @@ def prepare(settings: Settings, paths: StackPaths) -> Path:
             "kafka.tools.StorageTool",
             "format",
             "-t",
-            _cluster_id(),
+            cluster_id(settings, topology),
             "-c",
             str(config),
         ]
@@ -127,9 +140,9 @@ def _log_flags(root: Path) -> list[str]:
     ]
 
 
-def start(settings: Settings, paths: StackPaths) -> int:
-    config = prepare(settings, paths)
-    root = state_dir(settings)
+def start(settings: Settings, topology: Topology, node: KafkaNode, paths: StackPaths) -> int:
+    config = prepare(settings, topology, node, paths)
+    root = node.state_dir
     heap = settings.kafka_heap_mb
     cmd = [
         java_bin(settings),
@@ -153,7 +166,7 @@ def start(settings: Settings, paths: StackPaths) -> int:
             cwd=root,
             start_new_session=True,
         )
-    pid_file(settings).write(proc.pid)
+    pid_file(node).write(proc.pid)
     return proc.pid
 
 
@@ -165,26 +178,13 @@ def _port_open(port: int) -> bool:
         return False
 
 
-def healthy(settings: Settings) -> bool:
-    """True when the broker answers metadata requests.
+def healthy(settings: Settings, node: KafkaNode) -> bool:
+    """True when this broker answers metadata requests.
 
     A plain TCP connect comes first: kafka-python's admin client spends half a minute (and
     many log lines) trying to bootstrap from a port nobody listens on.
     """
-    if not _port_open(settings.kafka_port):
+    if not _port_open(node.port):
         return False
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=f"127.0.0.1:{settings.kafka_port}",
-            request_timeout_ms=3000,
-            client_id="newsstream-health",
-        )
-    except (KafkaError, OSError, ValueError):
-        return False
-    try:
-        admin.list_topics()
-        return True
-    except (KafkaError, OSError):
-        return False
-    finally:
-        admin.close()
+    local = settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{node.port}"})
+    return broker_answers(local)

@@ -1,17 +1,18 @@
 """PID-file bookkeeping for the local stack's JVMs.
 
 ``stack down`` must stop exactly the processes ``stack up`` started and nothing else: a PID is
-only trusted when ``/proc/<pid>/cmdline`` still contains the service's own data directory, so a
-recycled PID of some unrelated process is never signalled.
+only trusted when the process's command line (read with psutil, so this works on macOS as on
+Linux) still contains the service's own data directory, so a recycled PID of some unrelated
+process is never signalled.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import time
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 
 @dataclass(frozen=True)
@@ -41,51 +42,71 @@ class PidFile:
         return pid if is_our_process(pid, self.marker) else None
 
 
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        proc = psutil.Process(pid)
+        return None if proc.status() == psutil.STATUS_ZOMBIE else proc
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
 def is_alive(pid: int) -> bool:
     """The process exists and is not a zombie (whatever it is running)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
+    return _process(pid) is not None
 
 
 def is_our_process(pid: int, marker: str) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+    """Alive, and its command line carries ``marker`` (so a recycled PID is never ours)."""
+    proc = _process(pid)
+    if proc is None:
         return False
-    return state != "Z" and marker.encode() in cmdline
+    try:
+        return marker in " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
 
 
 def terminate(pid: int, marker: str, *, timeout_s: float = 30.0) -> bool:
     """SIGTERM, wait up to ``timeout_s``, then SIGKILL. True if the process is gone."""
     if not is_our_process(pid, marker):
         return True
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not is_our_process(pid, marker):
-            return True
-        time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
-    for _ in range(50):
-        if not is_our_process(pid, marker):
-            return True
-        time.sleep(0.1)
-    return False
+    proc = psutil.Process(pid)
+    try:
+        proc.terminate()
+        proc.wait(timeout=timeout_s)
+        return True
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        pass
+    try:
+        proc.kill()
+        proc.wait(timeout=5)
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        return False
+    return True
+
+
+def kill(pid: int, marker: str) -> bool:
+    """SIGKILL at once (fault tests: a crash, not a shutdown). True if it was ours."""
+    if not is_our_process(pid, marker):
+        return False
+    with contextlib.suppress(psutil.NoSuchProcess):
+        psutil.Process(pid).kill()
+    return True
 
 
 def rss_mb(pid: int) -> float | None:
-    """Resident memory of a process in MiB (from /proc), or None if it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except FileNotFoundError:
+    """Resident memory of a process in MiB, or None if it is gone."""
+    proc = _process(pid)
+    if proc is None:
         return None
-    return None
+    try:
+        return float(proc.memory_info().rss) / (1024 * 1024)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
 
 
 def log_tail(path: Path, lines: int = 30) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from newsstream.extractor.analyze import AnalyzeError, analyze, looks_like_html
+from newsstream.errors import AnalyzeError
+from newsstream.extractor.analyze import analyze, looks_like_html
 from newsstream.extractor.gold import GOLD_DIR, load_gold
 from newsstream.settings import Settings
 

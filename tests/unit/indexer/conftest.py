@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from tests.support.samples import enriched_from_gold
+from tests.support.shared import seed_gold, seed_text
 
-from newsstream.indexer.samples import enriched_from_gold
 from newsstream.messages import EnrichedArticle
-
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "articles"
 
 
 @pytest.fixture(scope="session")
 def gold_article() -> EnrichedArticle:
-    body = (SHARED / "br24-putin-waffenruhe.txt").read_text(encoding="utf-8")
-    gold = json.loads((SHARED / "br24-putin-waffenruhe.gold.json").read_text(encoding="utf-8"))
-    return enriched_from_gold(body, gold)
+    return enriched_from_gold(seed_text(), seed_gold())

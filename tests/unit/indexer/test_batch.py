@@ -96,3 +96,31 @@ def test_batch_split_respects_doc_and_byte_limits(gold_article: EnrichedArticle)
     assert len(batch) == 1  # never an empty batch, even over the limit
     batch, rest = split_batch(items, max_docs=10**6, max_bytes=items[0].size * 3)
     assert len(batch) == 3 and len(rest) == 2
+
+
+def test_batch_tombstone_withdraws_the_article_unless_a_newer_revision_follows(
+    gold_article: EnrichedArticle,
+) -> None:
+    from newsstream.indexer.batch import withdrawn
+
+    aid = gold_article.article_id
+    tombstone = parse_record("t", 0, 2, aid.encode(), None)
+    assert tombstone.error is None and tombstone.deleted_id == aid
+    assert withdrawn([_record(gold_article, 1), tombstone]) == {aid}
+    assert withdrawn([tombstone, _record(gold_article, 3)]) == set()
+
+
+def test_batch_withdraw_ops_delete_article_and_quotes_unversioned(
+    gold_article: EnrichedArticle,
+) -> None:
+    from newsstream.indexer.batch import withdraw_ops
+    from newsstream.settings import Settings
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    hits = [{"_index": "news-quotes-v1", "_id": "q1", "_source": {"article_id": "a1"}}]
+    ops = withdraw_ops({"a1"}, hits, settings)
+    assert [(op.action, op.index, op.doc_id) for op in ops] == [
+        ("delete", settings.articles_alias, "a1"),
+        ("delete", "news-quotes-v1", "q1"),
+    ]
+    assert all(op.version is None and "version" not in op.lines()[0]["delete"] for op in ops)

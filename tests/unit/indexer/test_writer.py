@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from itertools import islice
-
+import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionError, SerializationError
+from tenacity import RetryCallState
 
+from newsstream.indexer.ops import Op
 from newsstream.indexer.writer import (
+    BACKOFF,
     BACKOFF_MAX_S,
     BulkWriter,
-    Op,
-    backoff_delays,
     classify_item,
     is_retriable_exception,
+    retrying,
 )
 
 
@@ -47,9 +48,36 @@ def test_writer_retriable_exceptions() -> None:
 
 
 def test_writer_backoff_grows_and_caps() -> None:
-    delays = list(islice(backoff_delays(), 12))
-    assert delays[0] < 1.0 < delays[3]
-    assert max(delays) <= BACKOFF_MAX_S * 1.2
+    def delay(attempt: int) -> float:
+        state = RetryCallState(None, None, (), {})
+        state.attempt_number = attempt
+        return float(BACKOFF(state))
+
+    delays = [delay(n) for n in range(1, 13)]
+    assert delays[0] < 1.1 < delays[3]
+    assert max(delays) <= BACKOFF_MAX_S + 0.5
+
+
+def test_retrying_waits_out_a_service_error_and_raises_a_bad_request_at_once() -> None:
+    waits: list[float] = []
+    calls = iter([ConnectionError("refused"), ConnectionError("refused"), "ok"])
+
+    def call() -> str:
+        value = next(calls)
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    assert retrying(call, sleep=waits.append) == "ok"
+    assert len(waits) == 2
+
+    def bad() -> None:
+        raise _api_error(400)
+
+    waits.clear()
+    with pytest.raises(ApiError):
+        retrying(bad, sleep=waits.append)
+    assert waits == []
 
 
 class FakeBulk:
@@ -108,3 +136,26 @@ def test_writer_version_conflict_is_success() -> None:
     writer = BulkWriter(FakeBulk([{"items": [conflict]}]), wait=lambda s: None)  # type: ignore[arg-type]
     result = writer.write([_op("a")])
     assert result.stale == 1 and result.outdated == {"a"} and not result.rejected
+
+
+def test_writer_item_level_403_stops_instead_of_dead_lettering() -> None:
+    """Before: a 403 on an item was a permanent reject, dead-lettering every article."""
+    import pytest
+
+    from newsstream.errors import ElasticsearchAuthError
+
+    assert classify_item("index", 403, {"type": "security_exception"}) == "fatal"
+    forbidden = _item(403, "security_exception")
+    writer = BulkWriter(FakeBulk([{"items": [forbidden]}]), wait=lambda s: None)  # type: ignore[arg-type]
+    with pytest.raises(ElasticsearchAuthError):
+        writer.write([_op("a")])
+
+
+def test_writer_request_level_401_is_an_auth_error() -> None:
+    import pytest
+
+    from newsstream.errors import ElasticsearchAuthError
+
+    writer = BulkWriter(FakeBulk([_api_error(401)]), wait=lambda s: None)  # type: ignore[arg-type]
+    with pytest.raises(ElasticsearchAuthError):
+        writer.write([_op("a")])

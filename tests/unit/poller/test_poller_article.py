@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.support.pages import SHARED_GOLD, PageSpec, render_article_page, shared_article_spec
+from tests.support.pages import PageSpec, render_article_page, shared_article_spec
+from tests.support.shared import seed_gold
 
-from newsstream.poller.article import ExtractionError, extract_article
-
-GOLD = json.loads(SHARED_GOLD.read_text(encoding="utf-8"))
+from newsstream.errors import ExtractionError
+from newsstream.poller.article import extract_article
 
 
 def test_article_shared_page_metadata_from_json_ld() -> None:
     spec = shared_article_spec("https://www.br.de/nachrichten/deutschland-welt/putin,UDf3x2a")
     page = extract_article(render_article_page(spec), spec.url + "?utm_source=rss")
-    assert page.title == GOLD["title"]
-    assert page.teaser == GOLD["teaser"]
+    assert page.title == seed_gold()["title"]
+    assert page.teaser == seed_gold()["teaser"]
     assert page.canonical_url == spec.url
     assert page.authors == ["Christian Sachs"]
     assert page.published_at == datetime(2024, 5, 29, 17, 4, tzinfo=UTC)
@@ -28,12 +27,14 @@ def test_article_shared_page_metadata_from_json_ld() -> None:
 def test_article_shared_page_body_has_no_furniture_and_all_quotes() -> None:
     spec = shared_article_spec()
     page = extract_article(render_article_page(spec), spec.url)
-    for line in GOLD["boilerplate"]["lines"]:
+    for line in seed_gold()["boilerplate"]["lines"]:
         assert line not in page.body, line
     assert "Newsletter" not in page.body and "Impressum" not in page.body
-    for quote in GOLD["quotes"]:
+    for quote in seed_gold()["quotes"]:
         assert quote["quote"] in page.body
-    assert GOLD["title"] not in page.paragraphs and GOLD["teaser"] not in page.paragraphs
+    assert (
+        seed_gold()["title"] not in page.paragraphs and seed_gold()["teaser"] not in page.paragraphs
+    )
     assert "Türkei oder China als Sicherheitsgarant für Frieden?" in page.paragraphs
 
 

@@ -12,18 +12,16 @@ import pytest
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import local_settings
 
-from newsstream.errors import BlockedURLError, FetchError
-from newsstream.poller.http import (
+from newsstream.errors import BlockedURLError, FetchError, HTTPStatusError
+from newsstream.poller.guard import (
     BoundedDecoder,
-    Fetcher,
-    HTTPStatusError,
     check_address,
     check_url,
-    decode_body,
-    fetch_url,
     parse_networks,
     parse_retry_after,
 )
+from newsstream.poller.http import Fetcher, fetch_url
+from newsstream.text.decode import decode_body
 
 
 def _fetch(settings, url, **kw):  # type: ignore[no-untyped-def]

@@ -2,46 +2,44 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from tests.support.pages import SHARED_ARTICLE, SHARED_GOLD
+from tests.support.shared import seed_gold, seed_text
 
 from newsstream.text.clean import clean_paragraphs, clean_text, furniture_reason, normalize
 
-GOLD = json.loads(SHARED_GOLD.read_text(encoding="utf-8"))
-RAW = SHARED_ARTICLE.read_text(encoding="utf-8")
-
 
 def test_clean_text_removes_every_gold_boilerplate_line() -> None:
-    cleaned = clean_text(RAW)
-    for line in GOLD["boilerplate"]["lines"]:
+    cleaned = clean_text(seed_text())
+    for line in seed_gold()["boilerplate"]["lines"]:
         assert line not in cleaned.body, line
     assert "Newsletter" not in cleaned.body
     assert "Hier geht’s zur Anmeldung" not in cleaned.body
 
 
 def test_clean_text_keeps_all_quotes_verbatim() -> None:
-    cleaned = clean_text(RAW)
-    assert len(GOLD["quotes"]) == 8
-    for quote in GOLD["quotes"]:
+    cleaned = clean_text(seed_text())
+    assert len(seed_gold()["quotes"]) == 8
+    for quote in seed_gold()["quotes"]:
         assert quote["quote"] in cleaned.body, quote["quote"]
 
 
 def test_clean_text_finds_title_and_teaser() -> None:
-    cleaned = clean_text(RAW)
-    assert cleaned.title == GOLD["title"]
-    assert cleaned.teaser == GOLD["teaser"]
-    assert GOLD["title"] not in cleaned.body  # printed twice on the page, never in the body
+    cleaned = clean_text(seed_text())
+    assert cleaned.title == seed_gold()["title"]
+    assert cleaned.teaser == seed_gold()["teaser"]
+    assert seed_gold()["title"] not in cleaned.body  # printed twice on the page, never in the body
 
 
 def test_clean_text_keeps_every_real_paragraph() -> None:
-    furniture = set(GOLD["boilerplate"]["lines"]) | {GOLD["title"], GOLD["teaser"]}
-    body = clean_text(RAW).body.split("\n\n")
+    furniture = set(seed_gold()["boilerplate"]["lines"]) | {
+        seed_gold()["title"],
+        seed_gold()["teaser"],
+    }
+    body = clean_text(seed_text()).body.split("\n\n")
     expected = [
         normalize(block.replace(" [externer Link, möglicherweise Bezahl-Angebot]", "")
                   .replace(" [externer Link]", ""))
-        for block in RAW.split("\n\n")
+        for block in seed_text().split("\n\n")
         if block.strip() and block.strip() not in furniture and "\n" not in block.strip()
         and not block.startswith('"Hier ist Bayern"')
     ]  # fmt: skip
@@ -49,7 +47,7 @@ def test_clean_text_keeps_every_real_paragraph() -> None:
 
 
 def test_clean_text_reports_what_it_removed() -> None:
-    removed = clean_text(RAW).removed
+    removed = clean_text(seed_text()).removed
     assert "Per Mail sharen" in removed
     assert "[externer Link]" in removed
 

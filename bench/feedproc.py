@@ -1,0 +1,93 @@
+"""A local news feed in its own process, publishing articles at a steady rate.
+
+The benchmarks measure the pipeline from the moment an article appears on the feed; a feed
+server that shares the benchmark's process (and its GIL) would slow down exactly when the
+benchmark is busiest, and flatter or spoil the figures. Here the server runs alone, and
+every article's publication time (wall clock, ``time.time()``) is written to a JSON-lines
+file the parent reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _serve(conn: Any, rate: float, total: int, window: int, full_length: bool, log: str) -> None:
+    from tests.support.corpus import make_corpus
+    from tests.support.feedserver import FeedServer
+
+    server = FeedServer().start()
+    server.feed_window = window
+    corpus = make_corpus(total, quotes=2, full_length=full_length)
+    conn.send(server.feed_url)
+    go = conn.recv()  # the parent says when to start publishing
+    began = time.monotonic()
+    with open(log, "a", encoding="utf-8") as out:
+        for i, variant in enumerate(corpus if go else []):
+            due = began + i / rate
+            while (wait := due - time.monotonic()) > 0:
+                if conn.poll(min(wait, 0.2)) and conn.recv() == "stop":
+                    server.stop()
+                    return
+            server.add_article(variant.slug, variant.title, variant.paragraphs,
+                               teaser=variant.teaser)  # fmt: skip
+            out.write(json.dumps({"slug": variant.slug, "url": server.url_for(variant.slug),
+                                  "t": time.time()}) + "\n")  # fmt: skip
+            out.flush()
+    while conn.recv() != "stop":  # keep serving the pages until told to stop
+        pass
+    server.stop()
+
+
+@dataclass
+class FeedProcess:
+    """``start()`` -> feed URL; ``publish()`` begins the steady stream; ``stop()`` ends it."""
+
+    rate: float
+    total: int
+    log: Path
+    window: int = 100
+    full_length: bool = True
+
+    def start(self) -> str:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log.write_text("")
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(
+            target=_serve,
+            args=(child, self.rate, self.total, self.window, self.full_length, str(self.log)),
+            daemon=True,
+        )
+        self._proc.start()
+        url: str = self._conn.recv()
+        return url
+
+    def publish(self) -> None:
+        self._conn.send(True)
+
+    def published(self) -> list[dict[str, Any]]:
+        """Every article published so far: slug, url, t (wall-clock seconds)."""
+        lines = self.log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def done(self) -> bool:
+        return len(self.published()) >= self.total
+
+    def stop(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._conn.send("stop")
+        self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.kill()

@@ -1,0 +1,395 @@
+"""The indexer's loop: Kafka records -> batches -> Elasticsearch -> commit, nothing lost.
+
+The loop collects records until the batch is full by count, bytes or time
+(``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``, or at once when the topic is
+drained), hands it to one writer thread (:class:`~newsstream.indexer.apply.BatchApplier`),
+dead-letters what can never be indexed, and only then commits the offsets. Reading and parsing
+the next batch overlaps the writes; at most one batch is in flight, so Elasticsearch sees the
+batches in order. While Elasticsearch is away the partitions stay paused and the consumer keeps
+polling (it stays in its group): an outage pauses the indexer, it never drops or skips.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from newsstream.bus import (
+    JOIN_GRACE_S,
+    LAG_EVERY_S,
+    LAG_UNKNOWN,
+    close_quietly,
+    commit_offsets,
+    consumer_lag,
+    paused,
+    send_dead_letter,
+)
+from newsstream.indexer import metrics
+from newsstream.indexer.apply import BatchApplier
+from newsstream.indexer.batch import (
+    Current,
+    Received,
+    index_ops,
+    latest_per_article,
+    next_offsets,
+    parse_record,
+    split_batch,
+    withdrawn,
+)
+from newsstream.indexer.setup import ensure_indices
+from newsstream.indexer.writer import BulkWriter, WriteResult, retrying
+from newsstream.messages import DeadLetter
+from newsstream.settings import Settings
+from newsstream.watchdog import Watchdog
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Interrupted(Exception):
+    """Shutdown was requested while waiting for Elasticsearch: the batch stays uncommitted."""
+
+
+class RejectedDocumentError(Exception):
+    """Elasticsearch refused a document for good (mapping conflict, malformed value)."""
+
+
+@dataclass
+class IndexerStats:
+    """What one run did; ``bench/index.py`` reads it."""
+
+    messages: int = 0
+    docs_written: int = 0
+    docs_stale: int = 0
+    stale_quotes_deleted: int = 0
+    #: Articles deleted because a tombstone withdrew them.
+    withdrawn: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
+    retries: int = 0
+    first_message_at: float | None = None
+    last_commit_at: float | None = None
+
+
+@dataclass
+class _InFlight:
+    """A batch whose Elasticsearch writes run on the writer thread; committed when done."""
+
+    items: list[Received]
+    latest: dict[str, Received]
+    future: Future[WriteResult]
+
+
+@dataclass
+class _Buffer:
+    """Records read for the next batch, with their document count and bytes."""
+
+    items: list[Received]
+    started: float = 0.0
+
+    @property
+    def docs(self) -> int:
+        return sum(i.docs for i in self.items)
+
+    @property
+    def size(self) -> int:
+        return sum(i.size for i in self.items)
+
+
+class Indexer:
+    """One consumer, one Elasticsearch writer thread, at most one batch in flight."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        consumer: KafkaConsumer,
+        es: Elasticsearch,
+        stop: threading.Event,
+        watchdog: Watchdog | None = None,
+        producer: Callable[[], KafkaProducer] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.consumer = consumer
+        self.stop = stop
+        self.watchdog = watchdog
+        self.stats = IndexerStats()
+        self._make_producer = producer
+        self._producer: KafkaProducer | None = None
+        self._carry: list[Received] = []
+        self._inflight: _InFlight | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
+        writer = BulkWriter(
+            es, wait=self._sleep, on_missing_index=lambda: ensure_indices(es, settings)
+        )
+        self._applier = BatchApplier(es, writer, settings, self._sleep)
+
+    # --- the loop ----------------------------------------------------------------------
+    def run(self, *, until_idle: bool) -> None:
+        """Fill batches from Kafka while the previous batch is being written to Elasticsearch."""
+        s = self.settings
+        buffer = _Buffer([])
+        started = last_message = last_lag = time.monotonic()
+        drained = False  # the last poll found nothing more to read: no reason to wait
+        while True:
+            if self.watchdog is not None:
+                self.watchdog.check()
+            now = time.monotonic()
+            if self._inflight is not None and self._inflight.future.done():
+                self._finish()  # commit as soon as Elasticsearch has the batch
+            if buffer.items and (self.stop.is_set() or drained or self._full(buffer, now)):
+                batch, rest = split_batch(
+                    buffer.items, s.index_bulk_max_docs, s.index_bulk_max_bytes
+                )
+                self._submit(batch)
+                buffer = _Buffer(rest + self._take_carry(), time.monotonic())
+                continue
+            if self._should_end(until_idle, buffer, now - last_message, now - started):
+                self._finish()
+                buffer = _Buffer(self._take_carry(), now)
+                if not buffer.items:
+                    return
+                continue
+            if now - last_lag >= LAG_EVERY_S:
+                metrics.LAG.set(self._lag())
+                last_lag = now
+            received = self._poll(
+                self._poll_wait(buffer, now), max(1, s.index_bulk_max_docs - buffer.docs)
+            )
+            if received and not buffer.items:
+                buffer.started = time.monotonic()
+            buffer.items.extend(received)
+            if received:
+                last_message = time.monotonic()
+            drained = bool(buffer.items) and not received and self._lag() == 0
+
+    def _full(self, buffer: _Buffer, now: float) -> bool:
+        s = self.settings
+        return (
+            buffer.docs >= s.index_bulk_max_docs
+            or buffer.size >= s.index_bulk_max_bytes
+            or now - buffer.started >= s.index_bulk_max_wait_s
+        )
+
+    def _should_end(self, until_idle: bool, buffer: _Buffer, quiet: float, running: float) -> bool:
+        if self.stop.is_set():
+            return True
+        s = self.settings
+        if not until_idle or buffer.items or quiet < s.idle_seconds:
+            return False
+        return self._caught_up() or running >= s.idle_seconds + JOIN_GRACE_S
+
+    def _poll_wait(self, buffer: _Buffer, now: float) -> float:
+        s = self.settings
+        wait_s = s.index_bulk_max_wait_s - (now - buffer.started) if buffer.items else 0.5
+        if self._inflight is not None:
+            wait_s = min(wait_s, 0.05)  # come back soon to commit the finished batch
+        return max(0.0, min(wait_s, 0.5))
+
+    def _take_carry(self) -> list[Received]:
+        carry, self._carry = self._carry, []
+        return carry
+
+    def _caught_up(self) -> bool:
+        """Every assigned partition fetched at least once and consumed to its end.
+
+        Decided from the high watermarks that fetch responses brought back, never from a
+        separate request that could fail or time out on a busy broker and look like "nothing
+        left" (``--until-idle`` must not exit early).
+        """
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return False
+        try:
+            for tp in assigned:
+                highwater = self.consumer.highwater(tp)
+                position = self.consumer.position(tp)
+                if highwater is None or position is None or position < highwater:
+                    return False
+        except (KafkaError, OSError):
+            return False
+        return True
+
+    def _lag(self) -> int:
+        """Unconsumed messages, from the high watermarks the fetches brought back (no request);
+        asks the broker only while a partition has not been fetched yet."""
+        total = 0
+        try:
+            for tp in self.consumer.assignment():
+                highwater = self.consumer.highwater(tp)
+                if highwater is None:
+                    return consumer_lag(self.consumer)
+                position = self.consumer.position(tp)
+                if position is None:
+                    return LAG_UNKNOWN
+                total += max(0, highwater - position)
+        except (KafkaError, OSError):
+            return LAG_UNKNOWN  # the broker is restarting: not drained, and no crash
+        return total
+
+    def _poll(self, timeout_s: float, max_records: int | None = None) -> list[Received]:
+        polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        items = [
+            parse_record(r.topic, r.partition, r.offset, r.key, r.value)
+            for records in polled.values()
+            for r in records
+        ]
+        if self.watchdog is not None:
+            self.watchdog.polled(len(items))
+        if items and self.stats.first_message_at is None:
+            self.stats.first_message_at = time.perf_counter()
+        self.stats.messages += len(items)
+        return items
+
+    # --- one batch ---------------------------------------------------------------------
+    def _submit(self, items: list[Received]) -> None:
+        """Finish the batch in flight (commit), then start writing ``items`` in the background.
+
+        One batch at most is in flight, so Elasticsearch sees the batches strictly in order
+        (a newer revision's stale-quote clean-up never overtakes an older write) while the
+        main thread reads and parses the next batch from Kafka.
+        """
+        gone = withdrawn(items)
+        latest = {aid: it for aid, it in latest_per_article(items).items() if aid not in gone}
+        articles = {aid: item.article for aid, item in latest.items() if item.article is not None}
+        ops = index_ops(articles.values(), self.settings)
+        current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
+        self._finish()
+        future = self._executor.submit(self._applier.apply, ops, current, gone)
+        self._inflight = _InFlight(items, latest, future)
+
+    def _finish(self) -> None:
+        """Wait for the batch in flight, dead-letter its rejects, commit its offsets."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        result = self._await(inflight.future)
+        items, latest = inflight.items, inflight.latest
+        self.stats.docs_written += result.written
+        self.stats.docs_stale += result.stale
+        self.stats.stale_quotes_deleted = self._applier.cleanup.stale_quotes_deleted
+        self.stats.withdrawn = self._applier.cleanup.withdrawn
+        letters = [(item, item.error) for item in items if item.error is not None] + [
+            (latest[aid], RejectedDocumentError(error)) for aid, error in result.rejected.items()
+        ]
+        for item, error in letters:
+            self._dead_letter(item, error)
+        self._commit(items)
+        self.stats.batches += 1
+        metrics.MESSAGES.labels(outcome="indexed").inc(len(items) - len(letters))
+        log.info(
+            "batch indexed",
+            extra={"messages": len(items), "articles": len(latest), "written": result.written,
+                   "stale": result.stale, "dead_letters": len(letters)},
+        )  # fmt: skip
+
+    def _await(self, future: Future[WriteResult]) -> WriteResult:
+        """The writer's result; while it is still retrying, keep the consumer in its group.
+
+        On shutdown the writer finishes the batch if Elasticsearch is there (then it is
+        committed) or gives up its back-off with ``Interrupted`` (then it is not).
+        """
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except FutureTimeout:
+                pass
+            if self.stop.is_set():
+                continue
+            with paused(self.consumer), self._waiting():
+                while not future.done() and not self.stop.is_set():
+                    self._carry.extend(self._poll(0.5))
+
+    def _dead_letter(self, item: Received, error: Exception) -> None:
+        reason = "rejected" if isinstance(error, RejectedDocumentError) else "invalid"
+        letter = DeadLetter.wrap(
+            stage="indexer",
+            error=error,
+            payload=item.value or b"",
+            source_topic=item.topic,
+            partition=item.partition,
+            offset=item.offset,
+            key=item.key,
+        )
+        retrying(lambda: send_dead_letter(self._get_producer(), self.settings, letter),
+                 sleep=self._wait)  # fmt: skip
+        self.stats.dead_letters += 1
+        metrics.DEAD_LETTERS.labels(reason=reason).inc()
+        metrics.MESSAGES.labels(outcome="dead_letter").inc()
+
+    def _commit(self, items: list[Received]) -> None:
+        offsets = {
+            TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+            for (topic, partition), offset in next_offsets(items).items()
+        }
+        # A commit refused by a rebalance is dropped, never retried: the partitions' new owner
+        # re-reads the batch and rewrites it idempotently (deterministic ids, external versions).
+        if commit_offsets(self.consumer, offsets):
+            self.stats.last_commit_at = time.perf_counter()
+
+    # --- waiting without losing the group ------------------------------------------------
+    def _sleep(self, seconds: float) -> None:
+        """Back-off on the writer thread: a plain sleep that ends early on shutdown."""
+        self.stats.retries += 1
+        if self.stop.wait(seconds):
+            raise Interrupted
+
+    def _wait(self, seconds: float) -> None:
+        """Back off for ``seconds`` with the partitions paused, polling to stay in the group.
+
+        Records returned meanwhile (only possible for partitions newly assigned by a
+        rebalance) are kept for the next batch, never dropped.
+        """
+        if self.stop.is_set():
+            raise Interrupted
+        self.stats.retries += 1
+        deadline = time.monotonic() + seconds
+        with paused(self.consumer), self._waiting():
+            while (remaining := deadline - time.monotonic()) > 0:
+                if self.stop.is_set():
+                    raise Interrupted
+                self._carry.extend(self._poll(min(remaining, 0.5)))
+
+    def _waiting(self) -> Any:
+        """Waiting for Elasticsearch with partitions paused is not a stall (watchdog)."""
+        return _Waiting(self.watchdog)
+
+    def _get_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            if self._make_producer is None:
+                raise RuntimeError("this indexer has no producer for dead letters")
+            self._producer = self._make_producer()
+        return self._producer
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        if self._producer is not None:
+            close_quietly(self._producer, timeout=10)
+        close_quietly(self.consumer, autocommit=False)
+
+
+class _Waiting:
+    """``with`` block during which the watchdog's stall clock is stopped."""
+
+    def __init__(self, watchdog: Watchdog | None) -> None:
+        self.watchdog = watchdog
+
+    def __enter__(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.waiting(True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.watchdog is not None:
+            self.watchdog.waiting(False)
