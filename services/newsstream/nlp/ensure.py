@@ -18,6 +18,7 @@ code: the runtime loader (:mod:`newsstream.nlp.model`) never imports it.
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -84,17 +85,24 @@ class Probes:
     resolved: Callable[[], str | None]
     downloadable: Callable[[], bool]
     data_dir: Callable[[], Path | None]
+    #: False when the resolved model is a newsstream model trained by an older recipe.
+    current: Callable[[], bool] = lambda: True
 
 
 def plan(probes: Probes) -> Decision:
-    """installed / downloadable / trainable / none, in that order of preference (pure)."""
-    if probes.resolved() is not None:
+    """installed / downloadable / trainable / none, in that order of preference (pure).
+
+    A newsstream model trained by an older recipe than any current profile counts as installed
+    only when nothing better can be had: otherwise ``make model`` would keep serving it.
+    """
+    resolved = probes.resolved() is not None
+    if resolved and probes.current():
         return "installed"
     if probes.downloadable():
         return "downloadable"
     if probes.data_dir() is not None:
         return "trainable"
-    return "none"
+    return "installed" if resolved else "none"
 
 
 def _resolved(settings: Settings) -> str | None:
@@ -102,6 +110,24 @@ def _resolved(settings: Settings) -> str | None:
         return resolve_model(settings).name_or_path
     except ModelNotFoundError:
         return None
+
+
+def is_current(settings: Settings) -> bool:
+    """False only for a cached newsstream model whose recipe no current profile has."""
+    from newsstream.nlp.profiles import PROFILES, recipe_id
+
+    try:
+        ref = resolve_model(settings)
+    except ModelNotFoundError:
+        return True
+    meta = Path(ref.name_or_path) / "meta.json"
+    if ref.source != "cache" or not meta.is_file():
+        return True
+    recipe = json.loads(meta.read_text(encoding="utf-8")).get("newsstream", {}).get("recipe")
+    current = recipe in {recipe_id(p) for p in PROFILES.values()}
+    if not current:
+        log.warning("the cached model was trained by an older recipe", extra={"model": str(meta)})
+    return current
 
 
 def url_reachable(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool:
@@ -120,6 +146,7 @@ def default_probes(settings: Settings) -> Probes:
         resolved=lambda: _resolved(settings),
         downloadable=lambda: url_reachable(official_wheel_url()),
         data_dir=lambda: find_ner_data(settings),
+        current=lambda: is_current(settings),
     )
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from newsstream import __version__
 from newsstream.nlp.corpora import Sentence
 from newsstream.nlp.model import COMPOUND_HEADS_FILE, prepare_pipeline
-from newsstream.nlp.profiles import Profile
+from newsstream.nlp.profiles import Profile, recipe_id
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -79,6 +79,7 @@ def _newsstream_meta(run: RunInfo, scores: dict[str, Any], tokens_per_s: float) 
     prof = run.profile
     return {
         "profile": prof.name,
+        "recipe": recipe_id(prof),
         "seed": SEED,
         "config": CONFIG_NAME,
         "data_dir": str(run.data_dir),

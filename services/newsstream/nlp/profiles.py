@@ -6,7 +6,10 @@ the same recipe trained longer. Figures behind every choice are in ``nlp/README.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 #: The GermEval train split with partly recovered text (see :mod:`newsstream.nlp.partial`).
 PARTIAL_TRAIN = "germeval2014/train-partial.tsv.gz"
@@ -75,3 +78,11 @@ PROFILES: dict[str, Profile] = {
         cluster_words=_ALL_CLUSTERS,
     ),
 }
+
+
+def recipe_id(profile: Profile) -> str:
+    """A short fingerprint of what a profile trains (its fields and the spaCy config), kept in
+    ``meta.json``: ``model ensure`` retrains a cached model whose recipe no profile has any more."""
+    config = Path(__file__).with_name("configs") / "ner.cfg"
+    text = json.dumps(asdict(profile), sort_keys=True) + config.read_text(encoding="utf-8")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from newsstream.errors import ModelNotFoundError
 from newsstream.nlp import ensure
+from newsstream.nlp.profiles import PROFILES, recipe_id
 from newsstream.settings import Settings
 
 
@@ -95,3 +97,36 @@ def test_ensure_data_dir_from_setting_or_working_directory(tmp_path: Path) -> No
     assert ensure.find_ner_data(Settings(ner_data_dir=None), cwd=checkout) == ner
     assert ensure.find_ner_data(Settings(ner_data_dir=ner), cwd=Path("/")) == ner
     assert ensure.find_ner_data(Settings(ner_data_dir=tmp_path / "none"), cwd=checkout) is None
+
+
+def test_ensure_stale_model_is_replaced_only_when_something_better_can_be_had() -> None:
+    def stale(downloadable: bool = False, data: Path | None = None) -> ensure.Probes:
+        return ensure.Probes(lambda: "/old", lambda: downloadable, lambda: data, lambda: False)
+
+    assert ensure.plan(stale(data=Path("/d"))) == "trainable"
+    assert ensure.plan(stale(downloadable=True)) == "downloadable"
+    assert ensure.plan(stale()) == "installed"  # better an older model than none
+
+
+def _cached_model(cache: Path, recipe: str | None) -> None:
+    path = cache / "models" / "de_newsstream"
+    path.mkdir(parents=True)
+    info = {} if recipe is None else {"recipe": recipe}
+    meta = {"lang": "de", "name": "newsstream", "newsstream": info}
+    (path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    (path / "config.cfg").write_text("", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("recipe", "current"),
+    [(None, False), ("0123456789ab", False), (recipe_id(PROFILES["fast"]), True),
+     (recipe_id(PROFILES["full"]), True)],
+)  # fmt: skip
+def test_ensure_cached_model_is_current_when_a_profile_has_its_recipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recipe: str | None, current: bool
+) -> None:
+    from newsstream.nlp import model
+
+    monkeypatch.setattr(model, "OFFICIAL_MODELS", ("de_core_news_absent_for_test",))
+    _cached_model(tmp_path, recipe)
+    assert ensure.is_current(Settings(spacy_model=None, cache_dir=tmp_path)) is current
