@@ -39,13 +39,15 @@ from kafka import KafkaConsumer, TopicPartition
 
 from newsstream.bus import COMPACTED, DEAD_LETTER, bootstrap_servers, create_topics, make_producer
 from newsstream.extractor.enrich import enrich
-from newsstream.extractor.gold import load_gold, score_quotes
 from newsstream.messages import Article
 from newsstream.nlp.model import load_pipeline, model_info
 from newsstream.settings import Settings
 from newsstream.text.clean import clean_text
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.support.gold: gold loading and scoring
+
+from tests.support.gold import load_gold, score_quotes  # noqa: E402
 
 
 def make_articles(n: int, seed: int = 7) -> list[Article]:

@@ -10,7 +10,6 @@ Modules (pure ones first):
   speakers the model missed are added as PER entities.
 - :mod:`.service` - ``run_extractor(settings)``: the Kafka worker (raw -> enriched topic).
 - :mod:`.analyze` - ``analyze(source, settings)``: one file or URL, for ``newsstream analyze``.
-- :mod:`.gold` - scoring against the shared gold article (quality gate, benchmark).
 
 Over-long articles: a body longer than ``NEWSSTREAM_MAX_BODY_CHARS`` (default 100 000) is cut
 into paragraph-aligned chunks for the model and joined back into one Doc, so nothing is
