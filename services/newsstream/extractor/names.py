@@ -25,7 +25,7 @@ _TITLES = frozenset({"dr", "dr.", "prof", "prof.", "herr", "frau", "sankt", "st.
 
 @lru_cache(maxsize=1)
 def _detector() -> Any:
-    import gender_guesser.detector as guesser  # its word list loads once, on first use
+    import gender_guesser.detector as guesser  # type: ignore[import-untyped]  # loads once
 
     return guesser.Detector(case_sensitive=False)
 
