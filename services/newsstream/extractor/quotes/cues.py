@@ -9,14 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsstream.extractor.quotes import lexicon as lx
+from newsstream.extractor.quotes.refs import EntityIndex, SpeakerRef, is_org
 from newsstream.extractor.quotes.segments import Word
-from newsstream.extractor.quotes.speakers import (
-    EntityIndex,
-    SpeakerRef,
-    is_org,
-    parse_backward,
-    parse_forward,
-)
+from newsstream.extractor.quotes.speakers import parse_backward, parse_forward
 
 
 @dataclass(frozen=True)
@@ -96,14 +91,40 @@ _CLAUSE_OPENERS = frozenset({",", ":", ";", "–", "—", "(", "-"})
 def _verb_speaker(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRef | None:
     """German verb-second: with the verb first in its clause („…“, sagt X) the subject
     follows; with something in front (X sagte / Die Polizei teilte mit) the subject is that
-    something, unless it is only an adverbial (Dazu sagt X / Am Montag sagte X)."""
+    something, unless it is only an adverbial (Dazu sagt X / Außerdem betonte er) - "er"
+    right after the verb is always the subject. A passive cue names its speaker with
+    "von"/"aus" (wurde aus der Fraktion entgegnet)."""
     clause_start = k == 0 or words[k - 1].quoted or words[k - 1].text in _CLAUSE_OPENERS
     if clause_start:
         ref = parse_forward(words, k + 1, entities)
         if ref is None and k > 1 and words[k - 1].text == ",":  # "…, Günther Felßner, sagte:"
             ref = parse_backward(words, k, entities)
         return ref
-    return parse_backward(words, k, entities) or parse_forward(words, k + 1, entities)
+    after = parse_forward(words, k + 1, entities)
+    if after is not None and after.kind == "PRON" and after.text == "er":
+        return after
+    return parse_backward(words, k, entities) or _passive_agent(words, k, entities) or after
+
+
+_AGENT_PREPOSITIONS = frozenset({"von", "vom", "aus", "seitens"})
+_PASSIVE = frozenset({"wurde", "wurden", "wird", "werden", "worden"})
+
+
+def _passive_agent(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRef | None:
+    """ "…, wurde aus der Landtagsfraktion entgegnet": the agent of a passive speech verb."""
+    clause: list[int] = []
+    for j in range(k - 1, max(-1, k - 10), -1):
+        if words[j].quoted or words[j].text in _CLAUSE_OPENERS:
+            break
+        clause.append(j)
+    if not any(words[j].lower in _PASSIVE for j in clause):
+        return None
+    for j in reversed(clause):
+        if words[j].lower in _AGENT_PREPOSITIONS:
+            ref = parse_forward(words, j + 1, entities)
+            if ref is not None and ref.kind in {"PER", "ORG"}:
+                return ref
+    return None
 
 
 def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
@@ -119,7 +140,8 @@ def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
 
 
 def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None:
-    """``Mangott: „…“`` / ``CSU-Chef Söder im Interview: „…“``: the phrase before the colon."""
+    """``Mangott: „…“`` / ``CSU-Chef Söder im Interview: „…“`` / ``Dann gibt sich Weber
+    versöhnlich: „…“``: the speaker phrase, or the subject of the clause, before the colon."""
     if not words or words[-1].text != ":":
         return None
     body = words[:-1]
@@ -127,26 +149,46 @@ def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None
     if ref is None:
         # "Söder im BR-Interview:" - the speaker, then a short prepositional phrase
         for cut in range(len(body) - 1, 0, -1):
-            if body[cut].lower in {"im", "in", "am", "bei", "beim", "gegenüber", "zu"}:
+            if body[cut].lower in _COLON_PREPOSITIONS:
                 ref = parse_backward(body, cut, entities)
                 break
-    if ref is None:
-        ref = _subject_before_colon(body, entities)
-    if ref is None or ref.kind == "PRON":
+    if ref is not None and ref.kind == "PRON":
         return None
-    return ref
+    return ref or _subject_before_colon(body, entities)
+
+
+_COLON_PREPOSITIONS = frozenset({"im", "in", "am", "bei", "beim", "gegenüber", "zu", "zur", "zum"})
+_COLON_PREPOSITIONS |= frozenset({"über", "vor", "nach", "auf", "mit"})
+_REFLEXIVE = frozenset({"sich", "mir", "uns", "euch", "dich"})
+_CONJUNCTIONS = frozenset({"und", "aber", "doch", "denn", "oder", "sondern"})
+#: Lower-case words in the front field that are not the finite verb.
+_NOT_VERBS = lx.PREPOSITIONS | lx.DETERMINERS | lx.FUNCTION_WORDS | _CONJUNCTIONS
 
 
 def _subject_before_colon(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:
-    """ "Anna Weber ist sich sicher: „…“": a named subject, then a (lower-case) verb."""
+    """ "Anna Weber ist sich sicher: „…“" (a named subject, then a verb) or "Dann gibt
+    Weber sich versöhnlich: „…“" / "Und sie knöpft sich die Linken vor: „…“" (the subject
+    right after the verb, the pronoun resolved later)."""
     start = 0
     for k, w in enumerate(body):
         if w.quoted or w.text in {",", ";", "–", "—"}:
             start = k + 1
-    ref = parse_forward(body[start:], 0, entities)
-    if ref is None or ref.kind not in {"PER", "ORG"}:
+    while start < len(body) and body[start].lower in _CONJUNCTIONS:
+        start += 1
+    clause = body[start:]
+    ref = parse_forward(clause, 0, entities)
+    if ref is not None and ref.kind in {"PER", "ORG", "PRON"}:
+        after = [w for w in clause if w.start >= ref.end]
+        if after and not after[0].is_cap and after[0].text.isalpha():
+            return ref
+    for j in range(1, min(len(clause) - 1, 4)):
+        if clause[j].is_cap or not clause[j].text.isalpha() or clause[j].lower in _NOT_VERBS:
+            continue
+        i = j + 1
+        while i < len(clause) and clause[i].lower in _REFLEXIVE:
+            i += 1
+        ref = parse_forward(clause, i, entities)
+        if ref is not None and ref.kind in {"PER", "ORG", "PRON"}:
+            return ref
         return None
-    after = [w for w in body[start:] if w.start >= ref.end]
-    if not after or after[0].is_cap or not after[0].text.isalpha():
-        return None
-    return ref
+    return None

@@ -12,6 +12,9 @@ def _set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+words = _set
+
+
 def _weak(stem: str) -> set[str]:
     """Present, past and participle forms of a regular (weak) verb from its stem."""
     joint = "e" if stem.endswith(("t", "d")) or stem.endswith(("chn", "gn", "dm")) else ""
@@ -243,3 +246,64 @@ TITLE_NOUNS = _set(
 )
 #: Prepositions that, before a short capitalised quoted span, mark a title ("für „Possoch klärt“").
 TITLE_PREPOSITIONS = _set("für in im bei beim von vom aus mit über unter namens")
+
+#: Adverbs, conjunctions and particles that open sentences ("Außerdem betonte er: …"): capitalised
+#: there, but never a name. A speaker is a person, a role, an organisation or nobody.
+FUNCTION_WORDS = _set(
+    """außerdem zudem gleichzeitig zugleich immer dann danach daraufhin anschließend später
+    zuvor vorher bisher bislang erst schon bereits noch nun jetzt heute gestern damals
+    inzwischen mittlerweile trotzdem dennoch dabei dazu damit darum deshalb deswegen daher
+    somit also allerdings jedoch doch aber auch ebenfalls ebenso zwar stattdessen vielmehr eher
+    besonders insbesondere gerade ausgerechnet natürlich tatsächlich wirklich offenbar
+    offensichtlich anscheinend vermutlich wohl sicher sicherlich bestimmt freilich immerhin
+    schließlich letztlich endlich zuletzt zunächst zuerst erstens zweitens drittens ferner
+    weiterhin weiter überdies obendrein hingegen dagegen indes indessen wiederum umgekehrt
+    ähnlich genauso selbst sogar nur bloß lediglich allein kaum fast beinahe ganz sehr
+    ziemlich eigentlich grundsätzlich generell insgesamt überhaupt jedenfalls ohnehin sowieso
+    hier dort da überall manchmal oft häufig selten nie niemals stets meist meistens kürzlich
+    jüngst neulich bald sofort gleich demnach folglich nämlich sondern sowie obwohl falls
+    sobald solange nachdem bevor seitdem wann weshalb wieso deutlich offen kritisch positiv
+    negativ ebenso vorerst längst künftig zukünftig bereits derzeit aktuell momentan
+    zumindest mindestens wenigstens vorsichtig optimistisch skeptisch knapp kurz ausführlich
+    erneut wieder nochmals abschließend einleitend ergänzend zusammenfassend unterdessen
+    währenddessen seither zwischenzeitlich hierzu hierbei hierfür darüber darauf daran
+    davon dafür dagegen dahinter worauf wofür womit wobei"""
+)
+
+#: Prepositions: a person named right after one is not the subject of the clause ("An Anna
+#: Weber appelliert er" - "er" is not Anna Weber).
+PREPOSITIONS = _set(
+    """an am auf aus bei beim mit nach von vom vor für über unter zwischen gegen ohne um bis
+    durch zu zum zur seit wegen trotz während gegenüber neben hinter dank statt außer
+    innerhalb außerhalb gemäß samt ab ans aufs ins im"""
+)
+
+#: Finite verbs of indirect speech (Konjunktiv I, third person): a sentence with one and no
+#: cue of its own reports what the current speaker said ("Das sei falsch, sagte sie. Man
+#: habe zu spät reagiert.").
+SUBJUNCTIVE = _set(
+    """sei seien habe werde könne müsse dürfe wolle solle möge wisse gebe gehe komme stehe
+    liege bleibe lasse halte sehe nehme trage finde brauche fehle zeige gelte handle
+    arbeite lebe mache bringe denke glaube hoffe erwarte plane rechne setze sorge spiele
+    treffe wachse wirke ziehe zähle bedeute bestehe entstehe erhalte verliere gewinne
+    befinde verfüge benötige"""
+)
+
+#: Nouns for people that are adjectives turned nouns: their gender is in the article or the
+#: ending ("der Vorsitzende", "die Vorsitzende", "Vorsitzender"), not in the word.
+ADJECTIVAL_PERSONS = (
+    "vorsitzende",
+    "abgeordnete",
+    "beauftragte",
+    "angestellte",
+    "jährige",
+    "betroffene",
+    "angehörige",
+    "delegierte",
+    "gesandte",
+    "jugendliche",
+    "erwachsene",
+    "verletzte",
+    "bekannte",
+    "verwandte",
+)

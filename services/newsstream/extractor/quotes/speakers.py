@@ -2,81 +2,35 @@
 
 German puts the speaker right after the verb when the quotation comes first
 („…“, sagt Militärexperte Ralph Thiele) and before it otherwise (CSU-Chef Söder sagte: „…“).
-The parser reads ``[Artikel] [Adjektive] [Rolle…] [Name…]`` forwards from a position, and a
-backwards reader finds the phrase that ends right before a verb. Names come from the
-model's entities when it has them and from capitalisation rules when it does not, so
-attribution works with a weak NER model (or none).
+The parser reads ``[Artikel] [Adjektive] [Rolle…] [Name…] [, Rolle]`` forwards from a
+position, and a backwards reader finds the phrase that ends right before a verb. Names come
+from the model's entities when it has them and from capitalisation rules when it does not,
+so attribution works with a weak NER model (or none).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from newsstream.extractor.quotes import lexicon as lx
+from newsstream.extractor.quotes.refs import (
+    EntityIndex,
+    SpeakerKind,
+    SpeakerRef,
+    is_name_like,
+    is_org,
+    is_role,
+    join,
+    label_of,
+)
 from newsstream.extractor.quotes.segments import Word
-
-SpeakerKind = Literal["PER", "ORG", "UNNAMED", "PRON"]
 
 #: Endings of nouns for people (Rentnerin, Anwohner, Betroffene, Angestellter, Feuerwehrmann).
 _PERSON_ENDINGS = ("in", "er", "e", "mann", "frau", "kind", "ling", "ant", "ent", "ist")
+_STOPS = frozenset({",", ";", ":", "–", "—", "(", ")", ".", "-"})
+_BREAKS = frozenset({"und", "oder", "aber", "doch", "denn", "dass", "weil", "wie"})
 
-#: Entity label by character offset, for the tokens of a name.
-EntityIndex = dict[int, tuple[int, int, str]]
-
-
-@dataclass(frozen=True)
-class SpeakerRef:
-    """A speaker phrase as written: ``text`` is the name (or org / unnamed phrase)."""
-
-    text: str
-    kind: SpeakerKind
-    role: str | None
-    start: int
-    end: int
-    #: "der Militärexperte" (may refer back to a named person), not "ein Sprecher".
-    definite: bool = False
-
-
-def is_role(word: str) -> bool:
-    """Role nouns and their compounds, inflected or not (Militärexperten, CSU-Chef)."""
-    low = word.lower()
-    last = low.rsplit("-", 1)[-1]
-    for form in (last, last[:-1], last[:-2]):
-        if form and (form in lx.ROLE_WORDS or form.endswith(lx.ROLE_WORDS)):
-            return True
-    return False
-
-
-def is_org(word: str) -> bool:
-    low = word.lower().rsplit("-", 1)[-1]
-    for form in (low, low[:-1], low[:-2]):
-        if form in lx.ORG_WORDS or (len(form) > 6 and form.endswith(lx.ORG_SUFFIXES)):
-            return True
-    return False
-
-
-def is_name_like(word: Word, entities: EntityIndex) -> bool:
-    """A capitalised token that can belong to a name (not a role, org or common noun)."""
-    if word.quoted or not word.is_cap or not word.text[0].isalpha():
-        return False
-    if word.start in entities:
-        return True
-    low = word.lower
-    if low in lx.NON_NAMES or is_role(word.text):
-        return False
-    if len(low) > 5 and low.endswith(lx.NOUN_SUFFIXES):
-        return False
-    return not (word.text.isupper() and len(word.text) > 1 and is_org(word.text))
-
-
-def _label_of(words: list[Word], entities: EntityIndex) -> str | None:
-    for w in words:
-        hit = entities.get(w.start)
-        if hit:
-            return hit[2]
-    return None
+__all__ = ["EntityIndex", "SpeakerRef", "is_org", "is_role", "parse_backward", "parse_forward"]
 
 
 def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRef | None:
@@ -89,63 +43,114 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
     first = words[i]
     if first.lower in lx.PRONOUNS:
         return SpeakerRef(first.lower, "PRON", None, first.start, first.end)
-    det: Word | None = None
-    if first.lower in lx.DETERMINERS:
-        det = first
-        i += 1
+    det = first if first.lower in lx.DETERMINERS else None
+    i += det is not None
+    adjs, i = _adjectives(words, i, det)
+    i = _skip_genitive_place(words, i)
+    roles, i = _roles(words, i, entities)
+    names = _read_name(words, i, entities, allow=det is None or bool(roles) or bool(adjs))
+    weak = names and det is not None and not roles and len(names) < 2
+    if weak and names[0].start not in entities:
+        names = []  # "die 45-jährige Anna Weber" yes, "die neue Regel" no
+    if roles and not names:
+        names = _apposition(words, i, entities)
+    if names:
+        return _named(words, names, _role_text(det, adjs, roles), roles, entities)
+    if roles:
+        return _unnamed(words, i, det, adjs, roles)
+    if i < n and words[i].is_cap and is_org(words[i].text):
+        return _organisation(words, i, det, entities)
+    if det is not None:
+        return _common_noun_speaker(words, i, det, adjs, entities)
+    return None
+
+
+def _adjectives(words: list[Word], i: int, det: Word | None) -> tuple[list[Word], int]:
+    """ "der frühere", "die 45-jährige": inflected adjectives after an article."""
     adjs: list[Word] = []
-    while i < n and not words[i].is_cap and det is not None and _adjective_like(words[i].text):
-        if words[i].lower in lx.DETERMINERS or not words[i].lower.endswith(("e", "en", "er", "es")):
+    while i < len(words) and det is not None and not words[i].is_cap:
+        w = words[i]
+        if not _adjective_like(w.text) or w.lower in lx.DETERMINERS:
             break
-        adjs.append(words[i])
+        if not w.lower.endswith(("e", "en", "er", "es")):
+            break
+        adjs.append(w)
         i += 1
-    # "Bayerns Ministerpräsident": one genitive place name in front of the role
+    return adjs, i
+
+
+def _skip_genitive_place(words: list[Word], i: int) -> int:
+    """ "Bayerns Ministerpräsident": one genitive place name in front of the role."""
     if (
-        i + 1 < n
+        i + 1 < len(words)
         and words[i].is_cap
         and words[i].text.endswith("s")
         and not is_role(words[i].text)
         and is_role(words[i + 1].text)
     ):
-        i += 1
+        return i + 1
+    return i
+
+
+def _roles(words: list[Word], i: int, entities: EntityIndex) -> tuple[list[Word], int]:
     roles: list[Word] = []
     while (
-        i < n and words[i].is_cap and is_role(words[i].text) and _role_not_name(words, i, entities)
+        i < len(words)
+        and words[i].is_cap
+        and is_role(words[i].text)
+        and _role_not_name(words, i, entities)
     ):
         roles.append(words[i])
         i += 1
-    names = _read_name(words, i, entities, allow=det is None or bool(roles) or bool(adjs))
-    weak = names and det is not None and not roles and len(names) < 2
-    if weak and names[0].start not in entities:
-        names = []  # "die 45-jährige Anna Weber" yes, "die neue Regel" no
-    role_text = _role_text(det, adjs, roles)
-    if roles and not names:
-        names = _apposition(words, i, entities)
-    if names:
-        kind: SpeakerKind = "ORG" if _label_of(names, entities) in {"ORG", "LOC"} else "PER"
-        if kind == "PER" and len(names) == 1 and is_org(names[0].text):
-            kind = "ORG"
-        if roles and not is_org(roles[-1].text):
-            kind = "PER"  # "Präsident Selenskyj" is a person whatever the model's label
-        return SpeakerRef(_join(names), kind, role_text, names[0].start, names[-1].end)
-    if roles:
-        return _unnamed(words, i, det, adjs, roles)
-    if det is not None and not (i < len(words) and words[i].is_cap and is_org(words[i].text)):
-        return _common_noun_speaker(words, i, det, adjs, entities)
-    if i < n and words[i].is_cap and is_org(words[i].text):
-        if det is not None and det.lower == "des" and words[i].text.endswith("s"):
-            base = words[i].text[:-2] if words[i].text.endswith("es") else words[i].text[:-1]
-            if is_org(base) or is_org(words[i].text[:-1]):
-                word = words[i]
-                stem = word.text[:-1] if is_org(word.text[:-1]) else base
-                return SpeakerRef(stem, "ORG", None, word.start, word.start + len(stem))
-        org = [words[i]]
-        j = i + 1
-        while j < n and j < i + 3 and is_name_like(words[j], entities):
-            org.append(words[j])
-            j += 1
-        return SpeakerRef(_join(org), "ORG", None, org[0].start, org[-1].end)
+    return roles, i
+
+
+def _named(
+    words: list[Word],
+    names: list[Word],
+    role_text: str | None,
+    roles: list[Word],
+    entities: EntityIndex,
+) -> SpeakerRef:
+    kind: SpeakerKind = "ORG" if label_of(names, entities) in {"ORG", "LOC"} else "PER"
+    if kind == "PER" and len(names) == 1 and is_org(names[0].text):
+        kind = "ORG"
+    if roles and not is_org(roles[-1].text):
+        kind = "PER"  # "Präsident Selenskyj" is a person whatever the model's label
+    if role_text is None and kind == "PER":
+        role_text = _role_after(words, names[-1])
+    return SpeakerRef(join(names), kind, role_text, names[0].start, names[-1].end)
+
+
+def _role_after(words: list[Word], last: Word) -> str | None:
+    """ "Dieter Huber, Sprecher der Stadtwerke, …": the role in an apposition after a name."""
+    k = next((j for j, w in enumerate(words) if w is last), -1)
+    if k < 0 or k + 2 >= len(words) or words[k + 1].text != ",":
+        return None
+    j = k + 2
+    if words[j].lower in lx.NOMINATIVE_DETERMINERS:
+        j += 1
+    while j < len(words) and not words[j].is_cap and _adjective_like(words[j].text):
+        j += 1
+    if j < len(words) and words[j].is_cap and is_role(words[j].text):
+        return words[j].text
     return None
+
+
+def _organisation(words: list[Word], i: int, det: Word | None, entities: EntityIndex) -> SpeakerRef:
+    """ "die Polizei", "des Innenministeriums" (genitive stripped), "Polizei Köln"."""
+    word = words[i]
+    if det is not None and det.lower == "des" and word.text.endswith("s"):
+        base = word.text[:-2] if word.text.endswith("es") else word.text[:-1]
+        if is_org(base) or is_org(word.text[:-1]):
+            stem = word.text[:-1] if is_org(word.text[:-1]) else base
+            return SpeakerRef(stem, "ORG", None, word.start, word.start + len(stem))
+    org = [word]
+    j = i + 1
+    while j < len(words) and j < i + 3 and is_name_like(words[j], entities):
+        org.append(words[j])
+        j += 1
+    return SpeakerRef(join(org), "ORG", None, org[0].start, org[-1].end)
 
 
 def _adjective_like(text: str) -> bool:
@@ -179,37 +184,40 @@ def _role_not_name(words: list[Word], i: int, entities: EntityIndex) -> bool:
 
 def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool) -> list[Word]:
     """Consecutive name tokens from ``i``; after a bare article only entity-backed names."""
-    n = len(words)
-    if i >= n:
+    if i >= len(words):
         return []
     hit = entities.get(words[i].start)
-    if hit is not None and hit[2] in {"PER", "ORG", "LOC"}:
+    if hit is not None and hit[2] in {"PER", "ORG", "LOC"} and is_name_like(words[i], entities):
         names = [w for w in words[i:] if w.start < hit[1]]
-        j = i + len(names)
-        while j < n and len(names) < 4 and not words[j].quoted:
-            if words[j].start in entities or not (
-                is_name_like(words[j], entities) or words[j].lower in lx.CALENDAR
-            ):
-                break
-            names.append(words[j])
-            j += 1
-        return names
-    if not allow or not is_name_like(words[i], entities):
+        return _extend_name(words, names, i + len(names), entities, entity_backed=True)
+    if allow and _particle_surname(words, i, entities):
+        return words[i : i + 2]  # "so von Brunn": a known surname with its particle
+    if not allow or not is_name_like(words[i], entities) or entities.is_common_noun(words[i]):
         return []
-    names = [words[i]]
-    j = i + 1
-    while j < n and len(names) < 4:
-        if is_name_like(words[j], entities) or words[j].lower in lx.CALENDAR:
-            names.append(words[j])  # a surname may be "Sonntag" once a name has begun
+    return _extend_name(words, [words[i]], i + 1, entities, entity_backed=False)
+
+
+def _particle_surname(words: list[Word], i: int, entities: EntityIndex) -> bool:
+    return (
+        i + 1 < len(words)
+        and words[i].lower in lx.NAME_PARTICLES
+        and words[i + 1].text in entities.surnames
+    )
+
+
+def _extend_name(
+    words: list[Word], names: list[Word], j: int, entities: EntityIndex, *, entity_backed: bool
+) -> list[Word]:
+    """More name tokens after ``names`` (a surname may be "Sonntag" once a name has begun)."""
+    n = len(words)
+    while j < n and len(names) < 4 and not words[j].quoted:
+        w = words[j]
+        if entity_backed and w.start in entities:
+            break
+        if is_name_like(w, entities) or w.lower in lx.CALENDAR:
+            names.append(w)
             j += 1
-        elif (
-            words[j].lower in lx.NAME_PARTICLES
-            and j + 1 < n
-            and (words[j + 1].lower in lx.NAME_PARTICLES or words[j + 1].is_cap)
-            and len(names) == 1
-            and words[j].end == words[j + 1].start - 1
-            and _particle_run_ends_in_name(words, j, entities)
-        ):
+        elif not entity_backed and len(names) == 1 and _particle_run(words, j, entities):
             k = j
             while k < n and words[k].lower in lx.NAME_PARTICLES:
                 k += 1
@@ -220,12 +228,20 @@ def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool)
     return names
 
 
-def _particle_run_ends_in_name(words: list[Word], j: int, entities: EntityIndex) -> bool:
+def _particle_run(words: list[Word], j: int, entities: EntityIndex) -> bool:
     """ "von der Leyen" yes; "von der CSU" no (an all-caps party is not a surname)."""
+    n = len(words)
+    if not (
+        words[j].lower in lx.NAME_PARTICLES
+        and j + 1 < n
+        and (words[j + 1].lower in lx.NAME_PARTICLES or words[j + 1].is_cap)
+        and words[j].end == words[j + 1].start - 1
+    ):
+        return False
     k = j
-    while k < len(words) and words[k].lower in lx.NAME_PARTICLES:
+    while k < n and words[k].lower in lx.NAME_PARTICLES:
         k += 1
-    if k >= len(words) or k - j > 2:
+    if k >= n or k - j > 2:
         return False
     last = words[k]
     return is_name_like(last, entities) and not last.text.isupper() and not is_org(last.text)
@@ -246,7 +262,8 @@ def _unnamed(
     kind: SpeakerKind = "ORG" if len(roles) == 1 and is_org(roles[0].text) else "UNNAMED"
     definite = det is not None and det.lower in {"der", "die", "das", "dem", "den", "des"}
     role = " ".join(w.text for w in roles)
-    return SpeakerRef(_join(parts), kind, role, parts[0].start, parts[-1].end, definite)
+    article = det.lower if det is not None else None
+    return SpeakerRef(join(parts), kind, role, parts[0].start, parts[-1].end, definite, article)
 
 
 def _role_text(det: Word | None, adjs: list[Word], roles: list[Word]) -> str | None:
@@ -256,10 +273,6 @@ def _role_text(det: Word | None, adjs: list[Word], roles: list[Word]) -> str | N
     if det is not None and adjs and det.lower in lx.NOMINATIVE_DETERMINERS:
         parts.insert(0, det.lower)
     return " ".join(parts)
-
-
-def _join(words: list[Word]) -> str:
-    return " ".join(w.text for w in words)
 
 
 def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> SpeakerRef | None:
@@ -274,9 +287,7 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
     start = end
     while start > 0:
         prev = words[start - 1]
-        if prev.quoted or prev.text in {",", ";", ":", "–", "—", "(", ")", ".", "-"}:
-            break
-        if prev.lower in {"und", "oder", "aber", "doch", "denn", "dass", "weil", "wie"}:
+        if prev.quoted or prev.text in _STOPS or prev.lower in _BREAKS:
             break
         start -= 1
         if end - start > 7:
@@ -293,18 +304,29 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
 
 def _apposition_before(words: list[Word], end: int, entities: EntityIndex) -> SpeakerRef | None:
     """ "Der Präsident des Bauernverbands, Günther Felßner, sagte": the name between the
-    commas is the speaker, the phrase before it gives the role."""
-    for k in range(end - 2, max(-1, end - 7), -1):
+    commas is the speaker, the phrase before it gives the role; and the other way round,
+    "Eva Roth, Sprecherin der Stadtwerke, sagte"."""
+    for k in range(end - 2, max(-1, end - 8), -1):
         if words[k].text != ",":
             continue
         inner = words[k + 1 : end - 1]
         ref = parse_forward(inner, 0, entities) if inner else None
-        if ref is None or ref.kind != "PER" or ref.end != inner[-1].end:
+        if ref is None:
             return None
         head = parse_backward(words, k, entities)
-        role = ref.role or (head.role if head is not None and head.kind == "UNNAMED" else None)
-        return SpeakerRef(ref.text, "PER", role, ref.start, ref.end)
+        if ref.kind == "PER" and ref.end == inner[-1].end:
+            role = ref.role or (head.role if head is not None and head.kind == "UNNAMED" else None)
+            return SpeakerRef(ref.text, "PER", role, ref.start, ref.end)
+        if ref.kind == "UNNAMED" and ref.role and head is not None and head.kind == "PER":
+            return SpeakerRef(head.text, "PER", head.role or _bare_role(ref), head.start, head.end)
+        return None
     return None
+
+
+def _bare_role(ref: SpeakerRef) -> str | None:
+    """The role noun of an unnamed phrase without its article ("der Sprecher" -> "Sprecher")."""
+    words = (ref.role or "").split()
+    return words[-1] if words else None
 
 
 def _common_noun_speaker(
@@ -315,7 +337,7 @@ def _common_noun_speaker(
     n = len(words)
     if adjs and re.fullmatch(r"\d+-[A-ZÄÖÜ]\w*", adjs[-1].text):
         last = adjs[-1]
-        return SpeakerRef(last.text, "UNNAMED", None, last.start, last.end, True)
+        return SpeakerRef(last.text, "UNNAMED", None, last.start, last.end, True, det.lower)
     if i >= n or not words[i].is_cap or words[i].quoted or not words[i].text[0].isalpha():
         return None
     noun = words[i]
@@ -326,4 +348,4 @@ def _common_noun_speaker(
     if not noun.lower.endswith(_PERSON_ENDINGS):
         return None  # "Das Gesetz betont …" - a thing, not a person
     definite = det.lower in {"der", "die"}
-    return SpeakerRef(noun.text, "UNNAMED", None, noun.start, noun.end, definite)
+    return SpeakerRef(noun.text, "UNNAMED", None, noun.start, noun.end, definite, det.lower)

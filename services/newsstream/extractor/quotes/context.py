@@ -1,0 +1,181 @@
+"""Everything attribution knows about one article before it looks at a single quotation.
+
+:func:`prepare` segments the text (quoted spans, sentences, words), finds the cues, and fills
+the article's :class:`~.persons.PersonBook`: names resolved to their fullest form, roles and
+genders, and the timeline of person mentions (model entities and named cue speakers) that
+pronouns and descriptions are resolved against.
+
+Word lists are the costly part, so only sentences that can matter are read at once (a
+quotation, a cue word or a subjunctive verb in them); others are read on demand.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from newsstream.extractor.names import Gender, NameResolver
+from newsstream.extractor.quotes import lexicon as lx
+from newsstream.extractor.quotes.cues import Cue, find_cues
+from newsstream.extractor.quotes.filters import is_heading
+from newsstream.extractor.quotes.marks import QuotedSpan, find_quoted_spans
+from newsstream.extractor.quotes.persons import Mention, PersonBook, Speaker, is_oblique
+from newsstream.extractor.quotes.refs import EntityIndex, LexicalHint, is_role
+from newsstream.extractor.quotes.segments import Sentence, Word, paragraphs, sentences, words
+from newsstream.messages import Entity
+
+_WORDS = re.compile(r"\w+")
+_TRIGGERS = (
+    lx.SPEECH_VERBS
+    | frozenset(lx.PARTICLE_VERBS)
+    | lx.SUBJUNCTIVE
+    | {lx.LAUT, lx.SO, lx.ZUFOLGE, "angaben", "heißt", "hieß"}
+)
+_TOKEN = re.compile(r"[\w.-]+|[^\w\s]")
+
+
+@dataclass
+class Context:
+    """One article, segmented, with its cues and its people."""
+
+    text: str
+    spans: list[QuotedSpan]
+    sents: list[Sentence]
+    paragraphs: list[tuple[int, int]]
+    headings: set[int]
+    entities: EntityIndex
+    book: PersonBook
+    sent_cues: list[list[Cue]] = field(default_factory=list)
+    _words: list[list[Word] | None] = field(default_factory=list)
+    _sent_starts: list[int] = field(default_factory=list)
+    #: First sentence index of every paragraph.
+    first_sentence: dict[int, int] = field(default_factory=dict)
+
+    def words_of(self, s_index: int) -> list[Word]:
+        cached = self._words[s_index]
+        if cached is None:
+            sent = self.sents[s_index]
+            cached = words(self.text, sent.start, sent.end, self.spans)
+            self._words[s_index] = cached
+        return cached
+
+    def was_read(self, s_index: int) -> bool:
+        """Whether the sentence had a quotation, a cue word or a subjunctive in it."""
+        return self._words[s_index] is not None
+
+    def sentence_at(self, pos: int) -> int:
+        return max(0, bisect_right(self._sent_starts, pos) - 1)
+
+    def is_heading_sentence(self, s_index: int) -> bool:
+        return self.sents[s_index].paragraph in self.headings
+
+
+def prepare(text: str, entities: Sequence[Entity], hint: LexicalHint | None = None) -> Context:
+    spans = find_quoted_spans(text)
+    sents = sentences(text, spans)
+    paras = paragraphs(text)
+    people = [e for e in entities if e.label == "PER"]
+    index = EntityIndex(hint=hint, surnames=_surnames(e.canonical for e in people))
+    for ent in entities:
+        for start, end in ent.offsets or [(ent.start, ent.end)]:
+            index.spans[start] = (start, end, ent.label)
+    ctx = Context(
+        text=text,
+        spans=spans,
+        sents=sents,
+        paragraphs=paras,
+        headings={i for i, (start, end) in enumerate(paras) if is_heading(text[start:end])},
+        entities=index,
+        book=PersonBook(NameResolver([])),
+        _words=[
+            words(text, s.start, s.end, spans) if _worth_reading(text, s, spans) else None
+            for s in sents
+        ],
+        _sent_starts=[s.start for s in sents],
+    )
+    for i, sent in enumerate(sents):
+        ctx.first_sentence.setdefault(sent.paragraph, i)
+    ctx.sent_cues = [find_cues(w, index) if w is not None else [] for w in ctx._words]
+    ctx.book = _person_book(ctx, people)
+    return ctx
+
+
+def _surnames(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(name.split()[-1] for name in names if len(name.split()) > 1)
+
+
+def _worth_reading(text: str, sentence: Sentence, spans: list[QuotedSpan]) -> bool:
+    """Only sentences with a quotation, a cue word or a subjunctive can matter (a cheap
+    pre-filter: most sentences of an article have none, and word lists are the costly part)."""
+    if any(sentence.start <= span.open < sentence.end for span in spans):
+        return True
+    return any(w.lower() in _TRIGGERS for w in _WORDS.findall(text, sentence.start, sentence.end))
+
+
+def _person_book(ctx: Context, people: Sequence[Entity]) -> PersonBook:
+    """Names, roles, genders and the mention timeline of the article."""
+    cue_people = [c.speaker for cues in ctx.sent_cues for c in cues if c.speaker.kind == "PER"]
+    book = PersonBook(NameResolver([e.canonical for e in people] + [r.text for r in cue_people]))
+    for s_index, cues in enumerate(ctx.sent_cues):
+        for cue in cues:
+            ref = cue.speaker
+            if ref.kind not in {"PER", "ORG"}:
+                continue
+            name = book.canonical(ref.text)
+            if ref.role and ref.kind == "PER":
+                book.note_role(name, ref.role)
+            book.add(Mention(ref.start, s_index, Speaker(name, ref.kind, ref.role), spoke=True))
+    for ent in people:
+        _add_entity_mentions(ctx, book, ent)
+    return book
+
+
+def _add_entity_mentions(ctx: Context, book: PersonBook, ent: Entity) -> None:
+    name = book.canonical(ent.canonical)
+    for start, end in ent.offsets or [(ent.start, ent.end)]:
+        if _inside_quote(ctx.spans, start):
+            continue
+        role, gender = _role_near(ctx.text, start, end)
+        if role is not None:
+            book.note_role(name, role)
+        if gender is not None:
+            book.note_gender(name, gender)
+        speaker = Speaker(name, "PER", None)
+        book.add(Mention(start, ctx.sentence_at(start), speaker, is_oblique(ctx.text, start)))
+
+
+def _inside_quote(spans: list[QuotedSpan], pos: int) -> bool:
+    k = bisect_right(spans, pos, key=_open) - 1
+    return k >= 0 and spans[k].open < pos < spans[k].close
+
+
+def _open(span: QuotedSpan) -> int:
+    return span.open
+
+
+def _role_near(text: str, start: int, end: int) -> tuple[str | None, Gender | None]:
+    """The role noun right before a name ("des Politikwissenschaftlers Gerhard Mangott") or in
+    an apposition after it ("Eva Roth, Sprecherin der Stadt"), and "Frau"/"Herr" as gender."""
+    before = _TOKEN.findall(text[max(0, start - 60) : start])
+    gender: Gender | None = None
+    if before and before[-1] in {"Frau", "Herr", "Herrn"}:
+        gender = "f" if before[-1] == "Frau" else "m"
+    if before and before[-1][:1].isupper() and is_role(before[-1]):
+        return _nominative(before[-1]), gender
+    after = _TOKEN.findall(text[end : end + 60])
+    if len(after) > 1 and after[0] == ",":
+        k = 1
+        while k < len(after) and (after[k] in lx.NOMINATIVE_DETERMINERS or after[k].islower()):
+            k += 1
+        if k < len(after) and after[k][:1].isupper() and is_role(after[k]):
+            return after[k], gender
+    return None, gender
+
+
+def _nominative(role: str) -> str:
+    """ "Politikwissenschaftlers" (genitive) -> "Politikwissenschaftler"."""
+    if role.endswith("s") and is_role(role[:-1]) and not role.endswith("ss"):
+        return role[:-1]
+    return role
