@@ -34,7 +34,7 @@ from newsstream.extractor.quotes.filters import is_quotation
 from newsstream.extractor.quotes.marks import QuotedSpan
 from newsstream.extractor.quotes.persons import Mention, Speaker
 from newsstream.extractor.quotes.refs import LexicalHint
-from newsstream.extractor.quotes.reported import is_reported
+from newsstream.extractor.quotes.reported import is_first_person, is_reported
 from newsstream.messages import Entity, Quote
 
 _MAX_CARRY_BACK = 2
@@ -166,11 +166,16 @@ class _Attributor:
 
     def _reported_speaker(self, s_index: int) -> Speaker | None:
         """The speaker of a cue-less sentence in indirect speech: "Er habe …" resolves the
-        pronoun, otherwise the passage's speaker carries on, otherwise the person the
-        sentence before is about ("Anna Weber gibt sich gelassen. Das sei …")."""
-        ws = self.ctx.words_of(s_index) if self.ctx.was_read(s_index) else []
-        if not ws or not is_reported(ws):
+        pronoun, otherwise the passage's speaker carries on, otherwise the person one of the
+        two sentences before is about ("Anna Weber gibt sich gelassen. Das sei …"). Unquoted
+        first-person sentences only carry a speaker on."""
+        ctx = self.ctx
+        ws = ctx.words_of(s_index) if ctx.was_read(s_index) else []
+        if not ws:
             return None
+        if not is_reported(ws):
+            carried = self._carry_over(s_index) if is_first_person(ws) else None
+            return carried[0] if carried is not None else None
         if ws[0].lower in lx.PRONOUNS:
             ref = ev.SpeakerRef(ws[0].lower, "PRON", None, ws[0].start, ws[0].end)
             hit = self._resolve((ref, None), s_index)
@@ -178,8 +183,11 @@ class _Attributor:
         carried = self._carry_over(s_index)
         if carried is not None:
             return carried[0]
-        before = self._previous_sentence(s_index)
-        return self.ctx.book.topic(before) if before is not None else None
+        for before in self._sentences_before(s_index, 2):
+            topic = ctx.book.topic(before)
+            if topic is not None:
+                return topic
+        return None
 
     # --- one quotation -------------------------------------------------------------------
 
@@ -197,7 +205,8 @@ class _Attributor:
             return self._heading_quote(s_index, span, found or colon)
         if not self._is_quotation(s_index, span, q, found is not None or colon is not None):
             return None
-        found = found or colon or ev.nearest_cue(ctx, s_index, q)
+        found = found or colon or ev.speech_noun(ctx, s_index, q)
+        found = found or ev.nearest_cue(ctx, s_index, q)
         found = found or ev.next_sentence_cue(ctx, s_index)
         attribution = self._resolve(found, s_index)
         attribution = attribution or self._resolve(ev.attribution_line(ctx, s_index), s_index)
@@ -237,12 +246,18 @@ class _Attributor:
 
     # --- context -------------------------------------------------------------------------
 
-    def _previous_sentence(self, s_index: int) -> int | None:
-        """The sentence before, in the same paragraph or ending a non-heading paragraph."""
-        k = s_index - 1
-        if k < 0 or self.ctx.is_heading_sentence(k):
-            return None
-        return k
+    def _sentences_before(self, s_index: int, count: int) -> list[int]:
+        """Up to ``count`` sentences before, in the same paragraph (or ending the paragraph
+        before, if that is no heading)."""
+        sents = self.ctx.sents
+        out = []
+        for k in range(s_index - 1, max(-1, s_index - 1 - count), -1):
+            if self.ctx.is_heading_sentence(k):
+                break
+            out.append(k)
+            if sents[k].paragraph != sents[s_index].paragraph:
+                break
+        return out
 
     def _carry_over(self, s_index: int) -> Attribution | None:
         """A cue-less quotation continues the speaker of the text just before it."""

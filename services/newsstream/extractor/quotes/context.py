@@ -167,7 +167,10 @@ def _role_near(text: str, start: int, end: int) -> tuple[str | None, Gender | No
     after = _TOKEN.findall(text[end : end + 60])
     if len(after) > 1 and after[0] == ",":
         k = 1
-        while k < len(after) and (after[k] in lx.NOMINATIVE_DETERMINERS or after[k].islower()):
+        while k < len(after) and (
+            after[k] in lx.NOMINATIVE_DETERMINERS
+            or (after[k].islower() and after[k].endswith(("e", "en", "er", "es")))
+        ):
             k += 1
         if k < len(after) and after[k][:1].isupper() and is_role(after[k]):
             return after[k], gender

@@ -35,9 +35,9 @@ def _is_verb_cue(words: list[Word], k: int) -> bool:
     if particles is not None:
         clause = []
         for w in words[k + 1 :]:
-            if w.text in {",", ";", ":", "."} or w.quoted:
+            if w.text in {",", ";", ":", "."}:
                 break
-            clause.append(w.lower)
+            clause.append(w.lower)  # "kündigte eine Feier „aus einem Guss“ an": skip quotes
         return bool(particles.intersection(clause))
     return True
 
@@ -103,7 +103,62 @@ def _verb_speaker(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRe
     after = parse_forward(words, k + 1, entities)
     if after is not None and after.kind == "PRON" and after.text == "er":
         return after
-    return parse_backward(words, k, entities) or _passive_agent(words, k, entities) or after
+    return (
+        parse_backward(words, k, entities)
+        or _passive_agent(words, k, entities)
+        or _shared_subject(words, k, entities)
+        or after
+    )
+
+
+_AUXILIARIES = lx.words("hat hatte haben hatten ist war sind waren habe wird wurde werden")
+_COORDINATORS = lx.words("und oder sowie")
+
+
+def _shared_subject(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRef | None:
+    """The subject of a cue verb that has none next to it: a second verb ("Weber fand
+    deutliche Worte und sprach von …") or a participle ("Weber hat am Abend betont: …")
+    shares the subject of its clause's finite verb."""
+    start = k
+    while start > 0 and words[start - 1].text not in {";", ":"}:
+        start -= 1
+    between = words[start:k]
+    j = k - 1
+    while j >= start and words[j].lower in lx.ADVERBS:
+        j -= 1
+    coordinated = j >= start and words[j].lower in _COORDINATORS
+    if not coordinated and not any(w.lower in _AUXILIARIES for w in between):
+        return None
+    return clause_subject(words, start, k, entities)
+
+
+def clause_subject(
+    words: list[Word], start: int, end: int, entities: EntityIndex
+) -> SpeakerRef | None:
+    """The subject of the clause ``words[start:end]``: its first phrase ("Anna Weber ist sich
+    sicher") or, after a front field, the phrase right after the finite verb ("Dann gibt
+    Weber sich versöhnlich", "Die Arbeit verglich die Ministerin mit …")."""
+    while start < end and words[start].lower in _CONJUNCTIONS:
+        start += 1
+    ref = parse_forward(words, start, entities)
+    if _subject_like(ref, words, end):
+        return ref
+    for j in range(start + 1, min(end - 1, start + 8)):
+        w = words[j]
+        if w.quoted or w.is_cap or not w.text.isalpha() or w.lower in _NOT_VERBS:
+            continue
+        i = j + 1
+        while i < end and words[i].lower in _REFLEXIVE:
+            i += 1
+        ref = parse_forward(words, i, entities)
+        return ref if _subject_like(ref, words, end) else None
+    return None
+
+
+def _subject_like(ref: SpeakerRef | None, words: list[Word], end: int) -> bool:
+    if ref is None or (end < len(words) and ref.end > words[end].start):
+        return False
+    return ref.kind in {"PER", "ORG", "PRON"} or (ref.kind == "UNNAMED" and ref.definite)
 
 
 _AGENT_PREPOSITIONS = frozenset({"von", "vom", "aus", "seitens"})
@@ -141,24 +196,75 @@ def _ends_clause(words: list[Word], ref: SpeakerRef) -> bool:
 
 def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None:
     """``Mangott: „…“`` / ``CSU-Chef Söder im Interview: „…“`` / ``Dann gibt sich Weber
-    versöhnlich: „…“``: the speaker phrase, or the subject of the clause, before the colon."""
+    versöhnlich: „…“`` / ``Eva Roth, Sprecherin der Stadt, am Abend im BR: „…“``: the
+    speaker phrase, or the subject of the clause, before the colon."""
     if not words or words[-1].text != ":":
         return None
     body = words[:-1]
     ref = parse_backward(body, len(body), entities)
-    if ref is None:
-        # "Söder im BR-Interview:" - the speaker, then a short prepositional phrase
-        for cut in range(len(body) - 1, 0, -1):
-            if body[cut].lower in _COLON_PREPOSITIONS:
-                ref = parse_backward(body, cut, entities)
-                break
+    # "Söder im BR-Interview:" - the speaker, then a short prepositional phrase
+    cuts = (k for k in range(1, len(body)) if body[k].lower in _COLON_PREPOSITIONS)
+    for cut in cuts:
+        if ref is not None:
+            break
+        ref = parse_backward(body, cut, entities)
     if ref is not None and ref.kind == "PRON":
         return None
-    return ref or _subject_before_colon(body, entities)
+    return (
+        ref
+        or _subject_before_colon(body, entities)
+        or _verbless_lead(body, entities)
+        or _only_person(body, entities)
+    )
 
 
-_COLON_PREPOSITIONS = frozenset({"im", "in", "am", "bei", "beim", "gegenüber", "zu", "zur", "zum"})
-_COLON_PREPOSITIONS |= frozenset({"über", "vor", "nach", "auf", "mit"})
+def _verb_like(word: Word) -> bool:
+    """A lower-case word that may be a finite verb (not a function word or an inflected
+    adjective such as "entgeistertes")."""
+    low = word.lower
+    if word.is_cap or not word.text.isalpha() or low in _NOT_VERBS:
+        return False
+    return not low.endswith(("e", "en", "es", "em", "er"))
+
+
+def _only_person(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:
+    """The one person named (not after a preposition) in the colon's own clause: "…,
+    worauf Moderator Max Huber nur ein knappes: „…“"."""
+    start = max((k + 1 for k, w in enumerate(body) if w.quoted or w.text == ","), default=0)
+    if any(_verb_like(w) for w in body[start:]):
+        return None  # "und greift damit auch Weber an:" - Weber is the object
+    found: list[SpeakerRef] = []
+    k = start
+    while k < len(body):
+        prev = body[k - 1].lower if k > 0 else ""
+        ref = None
+        if body[k].is_cap and prev not in lx.PREPOSITIONS and prev not in {"des", "dem"}:
+            ref = parse_forward(body, k, entities)
+        if ref is not None and ref.kind == "PER":
+            found.append(ref)
+            k = next((j for j in range(k, len(body)) if body[j].start >= ref.end), len(body))
+        else:
+            k += 1
+    return found[0] if len(found) == 1 else None
+
+
+def _verbless_lead(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:
+    """A line that names somebody and then only says where or when, no verb: "Eva Roth,
+    Sprecherin der Stadt, am Abend im BR:" (the broadcast style of introducing a quote)."""
+    start = 0
+    for k, w in enumerate(body):
+        if w.quoted or w.text in {";", "–", "—", "•"} or w.lower == "uhr":
+            start = k + 1
+    ref = parse_forward(body, start, entities)
+    if ref is None or ref.kind not in {"PER", "ORG"}:
+        return None
+    rest = [w for w in body[start:] if w.start >= ref.end]
+    if any(not w.is_cap and w.text.isalpha() and w.lower not in _NOT_VERBS for w in rest):
+        return None
+    return ref
+
+
+_COLON_PREPOSITIONS = lx.words("im in am bei beim gegenüber zu zur zum über vor nach auf mit")
 _REFLEXIVE = frozenset({"sich", "mir", "uns", "euch", "dich"})
 _CONJUNCTIONS = frozenset({"und", "aber", "doch", "denn", "oder", "sondern"})
 #: Lower-case words in the front field that are not the finite verb.
@@ -173,22 +279,11 @@ def _subject_before_colon(body: list[Word], entities: EntityIndex) -> SpeakerRef
     for k, w in enumerate(body):
         if w.quoted or w.text in {",", ";", "–", "—"}:
             start = k + 1
-    while start < len(body) and body[start].lower in _CONJUNCTIONS:
-        start += 1
-    clause = body[start:]
-    ref = parse_forward(clause, 0, entities)
+    ref = parse_forward(body, start, entities)
     if ref is not None and ref.kind in {"PER", "ORG", "PRON"}:
-        after = [w for w in clause if w.start >= ref.end]
-        if after and not after[0].is_cap and after[0].text.isalpha():
-            return ref
-    for j in range(1, min(len(clause) - 1, 4)):
-        if clause[j].is_cap or not clause[j].text.isalpha() or clause[j].lower in _NOT_VERBS:
-            continue
-        i = j + 1
-        while i < len(clause) and clause[i].lower in _REFLEXIVE:
-            i += 1
-        ref = parse_forward(clause, i, entities)
-        if ref is not None and ref.kind in {"PER", "ORG", "PRON"}:
-            return ref
-        return None
-    return None
+        after = [w for w in body[start:] if w.start >= ref.end]
+        if not (after and not after[0].is_cap and after[0].text.isalpha()):
+            return None  # "Anna Weber:" is the bare colon case; a subject needs its verb
+        return ref
+    ref = clause_subject(body, start, len(body), entities)
+    return ref if ref is not None and ref.kind in {"PER", "ORG", "PRON"} else None

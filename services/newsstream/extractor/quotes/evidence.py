@@ -61,8 +61,8 @@ def after_cue(ctx: Context, s_index: int, q: int) -> Cue | None:
 def inverted_after(ctx: Context, s_index: int, q: int) -> Found | None:
     """„…“, ist sich X sicher: comma, a lower-case finite verb, then a speaker phrase."""
     ws = ctx.words_of(s_index)
-    if q + 3 >= len(ws) or ws[q + 1].text != ",":
-        return None
+    if q + 3 >= len(ws) or ws[q + 1].text != "," or (q > 0 and ws[q - 1].text not in {":", "–"}):
+        return None  # only a quotation that opens its sentence: "Auf die Frage, „…“, sagt X"
     verb = ws[q + 2]
     if verb.is_cap or not verb.text.isalpha() or len(verb.text) < 3 or verb.lower in _NOT_FINITE:
         return None
@@ -83,11 +83,36 @@ def colon_cue(ctx: Context, s_index: int, q: int) -> Found | None:
     first = q - 1
     while first > 0 and not ws[first - 1].quoted:
         first -= 1
-    cues = [c for c in ctx.sent_cues[s_index] if first <= c.index < q]
-    if cues:
+    clause = max((k + 1 for k in range(first, q) if ws[k].text == ","), default=first)
+    cues = [c for c in ctx.sent_cues[s_index] if clause <= c.index < q]
+    if cues:  # "…, worauf Weber erwiderte: „…“" - the cue of the colon's own clause
         return cues[-1].speaker, cues[-1].word
     ref = colon_speaker(ws[first:q], ctx.entities)
     return (ref, ":") if ref is not None else None
+
+
+#: Nouns of speech: "die Frage von Anna Weber, „…“" quotes Anna Weber.
+_SPEECH_NOUNS = lx.words(
+    "kritik frage worte aussage antwort forderung warnung vorwurf appell satz zitat "
+    "bemerkung einwand kommentar einschätzung fazit bilanz mahnung bitte botschaft"
+)
+
+
+def speech_noun(ctx: Context, s_index: int, q: int) -> Found | None:
+    """ "Auf die Kritik von Journalistin Eva Roth, „…“, antwortet …": the quotation is the
+    apposition of a noun of speech whose speaker follows "von"."""
+    ws = ctx.words_of(s_index)
+    if q < 3 or ws[q - 1].text not in {",", ":"}:
+        return None
+    for j in range(q - 2, max(-1, q - 9), -1):
+        if ws[j].quoted or ws[j].text in {".", ";"}:
+            return None
+        if ws[j].lower in _SPEECH_NOUNS and j + 1 < q and ws[j + 1].lower in {"von", "vom"}:
+            ref = parse_forward(ws, j + 2, ctx.entities)
+            if ref is not None and ref.kind in {"PER", "ORG"} and ref.end <= ws[q - 1].start:
+                return ref, None
+            return None
+    return None
 
 
 def nearest_cue(ctx: Context, s_index: int, q: int) -> Found | None:

@@ -18,6 +18,8 @@ _CLOSING = "“”\"'«»‘’›)"
 _SCARE_MARKERS = frozenset({"sogenannte", "sogenannten", "sogenannter", "sogenanntes", "sog"})
 #: Headings are short; a long line without a full stop is a sloppy paragraph, not a heading.
 _MAX_HEADING_WORDS = 25
+_TOPIC_PREPOSITIONS = frozenset({"über", "um", "zum", "zur", "gegen", "für"})
+_ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
 
 
 def is_heading(paragraph: str) -> bool:
@@ -61,6 +63,8 @@ def is_quotation(
             return False
     if inner[-1] in _TERMINAL:
         return True
+    if previous_word in _TOPIC_PREPOSITIONS and _WORDS.findall(inner)[0] in _ARTICLES:
+        return n_words > 6  # debattiert über „die Lage im Land“: a named topic
     if n_words <= 3:
         # 'Schulze nannte den Vorschlag „populistisch und unausgegoren“' is a quotation
         return n_words >= 2 and speech_verb_in_sentence

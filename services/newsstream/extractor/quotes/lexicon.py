@@ -174,6 +174,23 @@ ORG_WORDS = _set(
 )
 #: Endings of organisation compounds ("Innenministerium", "Landratsamt", "Landgericht").
 ORG_SUFFIXES = (
+    "fraktion",
+    "partei",
+    "verein",
+    "bund",
+    "gewerkschaft",
+    "initiative",
+    "bündnis",
+    "stiftung",
+    "kammer",
+    "gremium",
+    "komitee",
+    "ausschuss",
+    "warndienst",
+    "rettungsdienst",
+    "direktion",
+    "feuerwehr",
+    "konzern",
     "ministerium",
     "amt",
     "behörde",
@@ -275,7 +292,7 @@ FUNCTION_WORDS = _set(
 PREPOSITIONS = _set(
     """an am auf aus bei beim mit nach von vom vor für über unter zwischen gegen ohne um bis
     durch zu zum zur seit wegen trotz während gegenüber neben hinter dank statt außer
-    innerhalb außerhalb gemäß samt ab ans aufs ins im"""
+    innerhalb außerhalb gemäß samt ab ans aufs ins im in"""
 )
 
 #: Finite verbs of indirect speech (Konjunktiv I, third person): a sentence with one and no

@@ -145,19 +145,23 @@ class PersonBook:
             return None
         return self.resolver.gender(speaker.name) or self._gender.get(speaker.name)
 
-    def role_owner(self, role: str | None) -> str | None:
-        """The one person the article gives a role matching ``role`` ("die Ministerin" ->
-        the "Umweltministerin"); None when nobody or several people hold it."""
+    def role_holders(self, role: str | None) -> set[str]:
+        """Everybody the article gives a role matching ``role`` ("die Ministerin" matches
+        the "Umweltministerin", "Politikwissenschaftlers" the "Politikwissenschaftler")."""
         key = role_key(role)
         if len(key) < 4:
-            return None
-        owners = {
+            return set()
+        return {
             name
             for owned, names in self._owners.items()
             if owned == key or owned.endswith(key) or (len(owned) >= 6 and key.endswith(owned))
             for name in names
         }
-        return next(iter(owners)) if len(owners) == 1 else None
+
+    def role_owner(self, role: str | None) -> str | None:
+        """The one person holding ``role``; None when nobody or several people hold it."""
+        holders = self.role_holders(role)
+        return next(iter(holders)) if len(holders) == 1 else None
 
     # --- the timeline ----------------------------------------------------------------------
 
@@ -165,9 +169,16 @@ class PersonBook:
         insort(self._mentions, mention, key=_start)
 
     def antecedent(
-        self, pos: int, sentence: int, want: Gender | None, *, orgs: bool = False
+        self,
+        pos: int,
+        sentence: int,
+        want: Gender | None,
+        *,
+        orgs: bool = False,
+        among: set[str] | None = None,
     ) -> Speaker | None:
-        """The best-ranked mention before ``pos`` whose gender fits ``want`` (see module)."""
+        """The best-ranked mention before ``pos`` whose gender fits ``want`` (see module),
+        optionally only among the people ``among``."""
         best: Mention | None = None
         best_score = float("inf")
         for k in range(bisect_left(self._mentions, pos, key=_start) - 1, -1, -1):
@@ -176,6 +187,8 @@ class PersonBook:
             if back > WINDOW:
                 break
             if (back == 0 and m.oblique) or not self._fits(m.speaker, want, orgs):
+                continue
+            if among is not None and m.speaker.name not in among:
                 continue
             score = back + OBLIQUE_PENALTY * m.oblique - SPOKE_BONUS * m.spoke
             same_sentence = best is not None and best.sentence == m.sentence
@@ -232,16 +245,13 @@ class PersonBook:
         return Speaker(ref.text, "UNNAMED", None)
 
     def _described_person(self, ref: SpeakerRef, role: str, sentence: int) -> Speaker | None:
-        """A definite description with no owner: the last fitting person whose own known
-        role does not contradict it ("der Landrat" is not the person called "Ministerin")."""
+        """A definite description no single person owns: among several holders of the role
+        the best-ranked one, else the best-ranked fitting person."""
         want = role_gender(role, ref.det)
-        candidate = self.antecedent(ref.start, sentence, want)
-        if candidate is None:
-            return None
-        known = self.first_role.get(candidate.name)
-        if known is not None and ref.role is not None and not _compatible(known, ref.role):
-            return None
-        return candidate
+        holders = self.role_holders(role)
+        if len(holders) > 1:
+            return self.antecedent(ref.start, sentence, want, among=holders)
+        return self.antecedent(ref.start, sentence, want)
 
 
 def _start(mention: Mention) -> int:
@@ -250,8 +260,3 @@ def _start(mention: Mention) -> int:
 
 def _sentence(mention: Mention) -> int:
     return mention.sentence
-
-
-def _compatible(known: str, described: str) -> bool:
-    a, b = role_key(known), role_key(described)
-    return not a or not b or a.endswith(b) or b.endswith(a)

@@ -86,11 +86,16 @@ def is_role(word: str) -> bool:
 
 
 def is_org(word: str) -> bool:
-    """Organisation nouns and their compounds (Polizei, Innenministerium, Landratsamt)."""
+    """Organisation nouns and their compounds (Polizei, Innenministerium, Landratsamt); a
+    person's role that merely ends like one ("Stadtbrandrat" vs "-rat") is not."""
     low = word.lower().rsplit("-", 1)[-1]
     for form in (low, low[:-1], low[:-2]):
-        if form in lx.ORG_WORDS or (len(form) > 6 and form.endswith(lx.ORG_SUFFIXES)):
+        if form in lx.ORG_WORDS:
             return True
+        suffix = next((x for x in lx.ORG_SUFFIXES if form.endswith(x)), None)
+        if suffix is not None and len(form) > 6:
+            role = next((r for r in lx.ROLE_WORDS if form.endswith(r)), "")
+            return len(role) <= len(suffix)
     return False
 
 

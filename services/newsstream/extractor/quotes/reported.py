@@ -24,3 +24,12 @@ def is_reported(words: list[Word]) -> bool:
         if i == 0 or words[i - 1].lower not in _FIRST_PERSON:
             return True
     return False
+
+
+_FIRST_PERSON_SUBJECTS = frozenset({"ich", "wir"})
+
+
+def is_first_person(words: list[Word]) -> bool:
+    """Unquoted speech in the first person ("Wir haben große Aufgaben vor uns."): in a news
+    text that is the current speaker talking, written without quotation marks."""
+    return any(not w.quoted and w.lower in _FIRST_PERSON_SUBJECTS for w in words)

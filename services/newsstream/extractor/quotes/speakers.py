@@ -27,8 +27,9 @@ from newsstream.extractor.quotes.segments import Word
 
 #: Endings of nouns for people (Rentnerin, Anwohner, Betroffene, Angestellter, Feuerwehrmann).
 _PERSON_ENDINGS = ("in", "er", "e", "mann", "frau", "kind", "ling", "ant", "ent", "ist")
-_STOPS = frozenset({",", ";", ":", "–", "—", "(", ")", ".", "-"})
+_STOPS = frozenset({",", ";", ":", "–", "—", "(", ")", ".", "-", "•", "+", "|"})
 _BREAKS = frozenset({"und", "oder", "aber", "doch", "denn", "dass", "weil", "wie"})
+_INFLECTED = ("e", "en", "er", "es", "em")
 
 __all__ = ["EntityIndex", "SpeakerRef", "is_org", "is_role", "parse_backward", "parse_forward"]
 
@@ -130,8 +131,8 @@ def _role_after(words: list[Word], last: Word) -> str | None:
     j = k + 2
     if words[j].lower in lx.NOMINATIVE_DETERMINERS:
         j += 1
-    while j < len(words) and not words[j].is_cap and _adjective_like(words[j].text):
-        j += 1
+    while j < len(words) and not words[j].is_cap and words[j].lower.endswith(_INFLECTED):
+        j += 1  # "die frühere" - but not "worauf Moderator X" (a new clause)
     if j < len(words) and words[j].is_cap and is_role(words[j].text):
         return words[j].text
     return None
@@ -161,9 +162,10 @@ def _apposition(words: list[Word], i: int, entities: EntityIndex) -> list[Word]:
     """ "der Bürgermeister von Kaufbeuren, Stefan Bosse": the name after the comma."""
     n = len(words)
     j = i
-    if j < n and words[j].lower in {"des", "der", "von", "vom", "aus"}:
-        while j < n and j < i + 5 and words[j].text != ",":
-            j += 1
+    while j < n and j < i + 5 and words[j].text != ",":
+        if not (words[j].is_cap or words[j].lower in {"des", "der", "von", "vom", "aus", "für"}):
+            return []  # "der Chefredakteur Fernsehen, Anna Weber": only a short attribute
+        j += 1
     if j + 1 >= n or words[j].text != ",":
         return []
     names = _read_name(words, j + 1, entities, allow=True)
@@ -176,10 +178,12 @@ def _apposition(words: list[Word], i: int, entities: EntityIndex) -> list[Word]:
 
 
 def _role_not_name(words: list[Word], i: int, entities: EntityIndex) -> bool:
-    """A role word, unless a model entity makes it a whole name; a model span that merely
-    starts with the role ("Militärexperte Ralph Thiele") still has the role in front."""
+    """A role word, unless the model calls that one word a person (a surname such as
+    "Richter"); a model span that merely starts with the role ("Militärexperte Ralph
+    Thiele") still has the role in front, and a role tagged ORG ("CDU-Kanzlerkandidat") is
+    still a role."""
     hit = entities.get(words[i].start)
-    return hit is None or hit[1] > words[i].end
+    return hit is None or hit[1] > words[i].end or hit[2] != "PER"
 
 
 def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool) -> list[Word]:
@@ -287,8 +291,8 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
     start = end
     while start > 0:
         prev = words[start - 1]
-        if prev.quoted or prev.text in _STOPS or prev.lower in _BREAKS:
-            break
+        if prev.quoted or prev.text in _STOPS or prev.lower in _BREAKS or prev.lower == "uhr":
+            break  # "23.37 Uhr Politikwissenschaftler:" - a ticker's time stamp
         start -= 1
         if end - start > 7:
             return None
