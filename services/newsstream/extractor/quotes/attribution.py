@@ -35,6 +35,7 @@ from newsstream.extractor.quotes.marks import QuotedSpan
 from newsstream.extractor.quotes.persons import Mention, Speaker
 from newsstream.extractor.quotes.refs import LexicalHint
 from newsstream.extractor.quotes.reported import is_first_person, is_reported
+from newsstream.extractor.quotes.speakers import parse_forward
 from newsstream.messages import Entity, Quote
 
 _MAX_CARRY_BACK = 2
@@ -73,8 +74,8 @@ def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
 def lexical_hint(doc: object) -> LexicalHint | None:
     """What the pipeline's lexicon features (``Lt=``) say about a token, when it has them."""
     char_span = getattr(doc, "char_span", None)
-    if char_span is None or isinstance(doc, str):
-        return None
+    if char_span is None or isinstance(doc, str) or not doc.has_annotation("MORPH"):  # type: ignore[attr-defined]
+        return None  # a plain string, or a pipeline without the lexicon component
 
     def hint(start: int, end: int) -> str | None:
         span = char_span(start, end)
@@ -152,7 +153,7 @@ class _Attributor:
         else:
             speaker = self.ctx.book.resolve(ref, s_index)
             self._resolved[ref.start] = speaker
-            if speaker is not None and ref.kind in {"PRON", "UNNAMED"} and speaker.kind == "PER":
+            if speaker is not None and speaker.kind != "ORG" and ref.kind in {"PRON", "UNNAMED"}:
                 self.ctx.book.add(Mention(ref.start, s_index, speaker, spoke=True))
         return (speaker, cue) if speaker is not None else None
 
@@ -180,7 +181,7 @@ class _Attributor:
             ref = ev.SpeakerRef(ws[0].lower, "PRON", None, ws[0].start, ws[0].end)
             hit = self._resolve((ref, None), s_index)
             return hit[0] if hit is not None else None
-        carried = self._carry_over(s_index)
+        carried = self._carry_over(s_index) or self._speaker_above_heading(s_index)
         if carried is not None:
             return carried[0]
         for before in self._sentences_before(s_index, 2):
@@ -205,11 +206,15 @@ class _Attributor:
             return self._heading_quote(s_index, span, found or colon)
         if not self._is_quotation(s_index, span, q, found is not None or colon is not None):
             return None
-        found = found or colon or ev.speech_noun(ctx, s_index, q)
-        found = found or ev.nearest_cue(ctx, s_index, q)
+        found = (
+            found or colon or ev.speech_noun(ctx, s_index, q) or ev.caption_name(ctx, s_index, q)
+        )
+        found = found or ev.nearest_cue(ctx, s_index, q) or ev.sentence_inverted(ctx, s_index, q)
         found = found or ev.next_sentence_cue(ctx, s_index)
-        attribution = self._resolve(found, s_index)
-        attribution = attribution or self._resolve(ev.attribution_line(ctx, s_index), s_index)
+        if found is not None or ev.inverted_clause(ctx, s_index, q):
+            # a cue names somebody (or something, „…“, steht im Brief): nobody else
+            return self._make_quote(span, s_index, self._resolve(found, s_index))
+        attribution = self._resolve(ev.attribution_line(ctx, s_index), s_index)
         if attribution is None and self.reported[s_index] is not None:
             attribution = (self.reported[s_index], None)  # type: ignore[assignment]
         attribution = attribution or self._carry_over(s_index)
@@ -220,12 +225,21 @@ class _Attributor:
     ) -> Quote | None:
         """In a heading only an introduced quotation counts ("Weber: „…“"); a heading that
         is just a quotation is a subheading, decided once the text below it is known."""
-        attribution = self._resolve(found, s_index)
+        attribution = self._resolve(found, s_index) if found and self._known(found[0]) else None
         if attribution is not None:
             return self._make_quote(span, s_index, attribution)
         if self._is_whole_line(span, s_index):
             self.subheadings.append((span, s_index))
         return None
+
+    def _known(self, ref: ev.SpeakerRef) -> bool:
+        """A heading names a speaker the article knows: a model entity, a role, or a name
+        used in the text ("Weber:" above a paragraph about Anna Weber; not "Streit über …:")."""
+        if ref.kind != "PER" or " " in ref.text or ref.role or ref.start in self.ctx.entities:
+            return True
+        if self.ctx.entities.hint is not None:
+            return True  # the dictionary already ruled out common nouns
+        return self.ctx.book.canonical(ref.text) != ref.text
 
     def _is_whole_line(self, span: QuotedSpan, s_index: int) -> bool:
         start, end = self.ctx.paragraphs[self.ctx.sents[s_index].paragraph]
@@ -275,7 +289,37 @@ class _Attributor:
             hit = self.attr[k]
             if hit is not None:
                 return hit if back == 1 else (hit[0], None)
+            if back == 1 and (subject := self._beat_subject(k)) is not None:
+                return subject, None
         return None
+
+    def _speaker_above_heading(self, s_index: int) -> Attribution | None:
+        """Indirect speech right under a subheading goes on with the speaker of the text
+        above it ("…, sagte Weber.\n\nKritik am Haushalt\n\nDas Geld sei falsch verteilt.")."""
+        k = s_index - 1
+        if k < 0 or not self.ctx.is_heading_sentence(k):
+            return None
+        while k >= 0 and self.ctx.is_heading_sentence(k):
+            k -= 1
+        hit = self.attr[k] if k >= 0 else None
+        return (hit[0], None) if hit is not None else None
+
+    def _beat_subject(self, s_index: int) -> Speaker | None:
+        """The person a cue-less sentence opens with ("Sie lachte. „Gerne.“", "Weber
+        schüttelt den Kopf. „…“"): the speaker of a quotation right after it."""
+        ctx = self.ctx
+        ws = ctx.words_of(s_index)
+        if not ws or ws[0].quoted:
+            return None
+        if ws[0].lower in lx.PRONOUNS:
+            ref = ev.SpeakerRef(ws[0].lower, "PRON", None, ws[0].start, ws[0].end)
+            hit = self._resolve((ref, None), s_index)
+            return hit[0] if hit is not None else None
+        opener = parse_forward(ws, 0, ctx.entities)
+        if opener is None or opener.kind not in {"PER", "UNNAMED"}:
+            return None
+        hit = self._resolve((opener, None), s_index)
+        return hit[0] if hit is not None and hit[0].kind == "PER" else None
 
     def _subheading_quotes(self) -> list[Quote]:
         """Subheadings that do not abbreviate a quotation of the text, attributed to the

@@ -12,7 +12,7 @@ quotation, a cue word or a subjunctive verb in them); others are read on demand.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +21,7 @@ from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.cues import Cue, find_cues
 from newsstream.extractor.quotes.filters import is_heading
 from newsstream.extractor.quotes.marks import QuotedSpan, find_quoted_spans
+from newsstream.extractor.quotes.namefinder import FoundName, find_names
 from newsstream.extractor.quotes.persons import Mention, PersonBook, Speaker, is_oblique
 from newsstream.extractor.quotes.refs import EntityIndex, LexicalHint, is_role
 from newsstream.extractor.quotes.segments import Sentence, Word, paragraphs, sentences, words
@@ -31,7 +32,8 @@ _TRIGGERS = (
     lx.SPEECH_VERBS
     | frozenset(lx.PARTICLE_VERBS)
     | lx.SUBJUNCTIVE
-    | {lx.LAUT, lx.SO, lx.ZUFOLGE, "angaben", "heißt", "hieß"}
+    | lx.SOURCE_NOUNS
+    | {lx.LAUT, lx.SO, lx.ZUFOLGE, "heißt", "hieß"}
 )
 _TOKEN = re.compile(r"[\w.-]+|[^\w\s]")
 
@@ -117,7 +119,9 @@ def _worth_reading(text: str, sentence: Sentence, spans: list[QuotedSpan]) -> bo
 def _person_book(ctx: Context, people: Sequence[Entity]) -> PersonBook:
     """Names, roles, genders and the mention timeline of the article."""
     cue_people = [c.speaker for cues in ctx.sent_cues for c in cues if c.speaker.kind == "PER"]
-    book = PersonBook(NameResolver([e.canonical for e in people] + [r.text for r in cue_people]))
+    found = _names_the_model_missed(ctx)
+    names = [e.canonical for e in people] + [r.text for r in cue_people] + [n.text for n in found]
+    book = PersonBook(NameResolver(names))
     for s_index, cues in enumerate(ctx.sent_cues):
         for cue in cues:
             ref = cue.speaker
@@ -128,22 +132,35 @@ def _person_book(ctx: Context, people: Sequence[Entity]) -> PersonBook:
                 book.note_role(name, ref.role)
             book.add(Mention(ref.start, s_index, Speaker(name, ref.kind, ref.role), spoke=True))
     for ent in people:
-        _add_entity_mentions(ctx, book, ent)
+        for start, end in ent.offsets or [(ent.start, ent.end)]:
+            if not _inside_quote(ctx.spans, start):
+                _add_mention(ctx, book, book.canonical(ent.canonical), start, end)
+    for hit in found:
+        _add_mention(ctx, book, book.canonical(hit.text), hit.start, hit.end, hit.gender)
     return book
 
 
-def _add_entity_mentions(ctx: Context, book: PersonBook, ent: Entity) -> None:
-    name = book.canonical(ent.canonical)
-    for start, end in ent.offsets or [(ent.start, ent.end)]:
-        if _inside_quote(ctx.spans, start):
-            continue
-        role, gender = _role_near(ctx.text, start, end)
-        if role is not None:
-            book.note_role(name, role)
-        if gender is not None:
-            book.note_gender(name, gender)
-        speaker = Speaker(name, "PER", None)
-        book.add(Mention(start, ctx.sentence_at(start), speaker, is_oblique(ctx.text, start)))
+def _names_the_model_missed(ctx: Context) -> list[FoundName]:
+    person_starts = sorted(s for s, (_, _, label) in ctx.entities.spans.items() if label == "PER")
+    out = []
+    for hit in find_names(ctx.text, 0, len(ctx.text), ctx.entities):
+        k = bisect_left(person_starts, hit.start)
+        covered = k < len(person_starts) and person_starts[k] < hit.end
+        if not covered and not _inside_quote(ctx.spans, hit.start):
+            out.append(hit)
+    return out
+
+
+def _add_mention(
+    ctx: Context, book: PersonBook, name: str, start: int, end: int, gender: Gender | None = None
+) -> None:
+    role, address = _role_near(ctx.text, start, end)
+    if role is not None:
+        book.note_role(name, role)
+    if (gender or address) is not None and " " not in name:
+        book.note_gender(name, gender or address)  # type: ignore[arg-type]
+    speaker = Speaker(name, "PER", None)
+    book.add(Mention(start, ctx.sentence_at(start), speaker, is_oblique(ctx.text, start)))
 
 
 def _inside_quote(spans: list[QuotedSpan], pos: int) -> bool:

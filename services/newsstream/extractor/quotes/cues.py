@@ -60,9 +60,11 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
                 ref = None
         elif low == lx.ZUFOLGE:
             ref = parse_backward(words, k, entities)
-        elif low == "angaben" and k > 0 and words[k - 1].lower in {"nach", "laut"}:
-            ref = parse_forward(words, k + 1, entities)  # nach Angaben der Polizei
-            low = f"{words[k - 1].lower} Angaben"
+        elif low in lx.SOURCE_NOUNS and _after_nach(words, k):
+            # nach Angaben der Polizei / nach Einschätzung des Verbands / nach den Worten von X
+            skip = k + 2 if k + 1 < len(words) and words[k + 1].lower in {"von", "vom"} else k + 1
+            ref = parse_forward(words, skip, entities)
+            low = f"{words[k - 1].lower} {word.text}"
         elif low in {"heißt", "hieß"} and k + 1 < len(words) and words[k + 1].lower == "es":
             ref = _org_after(words, k + 2, entities)  # heißt es aus dem Innenministerium
         elif _is_verb_cue(words, k):
@@ -70,6 +72,13 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
         if ref is not None:
             cues.append(Cue(low, k, word.start, ref))
     return cues
+
+
+def _after_nach(words: list[Word], k: int) -> bool:
+    """ "nach Angaben", "laut Einschätzung", "nach den Worten": a source follows."""
+    if k > 0 and words[k - 1].lower in {"nach", "laut"}:
+        return True
+    return k > 1 and words[k - 1].lower == "den" and words[k - 2].lower == "nach"
 
 
 def _org_after(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRef | None:
@@ -103,12 +112,12 @@ def _verb_speaker(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRe
     after = parse_forward(words, k + 1, entities)
     if after is not None and after.kind == "PRON" and after.text == "er":
         return after
-    return (
-        parse_backward(words, k, entities)
-        or _passive_agent(words, k, entities)
-        or _shared_subject(words, k, entities)
-        or after
-    )
+    before = parse_backward(words, k, entities) or _passive_agent(words, k, entities)
+    if before is not None:
+        return before
+    if _coordinated(words, k):  # "… und wirft Weber vor": Weber is the object
+        return _shared_subject(words, k, entities)
+    return _shared_subject(words, k, entities) or after
 
 
 _AUXILIARIES = lx.words("hat hatte haben hatten ist war sind waren habe wird wurde werden")
@@ -122,14 +131,17 @@ def _shared_subject(words: list[Word], k: int, entities: EntityIndex) -> Speaker
     start = k
     while start > 0 and words[start - 1].text not in {";", ":"}:
         start -= 1
-    between = words[start:k]
-    j = k - 1
-    while j >= start and words[j].lower in lx.ADVERBS:
-        j -= 1
-    coordinated = j >= start and words[j].lower in _COORDINATORS
-    if not coordinated and not any(w.lower in _AUXILIARIES for w in between):
+    if not _coordinated(words, k) and not any(w.lower in _AUXILIARIES for w in words[start:k]):
         return None
     return clause_subject(words, start, k, entities)
+
+
+def _coordinated(words: list[Word], k: int) -> bool:
+    """The verb at ``k`` follows "und"/"oder" (adverbs between): a second verb."""
+    j = k - 1
+    while j >= 0 and words[j].lower in lx.ADVERBS:
+        j -= 1
+    return j >= 0 and words[j].lower in _COORDINATORS
 
 
 def clause_subject(
@@ -143,15 +155,15 @@ def clause_subject(
     ref = parse_forward(words, start, entities)
     if _subject_like(ref, words, end):
         return ref
-    for j in range(start + 1, min(end - 1, start + 8)):
-        w = words[j]
-        if w.quoted or w.is_cap or not w.text.isalpha() or w.lower in _NOT_VERBS:
+    for j in range(start + 1, end - 1):
+        if words[j].quoted or not _verb_like(words[j]):
             continue
         i = j + 1
         while i < end and words[i].lower in _REFLEXIVE:
             i += 1
         ref = parse_forward(words, i, entities)
-        return ref if _subject_like(ref, words, end) else None
+        if _subject_like(ref, words, end):
+            return ref
     return None
 
 
@@ -224,7 +236,7 @@ def _verb_like(word: Word) -> bool:
     low = word.lower
     if word.is_cap or not word.text.isalpha() or low in _NOT_VERBS:
         return False
-    return not low.endswith(("e", "en", "es", "em", "er"))
+    return low in _AUXILIARIES or not low.endswith(("es", "em", "er"))
 
 
 def _only_person(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:
@@ -282,7 +294,7 @@ def _subject_before_colon(body: list[Word], entities: EntityIndex) -> SpeakerRef
     ref = parse_forward(body, start, entities)
     if ref is not None and ref.kind in {"PER", "ORG", "PRON"}:
         after = [w for w in body[start:] if w.start >= ref.end]
-        if not (after and not after[0].is_cap and after[0].text.isalpha()):
+        if not (after and _verb_like(after[0])):
             return None  # "Anna Weber:" is the bare colon case; a subject needs its verb
         return ref
     ref = clause_subject(body, start, len(body), entities)

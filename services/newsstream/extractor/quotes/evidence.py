@@ -58,21 +58,30 @@ def after_cue(ctx: Context, s_index: int, q: int) -> Cue | None:
     return None
 
 
-def inverted_after(ctx: Context, s_index: int, q: int) -> Found | None:
-    """„…“, ist sich X sicher: comma, a lower-case finite verb, then a speaker phrase."""
+def inverted_clause(ctx: Context, s_index: int, q: int) -> bool:
+    """The quotation opens its sentence and a comma and a finite verb follow: the sentence
+    says who or what said it („…“, ist sich X sicher / „…“, steht im Brief)."""
     ws = ctx.words_of(s_index)
     if q + 3 >= len(ws) or ws[q + 1].text != "," or (q > 0 and ws[q - 1].text not in {":", "–"}):
-        return None  # only a quotation that opens its sentence: "Auf die Frage, „…“, sagt X"
+        return False  # only a quotation that opens its sentence: "Auf die Frage, „…“, sagt X"
     verb = ws[q + 2]
-    if verb.is_cap or not verb.text.isalpha() or len(verb.text) < 3 or verb.lower in _NOT_FINITE:
+    return not (
+        verb.is_cap or not verb.text.isalpha() or len(verb.text) < 3 or verb.lower in _NOT_FINITE
+    )
+
+
+def inverted_after(ctx: Context, s_index: int, q: int) -> Found | None:
+    """„…“, ist sich X sicher: comma, a lower-case finite verb, then a speaker phrase."""
+    if not inverted_clause(ctx, s_index, q):
         return None
+    ws = ctx.words_of(s_index)
     i = q + 3
     while i < len(ws) and (ws[i].lower in _REFLEXIVE or ws[i].lower in lx.ADVERBS):
         i += 1
     ref = parse_forward(ws, i, ctx.entities)
     if ref is None or (ref.kind == "UNNAMED" and not (ref.role or ref.definite)):
         return None
-    return ref, verb.lower
+    return ref, ws[q + 2].lower
 
 
 def colon_cue(ctx: Context, s_index: int, q: int) -> Found | None:
@@ -113,6 +122,24 @@ def speech_noun(ctx: Context, s_index: int, q: int) -> Found | None:
                 return ref, None
             return None
     return None
+
+
+def caption_name(ctx: Context, s_index: int, q: int) -> Found | None:
+    """„…“: Anna Weber bei ihrer Rede (a caption: the quotation, a colon, the name)."""
+    ws = ctx.words_of(s_index)
+    if q + 2 >= len(ws) or ws[q + 1].text != ":":
+        return None
+    ref = parse_forward(ws, q + 2, ctx.entities)
+    return (ref, ":") if ref is not None and ref.kind == "PER" else None
+
+
+def sentence_inverted(ctx: Context, s_index: int, q: int) -> Found | None:
+    """Another quotation of the sentence is attributed by inversion („…“, zählt sie auf,
+    „…“, „…“): the later ones share its speaker."""
+    ws = ctx.words_of(s_index)
+    if q == 0 or not ws or not ws[0].quoted:
+        return None
+    return inverted_after(ctx, s_index, 0)
 
 
 def nearest_cue(ctx: Context, s_index: int, q: int) -> Found | None:

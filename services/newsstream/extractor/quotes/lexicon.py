@@ -38,7 +38,7 @@ _WEAK_STEMS = _set(
     "appellier verlang wiederhol entgegn erwider beklag klag twitter post erinner kommentier "
     "behaupt äußer zitier schilder bilanzier prophezei glaub verdeutlich "
     "präzisier dementier konstatier räsonier folger insistier protestier reagier formulier "
-    "nenn"
+    "nenn lob dank bewert verteidig beteuer droh schimpf begründ rechtfertig"
 )
 
 #: Strong / irregular verbs, listed explicitly (present, past, plural past, participle).
@@ -49,7 +49,7 @@ _STRONG = _set(
     "empfiehlt empfahl empfahlen rät riet rieten beschreibt beschrieb beschrieben gesteht "
     "gestand gestanden nannte nannten genannt verkündet verkündete stellt "
     "stellte macht machte räumt räumte fügt fügte teilt teilte kündigt kündigte gibt gab "
-    "gaben zieht zog hält hielt hielten"
+    "gaben zieht zog hält hielt hielten vorgeworfen entgegnet"
 )
 
 #: Verbs whose particle or object is needed to make them speech verbs ("stellt klar",
@@ -75,6 +75,11 @@ PARTICLE_VERBS: dict[str, frozenset[str]] = {
     "hält": frozenset({"fest", "dagegen"}),
     "hielt": frozenset({"fest", "dagegen"}),
     "hielten": frozenset({"fest", "dagegen"}),
+    "wirft": frozenset({"vor"}),
+    "warf": frozenset({"vor"}),
+    "warfen": frozenset({"vor"}),
+    "zählt": frozenset({"auf"}),
+    "zählte": frozenset({"auf"}),
     "spricht": frozenset({"von"}),
     "sprach": frozenset({"von"}),
     "sprachen": frozenset({"von"}),
@@ -98,7 +103,17 @@ SPEECH_VERBS: frozenset[str] = frozenset(
     "posten",
     "berichte",
     "warne",
+    "danke",
+    "lobe",
+    "drohe",
+    "begründen",
 }
+
+#: Nouns after "nach"/"laut" that introduce a source: "nach Einschätzung des Verbands".
+SOURCE_NOUNS = _set(
+    "angaben einschätzung ansicht meinung auffassung worten aussage aussagen darstellung "
+    "überzeugung informationen schätzung"
+)
 
 #: Particles that introduce a speaker without a verb: "laut X", ", so X", "X zufolge".
 LAUT = "laut"
@@ -284,7 +299,7 @@ FUNCTION_WORDS = _set(
     zumindest mindestens wenigstens vorsichtig optimistisch skeptisch knapp kurz ausführlich
     erneut wieder nochmals abschließend einleitend ergänzend zusammenfassend unterdessen
     währenddessen seither zwischenzeitlich hierzu hierbei hierfür darüber darauf daran
-    davon dafür dagegen dahinter worauf wofür womit wobei"""
+    davon dafür dagegen dahinter worauf wofür womit wobei sonst"""
 )
 
 #: Prepositions: a person named right after one is not the subject of the clause ("An Anna
@@ -303,7 +318,7 @@ SUBJUNCTIVE = _set(
     liege bleibe lasse halte sehe nehme trage finde brauche fehle zeige gelte handle
     arbeite lebe mache bringe denke glaube hoffe erwarte plane rechne setze sorge spiele
     treffe wachse wirke ziehe zähle bedeute bestehe entstehe erhalte verliere gewinne
-    befinde verfüge benötige"""
+    befinde verfüge benötige würden hätten wären"""
 )
 
 #: Nouns for people that are adjectives turned nouns: their gender is in the article or the
@@ -324,3 +339,7 @@ ADJECTIVAL_PERSONS = (
     "bekannte",
     "verwandte",
 )
+
+#: Person nouns whose gender is in the word ("die Mutter … sagt sie").
+FEMALE_PERSONS = _set("mutter tochter schwester frau oma großmutter tante nichte witwe ehefrau")
+MALE_PERSONS = _set("vater sohn bruder mann opa großvater onkel neffe witwer ehemann")

@@ -77,6 +77,8 @@ def role_gender(role: str | None, det: str | None = None) -> Gender | None:
     if det is None and words[0].lower() in lx.NOMINATIVE_DETERMINERS and len(words) > 1:
         det = words[0].lower()
     head = words[-1].lower().rsplit("-", 1)[-1]
+    if head in lx.FEMALE_PERSONS or head in lx.MALE_PERSONS:
+        return "f" if head in lx.FEMALE_PERSONS else "m"
     if head.endswith(lx.ADJECTIVAL_PERSONS) or head.rstrip("rn").endswith(lx.ADJECTIVAL_PERSONS):
         if head.endswith("er") and det is None:
             return "m"  # "Vorsitzender"
@@ -141,6 +143,8 @@ class PersonBook:
         self._gender.setdefault(name, gender)
 
     def gender(self, speaker: Speaker) -> Gender | None:
+        if speaker.kind == "UNNAMED":
+            return role_gender(speaker.name)
         if speaker.kind != "PER":
             return None
         return self.resolver.gender(speaker.name) or self._gender.get(speaker.name)
@@ -199,9 +203,9 @@ class PersonBook:
     def _fits(self, speaker: Speaker, want: Gender | None, orgs: bool) -> bool:
         if speaker.kind == "ORG":
             return orgs
-        if speaker.kind != "PER":
-            return False
         gender = self.gender(speaker)
+        if speaker.kind == "UNNAMED":  # "seine Mutter erzählt … glaubt sie": a person noun
+            return gender is not None and gender == want
         return want is None or gender is None or gender == want
 
     def topic(self, sentence: int) -> Speaker | None:
@@ -238,8 +242,10 @@ class PersonBook:
             owner = self.role_owner(role)
             if owner is not None:
                 return Speaker(owner, "PER", ref.role or self.first_role.get(owner))
-        if ref.definite:
+        if ref.definite and _person_noun(role):
             person = self._described_person(ref, role, sentence)
+            if person is not None and person.kind == "UNNAMED":
+                return person
             if person is not None:
                 return Speaker(person.name, "PER", ref.role or person.role)
         return Speaker(ref.text, "UNNAMED", None)
@@ -252,6 +258,15 @@ class PersonBook:
         if len(holders) > 1:
             return self.antecedent(ref.start, sentence, want, among=holders)
         return self.antecedent(ref.start, sentence, want)
+
+
+def _person_noun(noun: str) -> bool:
+    """Whether a description names a person at all ("der Landrat", "die 58-Jährige", "die
+    Rentnerin") and not a thing ("die Reise")."""
+    head = noun.split()[-1].lower() if noun.split() else ""
+    if is_role(head) or head.endswith(lx.ADJECTIVAL_PERSONS):
+        return True
+    return head.endswith(("frau", "mann")) or (head.endswith("in") and len(head) > 5)
 
 
 def _start(mention: Mention) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from newsstream.extractor.names import first_name_gender
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.refs import (
     EntityIndex,
@@ -69,14 +70,18 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
 def _adjectives(words: list[Word], i: int, det: Word | None) -> tuple[list[Word], int]:
     """ "der frühere", "die 45-jährige": inflected adjectives after an article."""
     adjs: list[Word] = []
-    while i < len(words) and det is not None and not words[i].is_cap:
-        w = words[i]
+    j = i
+    while j < len(words) and det is not None and not words[j].is_cap:
+        w = words[j]
         if not _adjective_like(w.text) or w.lower in lx.DETERMINERS:
             break
+        j += 1
+        if w.lower in lx.FUNCTION_WORDS or w.lower in lx.ADVERBS:
+            continue  # "der eigentlich sonst besonnene Präsident"
         if not w.lower.endswith(("e", "en", "er", "es")):
             break
         adjs.append(w)
-        i += 1
+        i = j
     return adjs, i
 
 
@@ -198,7 +203,10 @@ def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool)
         return words[i : i + 2]  # "so von Brunn": a known surname with its particle
     if not allow or not is_name_like(words[i], entities) or entities.is_common_noun(words[i]):
         return []
-    return _extend_name(words, [words[i]], i + 1, entities, entity_backed=False)
+    names = _extend_name(words, [words[i]], i + 1, entities, entity_backed=False)
+    if len(names) > 2 and first_name_gender(names[1].text) and not first_name_gender(names[0].text):
+        return names[1:]  # "Kämmerer Paul Ruf": an unknown role word before a first name
+    return names
 
 
 def _particle_surname(words: list[Word], i: int, entities: EntityIndex) -> bool:
