@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 import pytest
 from spacy.language import Language
+from tests.unit.extractor.conftest import make_doc
 
 from newsstream.extractor.entities import extract_entities
 from newsstream.extractor.quotes import find_quotes
 from newsstream.messages import Quote
-from tests.unit.extractor.conftest import make_doc
 
 QuotesOf = Callable[..., list[Quote]]
 
@@ -37,7 +37,10 @@ def _one(quotes: list[Quote]) -> Quote:
 def test_attribution_adverb_before_verb_is_not_the_speaker(
     quotes_of: QuotesOf, opener: str
 ) -> None:
-    text = f"Bürgermeister Tobias Lindl lobte die Helfer. {opener} betonte er: „Wir lassen niemanden allein.“"
+    text = (
+        "Bürgermeister Tobias Lindl lobte die Helfer. "
+        f"{opener} betonte er: „Wir lassen niemanden allein.“"
+    )
     assert _one(quotes_of(text)).speaker == "Tobias Lindl"
 
 
