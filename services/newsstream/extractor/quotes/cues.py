@@ -131,9 +131,22 @@ def _shared_subject(words: list[Word], k: int, entities: EntityIndex) -> Speaker
     start = k
     while start > 0 and words[start - 1].text not in {";", ":"}:
         start -= 1
-    if not _coordinated(words, k) and not any(w.lower in _AUXILIARIES for w in words[start:k]):
+    if not _coordinated(words, k) and not _participle_clause(words, k):
         return None
     return clause_subject(words, start, k, entities)
+
+
+def _participle_clause(words: list[Word], k: int) -> bool:
+    """ "… hat am Abend betont": a participle with its auxiliary in the same clause (a past
+    form such as "dankte" is finite and brings its own subject)."""
+    if words[k].lower.endswith(("te", "ten")):
+        return False
+    j = k - 1
+    while j >= 0 and words[j].text != ",":
+        if words[j].lower in _AUXILIARIES:
+            return True
+        j -= 1
+    return False
 
 
 def _coordinated(words: list[Word], k: int) -> bool:

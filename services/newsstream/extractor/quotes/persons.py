@@ -242,7 +242,8 @@ class PersonBook:
             owner = self.role_owner(role)
             if owner is not None:
                 return Speaker(owner, "PER", ref.role or self.first_role.get(owner))
-        if ref.definite and _person_noun(role):
+        plural = ref.det == "die" and role_gender(role) == "m"  # "die Experten"
+        if ref.definite and _person_noun(role) and not plural:
             person = self._described_person(ref, role, sentence)
             if person is not None and person.kind == "UNNAMED":
                 return person

@@ -304,14 +304,22 @@ def parse_backward(words: list[Word], end: int, entities: EntityIndex) -> Speake
         start -= 1
         if end - start > 7:
             return None
-    while start < end and words[start].lower in lx.ADVERBS | {"dazu", "so"}:
-        start += 1
+    while start < end and words[start].lower in lx.ADVERBS | {"dazu", "so", "denen"}:
+        start += 1  # "…, denen Weber auch dankte"
     if start >= end:
         return None
     ref = parse_forward(words[start:end], 0, entities)
-    if ref is None or (ref.end != words[end - 1].end and ref.kind != "UNNAMED"):
+    if ref is None:
         return None
+    rest = [w for w in words[start:end] if w.start >= ref.end]
+    if rest and ref.kind != "UNNAMED" and not all(_adverbial(w) for w in rest):
+        return None  # the phrase must end at the verb ("…, denen Weber auch persönlich dankte")
     return ref
+
+
+def _adverbial(word: Word) -> bool:
+    """A lower-case word that is not an article: an adverb between subject and final verb."""
+    return word.text.isalpha() and not word.is_cap and word.lower not in lx.DETERMINERS
 
 
 def _apposition_before(words: list[Word], end: int, entities: EntityIndex) -> SpeakerRef | None:
