@@ -13,6 +13,7 @@ one); pronoun resolution uses it so that "sie" does not land on a man.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Literal
@@ -48,7 +49,9 @@ def first_name_gender(first: str) -> Gender | None:
 class NameResolver:
     """Fullest form of every person name of one article (built from its multi-word names)."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], aliases: dict[str, str] | None = None) -> None:
+        #: Short forms the article spells out once: "BLLV" -> "Bayerischer Lehrerverband".
+        self.aliases = dict(aliases or {})
         forms: dict[str, set[tuple[str, ...]]] = {}
         for name in names:
             parts = tuple(name.split())
@@ -61,7 +64,10 @@ class NameResolver:
                 self._fullest[surname] = longest
 
     def canonical(self, name: str) -> str:
-        """The fullest form ending in ``name`` (word-wise), else ``name`` itself."""
+        """The fullest form ending in ``name`` (word-wise), or the long form of an
+        abbreviation, else ``name`` itself."""
+        if name in self.aliases:
+            return self.aliases[name]
         parts = tuple(name.split())
         full = self._fullest.get(parts[-1]) if parts else None
         if full is not None and _ends_with(full, parts):
@@ -81,3 +87,34 @@ class NameResolver:
 
 def _ends_with(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     return len(shorter) <= len(longer) and longer[len(longer) - len(shorter) :] == shorter
+
+
+_ABBREVIATION = re.compile(r"\(([A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,6})\)")
+_BEFORE = re.compile(r"[\w-]+")
+_LEADING = frozenset({"der", "die", "das", "den", "dem", "des"})
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """ "Der Bayerische Lehrerverband (BLV)": each abbreviation in brackets with the words
+    before it that it abbreviates (its letters in order, the first one a word's initial)."""
+    out: dict[str, str] = {}
+    for match in _ABBREVIATION.finditer(text):
+        abbr = match.group(1)
+        words = _BEFORE.findall(text[max(0, match.start() - 120) : match.start()])[-7:]
+        for k in range(len(words) - 1, -1, -1):
+            if words[k][:1] != abbr[0] or words[k].lower() in _LEADING:
+                continue
+            full = " ".join(words[k:])
+            if len(words) - k > 1 and _covers(abbr.lower(), full.lower()):
+                out.setdefault(abbr, full)
+            break
+    return out
+
+
+def _covers(letters: str, text: str) -> bool:
+    position = 0
+    for letter in letters:
+        position = text.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True

@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from newsstream.extractor.names import Gender, NameResolver
+from newsstream.extractor.names import Gender, NameResolver, abbreviations
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.cues import Cue, find_cues
 from newsstream.extractor.quotes.filters import is_heading
@@ -121,7 +121,7 @@ def _person_book(ctx: Context, people: Sequence[Entity]) -> PersonBook:
     cue_people = [c.speaker for cues in ctx.sent_cues for c in cues if c.speaker.kind == "PER"]
     found = _names_the_model_missed(ctx)
     names = [e.canonical for e in people] + [r.text for r in cue_people] + [n.text for n in found]
-    book = PersonBook(NameResolver(names))
+    book = PersonBook(NameResolver(names, abbreviations(ctx.text)))
     for s_index, cues in enumerate(ctx.sent_cues):
         for cue in cues:
             ref = cue.speaker

@@ -180,6 +180,7 @@ class PersonBook:
         *,
         orgs: bool = False,
         among: set[str] | None = None,
+        spoke_bonus: float = SPOKE_BONUS,
     ) -> Speaker | None:
         """The best-ranked mention before ``pos`` whose gender fits ``want`` (see module),
         optionally only among the people ``among``."""
@@ -194,7 +195,7 @@ class PersonBook:
                 continue
             if among is not None and m.speaker.name not in among:
                 continue
-            score = back + OBLIQUE_PENALTY * m.oblique - SPOKE_BONUS * m.spoke
+            score = back + OBLIQUE_PENALTY * m.oblique - spoke_bonus * m.spoke
             same_sentence = best is not None and best.sentence == m.sentence
             if score < best_score or (score == best_score and same_sentence):
                 best, best_score = m, score  # ties in one sentence: the leftmost (subject)
@@ -256,8 +257,8 @@ class PersonBook:
         the best-ranked one, else the best-ranked fitting person."""
         want = role_gender(role, ref.det)
         holders = self.role_holders(role)
-        if len(holders) > 1:
-            return self.antecedent(ref.start, sentence, want, among=holders)
+        if len(holders) > 1:  # the holder mentioned last, whoever spoke before
+            return self.antecedent(ref.start, sentence, want, among=holders, spoke_bonus=0.0)
         return self.antecedent(ref.start, sentence, want)
 
 
