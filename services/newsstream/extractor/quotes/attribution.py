@@ -256,6 +256,7 @@ class _Attributor:
             attached=attached,
             previous_word=prev.lower if prev is not None else None,
             speech_verb_in_sentence=any(c.word in lx.SPEECH_VERBS for c in ctx.sent_cues[s_index]),
+            embedded=q > 0 and ws[q - 1].text not in {":", "–", "-", "("},
         )
 
     # --- context -------------------------------------------------------------------------

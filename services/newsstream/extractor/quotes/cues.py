@@ -108,7 +108,9 @@ def _verb_speaker(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRe
         ref = parse_forward(words, k + 1, entities)
         if ref is None and k > 1 and words[k - 1].text == ",":  # "…, Günther Felßner, sagte:"
             ref = parse_backward(words, k, entities)
-        return ref
+        if ref is not None or k == 0 or not words[k - 1].quoted or k < 2:
+            return ref
+        # no subject after it: a final verb ("hat das als „…“ bewertet") - read the clause
     after = parse_forward(words, k + 1, entities)
     if after is not None and after.kind == "PRON" and after.text == "er":
         return after
