@@ -32,17 +32,13 @@ from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.context import Context, prepare
 from newsstream.extractor.quotes.filters import is_quotation
 from newsstream.extractor.quotes.marks import QuotedSpan
-from newsstream.extractor.quotes.persons import Mention, Speaker
+from newsstream.extractor.quotes.passage import Attribution, Passage
+from newsstream.extractor.quotes.persons import Speaker
 from newsstream.extractor.quotes.refs import LexicalHint
-from newsstream.extractor.quotes.reported import is_first_person, is_reported
-from newsstream.extractor.quotes.speakers import parse_forward
 from newsstream.messages import Entity, Quote
 
-_MAX_CARRY_BACK = 2
 _NAME_CLASSES = frozenset({"Vor", "Nac", "Geo", "Eig"})
 _WORDS = re.compile(r"\w+")
-
-Attribution = tuple[Speaker, str | None]
 
 
 @dataclass
@@ -114,19 +110,16 @@ class _Attributor:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        n = len(ctx.sents)
-        self.attr: list[Attribution | None] = [None] * n
-        self.reported: list[Speaker | None] = [None] * n
+        self.passage = Passage(ctx)
         self.found: list[tuple[QuotedSpan, Quote]] = []
         self.subheadings: list[tuple[QuotedSpan, int]] = []
-        self._resolved: dict[int, Speaker | None] = {}
 
     def run(self) -> list[Quote]:
         by_sentence = _spans_by_sentence(self.ctx)
         for s_index in range(len(self.ctx.sents)):
-            cue_attr = self._resolve_cues(s_index)
+            cue_attr = self.passage.resolve_cues(s_index)
             if cue_attr is None:
-                self.reported[s_index] = self._reported_speaker(s_index)
+                self.passage.reported[s_index] = self.passage.reported_speaker(s_index)
             last: Attribution | None = None
             for span in by_sentence.get(s_index, []):
                 quote = self._quote(s_index, span)
@@ -136,59 +129,13 @@ class _Attributor:
                 if quote.speaker is not None:
                     kind = quote.speaker_type or "UNNAMED"
                     last = (Speaker(quote.speaker, kind, quote.speaker_role), quote.cue)
-            if last is None and self.reported[s_index] is not None:
-                last = (self.reported[s_index], None)  # type: ignore[assignment]
-            self.attr[s_index] = last or cue_attr
+            if last is None and self.passage.reported[s_index] is not None:
+                last = (self.passage.reported[s_index], None)  # type: ignore[assignment]
+            self.passage.attr[s_index] = last or cue_attr
         quotes = _attribute_continuations(self.found) + self._subheading_quotes()
         return sorted(quotes, key=lambda q: q.start)
 
     # --- speakers ------------------------------------------------------------------------
-
-    def _resolve(self, found: ev.Found | None, s_index: int) -> Attribution | None:
-        if found is None:
-            return None
-        ref, cue = found
-        if ref.start in self._resolved:
-            speaker = self._resolved[ref.start]
-        else:
-            speaker = self.ctx.book.resolve(ref, s_index)
-            self._resolved[ref.start] = speaker
-            if speaker is not None and speaker.kind != "ORG" and ref.kind in {"PRON", "UNNAMED"}:
-                self.ctx.book.add(Mention(ref.start, s_index, speaker, spoke=True))
-        return (speaker, cue) if speaker is not None else None
-
-    def _resolve_cues(self, s_index: int) -> Attribution | None:
-        """Resolve every cue of the sentence in order (pronouns join the timeline); the last
-        one that names somebody is the sentence's own attribution."""
-        last = None
-        for cue in self.ctx.sent_cues[s_index]:
-            last = self._resolve((cue.speaker, cue.word), s_index) or last
-        return last
-
-    def _reported_speaker(self, s_index: int) -> Speaker | None:
-        """The speaker of a cue-less sentence in indirect speech: "Er habe …" resolves the
-        pronoun, otherwise the passage's speaker carries on, otherwise the person one of the
-        two sentences before is about ("Anna Weber gibt sich gelassen. Das sei …"). Unquoted
-        first-person sentences only carry a speaker on."""
-        ctx = self.ctx
-        ws = ctx.words_of(s_index) if ctx.was_read(s_index) else []
-        if not ws:
-            return None
-        if not is_reported(ws):
-            carried = self._carry_over(s_index) if is_first_person(ws) else None
-            return carried[0] if carried is not None else None
-        if ws[0].lower in lx.PRONOUNS:
-            ref = ev.SpeakerRef(ws[0].lower, "PRON", None, ws[0].start, ws[0].end)
-            hit = self._resolve((ref, None), s_index)
-            return hit[0] if hit is not None else None
-        carried = self._carry_over(s_index) or self._speaker_above_heading(s_index)
-        if carried is not None:
-            return carried[0]
-        for before in self._sentences_before(s_index, 2):
-            topic = ctx.book.topic(before)
-            if topic is not None:
-                return topic
-        return None
 
     # --- one quotation -------------------------------------------------------------------
 
@@ -213,11 +160,11 @@ class _Attributor:
         found = found or ev.next_sentence_cue(ctx, s_index)
         if found is not None or ev.inverted_clause(ctx, s_index, q):
             # a cue names somebody (or something, „…“, steht im Brief): nobody else
-            return self._make_quote(span, s_index, self._resolve(found, s_index))
-        attribution = self._resolve(ev.attribution_line(ctx, s_index), s_index)
-        if attribution is None and self.reported[s_index] is not None:
-            attribution = (self.reported[s_index], None)  # type: ignore[assignment]
-        attribution = attribution or self._carry_over(s_index)
+            return self._make_quote(span, s_index, self.passage.resolve(found, s_index))
+        attribution = self.passage.resolve(ev.attribution_line(ctx, s_index), s_index)
+        if attribution is None and self.passage.reported[s_index] is not None:
+            attribution = (self.passage.reported[s_index], None)  # type: ignore[assignment]
+        attribution = attribution or self.passage.carry_over(s_index)
         return self._make_quote(span, s_index, attribution)
 
     def _heading_quote(
@@ -225,7 +172,9 @@ class _Attributor:
     ) -> Quote | None:
         """In a heading only an introduced quotation counts ("Weber: „…“"); a heading that
         is just a quotation is a subheading, decided once the text below it is known."""
-        attribution = self._resolve(found, s_index) if found and self._known(found[0]) else None
+        attribution = (
+            self.passage.resolve(found, s_index) if found and self._known(found[0]) else None
+        )
         if attribution is not None:
             return self._make_quote(span, s_index, attribution)
         if self._is_whole_line(span, s_index):
@@ -261,67 +210,6 @@ class _Attributor:
 
     # --- context -------------------------------------------------------------------------
 
-    def _sentences_before(self, s_index: int, count: int) -> list[int]:
-        """Up to ``count`` sentences before, in the same paragraph (or ending the paragraph
-        before, if that is no heading)."""
-        sents = self.ctx.sents
-        out = []
-        for k in range(s_index - 1, max(-1, s_index - 1 - count), -1):
-            if self.ctx.is_heading_sentence(k):
-                break
-            out.append(k)
-            if sents[k].paragraph != sents[s_index].paragraph:
-                break
-        return out
-
-    def _carry_over(self, s_index: int) -> Attribution | None:
-        """A cue-less quotation continues the speaker of the text just before it."""
-        sents = self.ctx.sents
-        paragraph = sents[s_index].paragraph
-        for back in range(1, _MAX_CARRY_BACK + 1):
-            k = s_index - back
-            if k < 0:
-                return None
-            if sents[k].paragraph != paragraph:
-                if back == 1 and sents[k].paragraph not in self.ctx.headings:
-                    hit = self.attr[k]
-                    return (hit[0], None) if hit is not None else None
-                return None
-            hit = self.attr[k]
-            if hit is not None:
-                return hit if back == 1 else (hit[0], None)
-            if back == 1 and (subject := self._beat_subject(k)) is not None:
-                return subject, None
-        return None
-
-    def _speaker_above_heading(self, s_index: int) -> Attribution | None:
-        """Indirect speech right under a subheading goes on with the speaker of the text
-        above it ("…, sagte Weber.\n\nKritik am Haushalt\n\nDas Geld sei falsch verteilt.")."""
-        k = s_index - 1
-        if k < 0 or not self.ctx.is_heading_sentence(k):
-            return None
-        while k >= 0 and self.ctx.is_heading_sentence(k):
-            k -= 1
-        hit = self.attr[k] if k >= 0 else None
-        return (hit[0], None) if hit is not None else None
-
-    def _beat_subject(self, s_index: int) -> Speaker | None:
-        """The person a cue-less sentence opens with ("Sie lachte. „Gerne.“", "Weber
-        schüttelt den Kopf. „…“"): the speaker of a quotation right after it."""
-        ctx = self.ctx
-        ws = ctx.words_of(s_index)
-        if not ws or ws[0].quoted:
-            return None
-        if ws[0].lower in lx.PRONOUNS:
-            ref = ev.SpeakerRef(ws[0].lower, "PRON", None, ws[0].start, ws[0].end)
-            hit = self._resolve((ref, None), s_index)
-            return hit[0] if hit is not None else None
-        opener = parse_forward(ws, 0, ctx.entities)
-        if opener is None or opener.kind not in {"PER", "UNNAMED"}:
-            return None
-        hit = self._resolve((opener, None), s_index)
-        return hit[0] if hit is not None and hit[0].kind == "PER" else None
-
     def _subheading_quotes(self) -> list[Quote]:
         """Subheadings that do not abbreviate a quotation of the text, attributed to the
         first speaker of the paragraphs they head."""
@@ -330,18 +218,8 @@ class _Attributor:
             inner = self.ctx.text[span.open + 1 : span.close]
             if any(_abbreviates(inner, quote.quote) for _, quote in self.found):
                 continue
-            out.append(self._make_quote(span, s_index, self._speaker_below(s_index)))
+            out.append(self._make_quote(span, s_index, self.passage.speaker_below(s_index)))
         return out
-
-    def _speaker_below(self, s_index: int) -> Attribution | None:
-        ctx = self.ctx
-        for k in range(s_index + 1, len(ctx.sents)):
-            if ctx.is_heading_sentence(k):
-                return None
-            hit = self.attr[k]
-            if hit is not None:
-                return (hit[0], None)
-        return None
 
     def _make_quote(self, span: QuotedSpan, s_index: int, attribution: Attribution | None) -> Quote:
         text = self.ctx.text
