@@ -13,10 +13,11 @@ with the dev set's rules (its README; ``../shared/tools/quote_eval.py`` is the a
   occurs among the predicted speaker's words;
 - ``speaker_none_rate``: among matched quotations whose gold has a speaker, the share
   predicted without one;
-- ``role_accuracy``: among matched quotations whose gold ``speaker_in_text`` names a role
-  (a capitalised word there, outside parentheses, that is not part of the speaker's name and
-  not an article or pronoun: "Die Landesministerin Eva Roth", "Eva Roth, Sprecherin der
-  Stadt"), the share whose predicted ``speaker_role`` ends in one of those words.
+- ``role_accuracy``: among matched quotations whose gold speaker is named with two or more
+  words and whose gold ``speaker_in_text`` names a role (a capitalised word there, outside
+  parentheses, that is not part of the speaker's name, an article, a pronoun or an
+  abbreviation: "Die Landesministerin Eva Roth", "Eva Roth, Sprecherin der Stadt"), the
+  share whose predicted ``speaker_role`` ends in one of those words.
 
 Rules are chosen on the "tune" half (odd article numbers) and checked on the "check" half
 (even numbers); both are printed, so overfitting shows as a gap between them.

@@ -114,15 +114,22 @@ def is_optional(item: Mapping[str, Any]) -> bool:
 
 
 def gold_role_words(item: Mapping[str, Any]) -> set[str]:
-    """Words of ``speaker_in_text`` that describe the speaker beyond the name: capitalised
-    words outside parentheses that are not the speaker's own name words ("Die
-    Landesministerin Eva Roth" -> {"landesministerin"}; "er" or "Roth" -> nothing)."""
+    """Words of ``speaker_in_text`` that describe a named speaker beyond the name: capitalised
+    words outside parentheses that are not the speaker's own name words, articles, pronouns or
+    abbreviations ("Die Landesministerin Eva Roth" -> {"landesministerin"}; "er", "Roth" ->
+    nothing). Only for speakers named with two or more words (a person's full name, an
+    organisation): for "Polizeisprecher" or "Mutter" the phrase is the speaker, not a role."""
+    name = tokens(item.get("speaker"))
+    if len(name) < 2:
+        return set()
     phrase = re.sub(r"\([^)]*\)", " ", item.get("speaker_in_text") or "")
-    name = set(tokens(item.get("speaker")))
     return {
         w.lower()
         for w in re.findall(r"[\w-]+", phrase)
-        if w[:1].isupper() and w.lower() not in name and w.lower() not in _NOT_ROLE
+        if w[:1].isupper()
+        and not w.isupper()
+        and w.lower() not in set(name)
+        and w.lower() not in _NOT_ROLE
     }
 
 
