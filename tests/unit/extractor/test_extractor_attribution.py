@@ -365,3 +365,43 @@ def test_attribution_participle_cue_with_auxiliary(quotes_of: QuotesOf) -> None:
 def test_attribution_colon_clause_after_a_verb_names_the_speaker(quotes_of: QuotesOf) -> None:
     text = "Dann gibt sich Keller versöhnlich: „Wir finden eine Lösung.“"
     assert _one(quotes_of(text)).speaker == "Keller"
+
+
+# --- guards: nobody rather than the wrong person -------------------------------------------
+
+
+def test_attribution_relative_clause_between_subject_and_verb(quotes_of: QuotesOf) -> None:
+    text = (
+        "„Wir warten ab“, sagte Laura Stein.\n\n"
+        "Eine Anwohnerin, die ihren Namen nicht nennen will, sagt: „Ich habe Angst.“"
+    )
+    assert _speakers(quotes_of(text)) == ["Laura Stein", "Anwohnerin"]
+
+
+def test_attribution_unreadable_speaker_is_not_carried_over(quotes_of: QuotesOf) -> None:
+    text = "„Wir warten ab“, sagte Laura Stein. Was die 300 anderen sagen: „Wir gehen.“"
+    assert _speakers(quotes_of(text)) == ["Laura Stein", None]
+
+
+def test_attribution_agent_before_heisst_es(quotes_of: QuotesOf) -> None:
+    text = "„Wir warten ab“, sagte Laura Stein. Von der Opposition hieß es: „Viel zu spät.“"
+    quotes = quotes_of(text)
+    assert [(q.speaker, q.speaker_type) for q in quotes][1] == ("Opposition", "ORG")
+
+
+def test_attribution_possessive_speech_noun_before_colon(quotes_of: QuotesOf) -> None:
+    text = "Die Ärztin Miriam Falk hat die Zahlen geprüft. Ihr Fazit: „Es wird besser.“"
+    assert _one(quotes_of(text)).speaker == "Miriam Falk"
+
+
+def test_attribution_unnamed_person_opening_the_sentence_before(quotes_of: QuotesOf) -> None:
+    text = "„Wir warten ab“, sagte Laura Stein. Ein älterer Mann nickt. „Früher war das anders.“"
+    assert _speakers(quotes_of(text)) == ["Laura Stein", "Mann"]
+
+
+def test_attribution_group_is_no_antecedent_for_a_pronoun(quotes_of: QuotesOf) -> None:
+    text = (
+        "Landwirte berichten von Ausfällen. Bauer Josef Kramer steht auf seinem Feld. "
+        "Er zeigt auf die Pflanzen. „So schlimm war es noch nie.“"
+    )
+    assert _one(quotes_of(text)).speaker == "Josef Kramer"

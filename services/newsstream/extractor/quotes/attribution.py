@@ -35,6 +35,7 @@ from newsstream.extractor.quotes.marks import QuotedSpan
 from newsstream.extractor.quotes.passage import Attribution, Passage
 from newsstream.extractor.quotes.persons import Speaker
 from newsstream.extractor.quotes.refs import LexicalHint
+from newsstream.extractor.quotes.segments import Word
 from newsstream.messages import Entity, Quote
 
 _NAME_CLASSES = frozenset({"Vor", "Nac", "Geo", "Eig"})
@@ -158,8 +159,9 @@ class _Attributor:
         )
         found = found or ev.nearest_cue(ctx, s_index, q) or ev.sentence_inverted(ctx, s_index, q)
         found = found or ev.next_sentence_cue(ctx, s_index)
-        if found is not None or ev.inverted_clause(ctx, s_index, q):
-            # a cue names somebody (or something, „…“, steht im Brief): nobody else
+        if found is not None or ev.inverted_clause(ctx, s_index, q) or _speech_verb(ws):
+            # a cue names somebody (or something, „…“, steht im Brief): nobody else, even
+            # when the phrase cannot be read
             return self._make_quote(span, s_index, self.passage.resolve(found, s_index))
         attribution = self.passage.resolve(ev.attribution_line(ctx, s_index), s_index)
         if attribution is None and self.passage.reported[s_index] is not None:
@@ -245,6 +247,11 @@ class _Attributor:
             paragraph=self.ctx.sents[s_index].paragraph,
             speaker_type=kind,
         )
+
+
+def _speech_verb(ws: list[Word]) -> bool:
+    """A speech verb outside quotations: the sentence names its speaker somewhere."""
+    return any(not w.quoted and w.lower in lx.SPEECH_VERBS for w in ws)
 
 
 def _abbreviates(heading: str, quote: str) -> bool:

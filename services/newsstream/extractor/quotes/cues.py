@@ -66,7 +66,8 @@ def find_cues(words: list[Word], entities: EntityIndex) -> list[Cue]:
             ref = parse_forward(words, skip, entities)
             low = f"{words[k - 1].lower} {word.text}"
         elif low in {"heißt", "hieß"} and k + 1 < len(words) and words[k + 1].lower == "es":
-            ref = _org_after(words, k + 2, entities)  # heißt es aus dem Innenministerium
+            # heißt es aus dem Innenministerium / von der Opposition hieß es
+            ref = _org_after(words, k + 2, entities) or _agent_before(words, k, entities)
         elif _is_verb_cue(words, k):
             ref = _verb_speaker(words, k, entities)
         if ref is not None:
@@ -192,6 +193,19 @@ _AGENT_PREPOSITIONS = frozenset({"von", "vom", "aus", "seitens"})
 _PASSIVE = frozenset({"wurde", "wurden", "wird", "werden", "worden"})
 
 
+def _agent_before(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRef | None:
+    """ "Von der Opposition hieß es": a "von"/"aus" phrase right before the verb."""
+    for j in range(k - 1, max(-1, k - 6), -1):
+        if words[j].quoted or words[j].text in _CLAUSE_OPENERS:
+            return None
+        if words[j].lower in _AGENT_PREPOSITIONS:
+            ref = parse_forward(words, j + 1, entities)
+            if ref is not None and ref.kind in {"PER", "ORG"} and ref.end <= words[k].start:
+                return ref
+            return None
+    return None
+
+
 def _passive_agent(words: list[Word], k: int, entities: EntityIndex) -> SpeakerRef | None:
     """ "…, wurde aus der Landtagsfraktion entgegnet": the agent of a passive speech verb."""
     clause: list[int] = []
@@ -237,6 +251,7 @@ def colon_speaker(words: list[Word], entities: EntityIndex) -> SpeakerRef | None
         ref = parse_backward(body, cut, entities)
     if ref is not None and ref.kind == "PRON":
         return None
+    ref = ref or _possessive_speech(body)
     return (
         ref
         or _subject_before_colon(body, entities)
@@ -273,6 +288,21 @@ def _only_person(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:
         else:
             k += 1
     return found[0] if len(found) == 1 else None
+
+
+_POSSESSIVES = {"sein": "er", "seine": "er", "ihr": "sie", "ihre": "sie"}
+
+
+def _possessive_speech(body: list[Word]) -> SpeakerRef | None:
+    """ "Ihr Fazit: „…“", "Sein Urteil fällt knapp aus: „…“": the owner of the words, a
+    pronoun resolved like "er"/"sie"."""
+    start = max((k + 1 for k, w in enumerate(body) if w.quoted or w.text == ","), default=0)
+    if start + 1 >= len(body) or body[start].lower not in _POSSESSIVES:
+        return None
+    if body[start + 1].lower not in lx.SPEECH_NOUNS:
+        return None
+    w = body[start]
+    return SpeakerRef(_POSSESSIVES[w.lower], "PRON", None, w.start, w.end)
 
 
 def _verbless_lead(body: list[Word], entities: EntityIndex) -> SpeakerRef | None:

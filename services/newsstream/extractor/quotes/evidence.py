@@ -100,13 +100,6 @@ def colon_cue(ctx: Context, s_index: int, q: int) -> Found | None:
     return (ref, ":") if ref is not None else None
 
 
-#: Nouns of speech: "die Frage von Anna Weber, „…“" quotes Anna Weber.
-_SPEECH_NOUNS = lx.words(
-    "kritik frage worte aussage antwort forderung warnung vorwurf appell satz zitat "
-    "bemerkung einwand kommentar einschätzung fazit bilanz mahnung bitte botschaft"
-)
-
-
 def speech_noun(ctx: Context, s_index: int, q: int) -> Found | None:
     """ "Auf die Kritik von Journalistin Eva Roth, „…“, antwortet …": the quotation is the
     apposition of a noun of speech whose speaker follows "von"."""
@@ -116,7 +109,7 @@ def speech_noun(ctx: Context, s_index: int, q: int) -> Found | None:
     for j in range(q - 2, max(-1, q - 9), -1):
         if ws[j].quoted or ws[j].text in {".", ";"}:
             return None
-        if ws[j].lower in _SPEECH_NOUNS and j + 1 < q and ws[j + 1].lower in {"von", "vom"}:
+        if ws[j].lower in lx.SPEECH_NOUNS and j + 1 < q and ws[j + 1].lower in {"von", "vom"}:
             ref = parse_forward(ws, j + 2, ctx.entities)
             if ref is not None and ref.kind in {"PER", "ORG"} and ref.end <= ws[q - 1].start:
                 return ref, None

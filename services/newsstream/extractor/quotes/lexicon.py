@@ -343,3 +343,10 @@ ADJECTIVAL_PERSONS = (
 #: Person nouns whose gender is in the word ("die Mutter … sagt sie").
 FEMALE_PERSONS = _set("mutter tochter schwester frau oma großmutter tante nichte witwe ehefrau")
 MALE_PERSONS = _set("vater sohn bruder mann opa großvater onkel neffe witwer ehemann")
+
+#: Nouns of speech: "die Frage von Anna Weber, „…“", "Ihr Fazit: „…“".
+SPEECH_NOUNS = _set(
+    """kritik frage worte aussage antwort forderung warnung vorwurf appell satz zitat
+    bemerkung einwand kommentar einschätzung fazit bilanz mahnung bitte botschaft urteil
+    rat prognose ankündigung versprechen credo motto"""
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.context import Context
 from newsstream.extractor.quotes.evidence import Found
-from newsstream.extractor.quotes.persons import Mention, Speaker
+from newsstream.extractor.quotes.persons import Mention, Speaker, person_noun, role_gender
 from newsstream.extractor.quotes.refs import SpeakerRef
 from newsstream.extractor.quotes.reported import is_first_person, is_reported
 from newsstream.extractor.quotes.speakers import parse_forward
@@ -45,7 +45,11 @@ class Passage:
         else:
             speaker = self.ctx.book.resolve(ref, s_index)
             self._resolved[ref.start] = speaker
-            if speaker is not None and speaker.kind != "ORG" and ref.kind in {"PRON", "UNNAMED"}:
+            if (
+                speaker is not None
+                and ref.kind in {"PRON", "UNNAMED"}
+                and _one_person(ref, speaker)
+            ):
                 self.ctx.book.add(Mention(ref.start, s_index, speaker, spoke=True))
         return (speaker, cue) if speaker is not None else None
 
@@ -128,7 +132,11 @@ class Passage:
         if opener is None or opener.kind not in {"PER", "UNNAMED"}:
             return None
         hit = self.resolve((opener, None), s_index)
-        return hit[0] if hit is not None and hit[0].kind == "PER" else None
+        if hit is None or hit[0].kind == "ORG":
+            return None
+        if hit[0].kind == "UNNAMED" and not person_noun(hit[0].name):
+            return None  # "Die Reise ging weiter." is about no one
+        return hit[0]
 
     def sentences_before(self, s_index: int, count: int) -> list[int]:
         """Up to ``count`` sentences before, in the same paragraph (or ending the paragraph
@@ -152,3 +160,20 @@ class Passage:
             if hit is not None:
                 return (hit[0], None)
         return None
+
+
+_SINGULAR_ARTICLES = frozenset({"der", "ein", "eine", "sein", "seine", "ihr", "ihre"})
+
+
+def _one_person(ref: SpeakerRef, speaker: Speaker) -> bool:
+    """Whether a resolved phrase names one person a later "er"/"sie" may refer to: a named
+    person, or an unnamed one in the singular ("ein Sprecher", "seine Mutter"), not a group
+    ("Landwirte berichten", "die Experten")."""
+    if speaker.kind == "PER":
+        return True
+    if speaker.kind != "UNNAMED":
+        return False
+    noun = speaker.name.split()[-1].lower()
+    if noun in lx.FEMALE_PERSONS or noun in lx.MALE_PERSONS:
+        return True
+    return ref.det in _SINGULAR_ARTICLES or (ref.det == "die" and role_gender(noun) == "f")

@@ -244,7 +244,7 @@ class PersonBook:
             if owner is not None:
                 return Speaker(owner, "PER", ref.role or self.first_role.get(owner))
         plural = ref.det == "die" and role_gender(role) == "m"  # "die Experten"
-        if ref.definite and _person_noun(role) and not plural:
+        if ref.definite and person_noun(role) and not plural:
             person = self._described_person(ref, role, sentence)
             if person is not None and person.kind == "UNNAMED":
                 return person
@@ -262,7 +262,7 @@ class PersonBook:
         return self.antecedent(ref.start, sentence, want)
 
 
-def _person_noun(noun: str) -> bool:
+def person_noun(noun: str) -> bool:
     """Whether a description names a person at all ("der Landrat", "die 58-Jährige", "die
     Rentnerin") and not a thing ("die Reise")."""
     head = noun.split()[-1].lower() if noun.split() else ""

@@ -31,6 +31,7 @@ _PERSON_ENDINGS = ("in", "er", "e", "mann", "frau", "kind", "ling", "ant", "ent"
 _STOPS = frozenset({",", ";", ":", "–", "—", "(", ")", ".", "-", "•", "+", "|"})
 _BREAKS = frozenset({"und", "oder", "aber", "doch", "denn", "dass", "weil", "wie"})
 _INFLECTED = ("e", "en", "er", "es", "em")
+_RELATIVES = frozenset({"der", "die", "das", "den", "dem", "deren", "dessen", "welche", "welcher"})
 
 __all__ = ["EntityIndex", "SpeakerRef", "is_org", "is_role", "parse_backward", "parse_forward"]
 
@@ -326,14 +327,16 @@ def _apposition_before(words: list[Word], end: int, entities: EntityIndex) -> Sp
     """ "Der Präsident des Bauernverbands, Günther Felßner, sagte": the name between the
     commas is the speaker, the phrase before it gives the role; and the other way round,
     "Eva Roth, Sprecherin der Stadtwerke, sagte"."""
-    for k in range(end - 2, max(-1, end - 8), -1):
+    for k in range(end - 2, max(-1, end - 12), -1):
         if words[k].text != ",":
             continue
         inner = words[k + 1 : end - 1]
+        head = parse_backward(words, k, entities)
+        if inner and inner[0].lower in _RELATIVES:  # "Eine Anwohnerin, die …, sagt:"
+            return head if head is not None and head.kind != "PRON" else None
         ref = parse_forward(inner, 0, entities) if inner else None
         if ref is None:
             return None
-        head = parse_backward(words, k, entities)
         if ref.kind == "PER" and ref.end == inner[-1].end:
             role = ref.role or (head.role if head is not None and head.kind == "UNNAMED" else None)
             return SpeakerRef(ref.text, "PER", role, ref.start, ref.end)
