@@ -405,3 +405,15 @@ def test_attribution_group_is_no_antecedent_for_a_pronoun(quotes_of: QuotesOf) -
         "Er zeigt auf die Pflanzen. „So schlimm war es noch nie.“"
     )
     assert _one(quotes_of(text)).speaker == "Josef Kramer"
+
+
+def test_attribution_pull_quote_with_name_in_brackets(quotes_of: QuotesOf) -> None:
+    text = "Die Stadt spart.\n\n„Das ist das falsche Signal“ (Anna Weber, Bürgermeisterin)\n\nMehr."
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_role) == ("Anna Weber", "Bürgermeisterin")
+
+
+def test_attribution_person_noun_before_a_name(quotes_of: QuotesOf) -> None:
+    text = "Seine Kollegin Petra Veit ergänzte, man habe „keine andere Wahl mehr“."
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_role) == ("Petra Veit", "Kollegin")

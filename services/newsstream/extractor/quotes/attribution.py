@@ -151,7 +151,9 @@ class _Attributor:
         found = found or ev.inverted_after(ctx, s_index, q)
         colon = ev.colon_cue(ctx, s_index, q) if found is None else None
         if ctx.is_heading_sentence(s_index):
-            return self._heading_quote(s_index, span, found or colon)
+            return self._heading_quote(
+                s_index, span, found or colon or ev.caption_name(ctx, s_index, q)
+            )
         if not self._is_quotation(s_index, span, q, found is not None or colon is not None):
             return None
         found = (

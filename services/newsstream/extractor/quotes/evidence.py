@@ -118,9 +118,10 @@ def speech_noun(ctx: Context, s_index: int, q: int) -> Found | None:
 
 
 def caption_name(ctx: Context, s_index: int, q: int) -> Found | None:
-    """„…“: Anna Weber bei ihrer Rede (a caption: the quotation, a colon, the name)."""
+    """„…“: Anna Weber bei ihrer Rede / „…“ (Anna Weber, Bürgermeisterin): a caption or a
+    pull quote, the name right after the quotation, after a colon or in brackets."""
     ws = ctx.words_of(s_index)
-    if q + 2 >= len(ws) or ws[q + 1].text != ":":
+    if q + 2 >= len(ws) or ws[q + 1].text not in {":", "("}:
         return None
     ref = parse_forward(ws, q + 2, ctx.entities)
     return (ref, ":") if ref is not None and ref.kind == "PER" else None

@@ -172,7 +172,8 @@ ROLE_WORDS: tuple[str, ...] = tuple(
             organisatorin veranstalter veranstalterin rektor rektorin dekan dekanin imam
             rabbiner brandrat volkswirt volkswirtin ologe ologin chefarzt chefärztin
             sprecherin winzer winzerin förster försterin hebamme pfleger
-            pflegerin erzieher erzieherin"""
+            pflegerin erzieher erzieherin kämmerer kämmerin schatzmeister schatzmeisterin
+            ortsvorsteher ortsvorsteherin dezernent dezernentin"""
         ),
         key=len,
         reverse=True,

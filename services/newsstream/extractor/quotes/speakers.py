@@ -370,5 +370,8 @@ def _common_noun_speaker(
         return None
     if not noun.lower.endswith(_PERSON_ENDINGS):
         return None  # "Das Gesetz betont …" - a thing, not a person
+    names = _read_name(words, i + 1, entities, allow=True)
+    if len(names) > 1 or (names and names[0].start in entities):  # "Seine Kollegin Eva Roth"
+        return SpeakerRef(join(names), "PER", noun.text, names[0].start, names[-1].end)
     definite = det.lower in {"der", "die"}
     return SpeakerRef(noun.text, "UNNAMED", None, noun.start, noun.end, definite, det.lower)
