@@ -417,3 +417,13 @@ def test_attribution_person_noun_before_a_name(quotes_of: QuotesOf) -> None:
     text = "Seine Kollegin Petra Veit ergänzte, man habe „keine andere Wahl mehr“."
     quote = _one(quotes_of(text))
     assert (quote.speaker, quote.speaker_role) == ("Petra Veit", "Kollegin")
+
+
+def test_attribution_role_ending_a_sentence_is_not_the_next_persons_role(
+    quotes_of: QuotesOf,
+) -> None:
+    text = (
+        "Kanzler Olaf Brenner kritisierte die Pläne. Finanzminister Max Sauer hielt dagegen. "
+        "„Wir haben das beschlossen“, betonte der FDP-Chef. Brenner reagierte gelassen."
+    )
+    assert _one(quotes_of(text)).speaker == "Max Sauer"

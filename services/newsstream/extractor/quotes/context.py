@@ -35,7 +35,7 @@ _TRIGGERS = (
     | lx.SOURCE_NOUNS
     | {lx.LAUT, lx.SO, lx.ZUFOLGE, "heißt", "hieß"}
 )
-_TOKEN = re.compile(r"[\w.-]+|[^\w\s]")
+_TOKEN = re.compile(r"[\w-]+|[^\w\s]")
 
 
 @dataclass

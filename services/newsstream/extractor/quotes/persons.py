@@ -31,7 +31,7 @@ WINDOW = 6
 SPOKE_BONUS = 1.5
 OBLIQUE_PENALTY = 0.5
 
-_TOKEN = re.compile(r"[\w.-]+|[^\w\s]")
+_TOKEN = re.compile(r"[\w-]+|[^\w\s]")
 _OBLIQUE_ARTICLES = frozenset({"des", "dem", "den", "einem", "eines", "einen"})
 
 
