@@ -190,6 +190,7 @@ ORG_WORDS = _set(
 )
 #: Endings of organisation compounds ("Innenministerium", "Landratsamt", "Landgericht").
 ORG_SUFFIXES = (
+    "zentrale",
     "fraktion",
     "partei",
     "verein",
@@ -301,6 +302,16 @@ FUNCTION_WORDS = _set(
     erneut wieder nochmals abschließend einleitend ergänzend zusammenfassend unterdessen
     währenddessen seither zwischenzeitlich hierzu hierbei hierfür darüber darauf daran
     davon dafür dagegen dahinter worauf wofür womit wobei sonst"""
+)
+
+#: Pronominal adverbs ("Darin heißt es:", "Dazu die Stadt:"): function words, never names.
+FUNCTION_WORDS = FUNCTION_WORDS | frozenset(
+    f"{head}{prep}"
+    for head in ("da", "dar", "hier", "wo", "wor")
+    for prep in _set(
+        "an auf aus bei durch für gegen hinter in mit nach neben über um unter von vor zu zwischen"
+    )
+    if (head in {"dar", "wor"}) == (prep[0] in "aeiouäöü")
 )
 
 #: Prepositions: a person named right after one is not the subject of the clause ("An Anna

@@ -368,7 +368,8 @@ def _common_noun_speaker(
         return parse_forward(words, i + 1, entities) if det.lower in {"der", "dem"} else None
     if noun.lower in lx.NON_NAMES or len(adjs) > 2 or noun.lower.endswith(lx.NOUN_SUFFIXES):
         return None
-    if not noun.lower.endswith(_PERSON_ENDINGS):
+    kin = noun.lower in lx.FEMALE_PERSONS or noun.lower in lx.MALE_PERSONS  # "Ihr Sohn"
+    if not kin and not noun.lower.endswith(_PERSON_ENDINGS):
         return None  # "Das Gesetz betont …" - a thing, not a person
     names = _read_name(words, i + 1, entities, allow=True)
     if len(names) > 1 or (names and names[0].start in entities):  # "Seine Kollegin Eva Roth"
