@@ -427,3 +427,31 @@ def test_attribution_role_ending_a_sentence_is_not_the_next_persons_role(
         "„Wir haben das beschlossen“, betonte der FDP-Chef. Brenner reagierte gelassen."
     )
     assert _one(quotes_of(text)).speaker == "Max Sauer"
+
+
+# --- without a model: names the rules know ---------------------------------------------------
+
+
+def test_attribution_genitive_surname_keeps_the_person_in_view(quotes_of: QuotesOf) -> None:
+    text = (
+        "Parteichef Markus Brandl spricht heute. Die Halle ist voll. Es gibt Bier. "
+        "Die Musik spielt. Der Saal wartet. Alle sind da. Brandls Reden sind gefürchtet. "
+        "„Wir bleiben hart“, sagte er."
+    )
+    assert _one(quotes_of(text)).speaker == "Markus Brandl"
+
+
+def test_attribution_particle_surname_of_a_rule_found_name(quotes_of: QuotesOf) -> None:
+    text = "SPD-Chef Florian von Brandt kam spät. „Das ist nicht richtig“, sagte von Brandt."
+    assert _one(quotes_of(text)).speaker == "Florian von Brandt"
+
+
+def test_attribution_colon_after_reported_clause(quotes_of: QuotesOf) -> None:
+    text = "Der Betriebsrat Paul Ruf sagte, die Wut sei groß: „Wir wurden kalt abserviert.“"
+    assert _one(quotes_of(text)).speaker == "Paul Ruf"
+
+
+def test_attribution_acronym_after_article_is_an_organisation(quotes_of: QuotesOf) -> None:
+    text = "Nach Einschätzung des BLV sind die Lehrer „jetzt schon völlig überlastet“."
+    quote = _one(quotes_of(text))
+    assert (quote.speaker, quote.speaker_type, quote.cue) == ("BLV", "ORG", "nach Einschätzung")

@@ -99,8 +99,10 @@ def prepare(text: str, entities: Sequence[Entity], hint: LexicalHint | None = No
     )
     for i, sent in enumerate(sents):
         ctx.first_sentence.setdefault(sent.paragraph, i)
+    found = _names_the_model_missed(ctx)
+    index.surnames |= _surnames(n.text for n in found)  # "so von Brandt" after "Eva von Brandt"
     ctx.sent_cues = [find_cues(w, index) if w is not None else [] for w in ctx._words]
-    ctx.book = _person_book(ctx, people)
+    ctx.book = _person_book(ctx, people, found)
     return ctx
 
 
@@ -116,10 +118,9 @@ def _worth_reading(text: str, sentence: Sentence, spans: list[QuotedSpan]) -> bo
     return any(w.lower() in _TRIGGERS for w in _WORDS.findall(text, sentence.start, sentence.end))
 
 
-def _person_book(ctx: Context, people: Sequence[Entity]) -> PersonBook:
+def _person_book(ctx: Context, people: Sequence[Entity], found: Sequence[FoundName]) -> PersonBook:
     """Names, roles, genders and the mention timeline of the article."""
     cue_people = [c.speaker for cues in ctx.sent_cues for c in cues if c.speaker.kind == "PER"]
-    found = _names_the_model_missed(ctx)
     names = [e.canonical for e in people] + [r.text for r in cue_people] + [n.text for n in found]
     book = PersonBook(NameResolver(names, abbreviations(ctx.text)))
     for s_index, cues in enumerate(ctx.sent_cues):
@@ -137,7 +138,32 @@ def _person_book(ctx: Context, people: Sequence[Entity]) -> PersonBook:
                 _add_mention(ctx, book, book.canonical(ent.canonical), start, end)
     for hit in found:
         _add_mention(ctx, book, book.canonical(hit.text), hit.start, hit.end, hit.gender)
+    _add_surname_mentions(ctx, book, found)
     return book
+
+
+def _add_surname_mentions(ctx: Context, book: PersonBook, found: Sequence[FoundName]) -> None:
+    """Every later "Weber" / "Webers" of a person the article named in full, where the model
+    did not tag it: "Webers Attacken" keeps Anna Weber the topic for a later "sie"."""
+    surnames = sorted(ctx.entities.surnames, key=len, reverse=True)
+    if not surnames:
+        return
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(s) for s in surnames) + r")(?:s|’|')?(?![\w-])"
+    )
+    covered = sorted(
+        [(start, end) for start, (_, end, label) in ctx.entities.spans.items() if label == "PER"]
+        + [(n.start, n.end) for n in found]
+    )
+    starts = [start for start, _ in covered]
+    for match in pattern.finditer(ctx.text):
+        start = match.start()
+        k = bisect_right(starts, start) - 1
+        if (k >= 0 and covered[k][1] > start) or _inside_quote(ctx.spans, start):
+            continue  # part of a name already in the timeline ("Anna Weber")
+        name = book.canonical(match.group(1))
+        if name != match.group(1):
+            _add_mention(ctx, book, name, start, match.end())
 
 
 def _names_the_model_missed(ctx: Context) -> list[FoundName]:

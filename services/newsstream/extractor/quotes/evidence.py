@@ -21,6 +21,7 @@ from newsstream.extractor.quotes.context import Context
 from newsstream.extractor.quotes.cues import Cue, colon_speaker
 from newsstream.extractor.quotes.marks import QuotedSpan
 from newsstream.extractor.quotes.refs import SpeakerRef, is_role
+from newsstream.extractor.quotes.reported import is_reported
 from newsstream.extractor.quotes.segments import Word
 from newsstream.extractor.quotes.speakers import parse_forward
 
@@ -96,6 +97,9 @@ def colon_cue(ctx: Context, s_index: int, q: int) -> Found | None:
     cues = [c for c in ctx.sent_cues[s_index] if clause <= c.index < q]
     if cues:  # "…, worauf Weber erwiderte: „…“" - the cue of the colon's own clause
         return cues[-1].speaker, cues[-1].word
+    earlier = [c for c in ctx.sent_cues[s_index] if first <= c.index < clause]
+    if earlier and is_reported(ws[clause:q]):  # "Weber sagte, das sei falsch: „…“"
+        return earlier[-1].speaker, earlier[-1].word
     ref = colon_speaker(ws[first:q], ctx.entities)
     return (ref, ":") if ref is not None else None
 

@@ -52,7 +52,7 @@ class EntityIndex:
 
     spans: dict[int, tuple[int, int, str]] = field(default_factory=dict)
     hint: LexicalHint | None = None
-    surnames: frozenset[str] = frozenset()
+    surnames: frozenset[str] = frozenset()  # grows once the rules have found more names
 
     def get(self, start: int) -> tuple[int, int, str] | None:
         return self.spans.get(start)

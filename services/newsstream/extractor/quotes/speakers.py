@@ -61,7 +61,7 @@ def parse_forward(words: list[Word], i: int, entities: EntityIndex) -> SpeakerRe
         return _named(words, names, _role_text(det, adjs, roles), roles, entities)
     if roles:
         return _unnamed(words, i, det, adjs, roles)
-    if i < n and words[i].is_cap and is_org(words[i].text):
+    if i < n and words[i].is_cap and (is_org(words[i].text) or _acronym(words[i], det)):
         return _organisation(words, i, det, entities)
     if det is not None:
         return _common_noun_speaker(words, i, det, adjs, entities)
@@ -157,7 +157,14 @@ def _organisation(words: list[Word], i: int, det: Word | None, entities: EntityI
     while j < len(words) and j < i + 3 and is_name_like(words[j], entities):
         org.append(words[j])
         j += 1
+    if len(org) > 2 and first_name_gender(org[1].text):  # "der Betriebsrat Paul Ruf"
+        return SpeakerRef(join(org[1:]), "PER", word.text, org[1].start, org[-1].end)
     return SpeakerRef(join(org), "ORG", None, org[0].start, org[-1].end)
+
+
+def _acronym(word: Word, det: Word | None) -> bool:
+    """ "des BLLV", "der SPD": an all-capital short word after an article is a body."""
+    return det is not None and word.text.isupper() and 2 <= len(word.text) <= 6
 
 
 def _adjective_like(text: str) -> bool:
