@@ -455,3 +455,11 @@ def test_attribution_acronym_after_article_is_an_organisation(quotes_of: QuotesO
     text = "Nach Einschätzung des BLV sind die Lehrer „jetzt schon völlig überlastet“."
     quote = _one(quotes_of(text))
     assert (quote.speaker, quote.speaker_type, quote.cue) == ("BLV", "ORG", "nach Einschätzung")
+
+
+def test_attribution_description_of_somebody_newly_introduced(quotes_of: QuotesOf) -> None:
+    text = (
+        "Die Vorsitzende Richterin Karin Lutz eröffnete den Prozess. „Wir verhandeln zügig.“\n\n"
+        "Eine Geschädigte verfolgte den Prozess. „Ich habe alles verloren“, sagte die 67-Jährige."
+    )
+    assert _speakers(quotes_of(text)) == ["Karin Lutz", "Geschädigte"]

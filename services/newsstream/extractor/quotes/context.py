@@ -22,7 +22,13 @@ from newsstream.extractor.quotes.cues import Cue, find_cues
 from newsstream.extractor.quotes.filters import is_heading
 from newsstream.extractor.quotes.marks import QuotedSpan, find_quoted_spans
 from newsstream.extractor.quotes.namefinder import FoundName, find_names
-from newsstream.extractor.quotes.persons import Mention, PersonBook, Speaker, is_oblique
+from newsstream.extractor.quotes.persons import (
+    Mention,
+    PersonBook,
+    Speaker,
+    is_oblique,
+    person_noun,
+)
 from newsstream.extractor.quotes.refs import EntityIndex, LexicalHint, is_role
 from newsstream.extractor.quotes.segments import Sentence, Word, paragraphs, sentences, words
 from newsstream.messages import Entity
@@ -139,7 +145,23 @@ def _person_book(ctx: Context, people: Sequence[Entity], found: Sequence[FoundNa
     for hit in found:
         _add_mention(ctx, book, book.canonical(hit.text), hit.start, hit.end, hit.gender)
     _add_surname_mentions(ctx, book, found)
+    _add_unnamed_openers(ctx, book)
     return book
+
+
+_UNNAMED_OPENER = re.compile(r"(Ein|Eine)\s+(?:[a-zäöüß-]+\s+){0,2}([A-ZÄÖÜ][\wäöüß-]+)")
+
+
+def _add_unnamed_openers(ctx: Context, book: PersonBook) -> None:
+    """ "Eine Geschädigte verfolgte den Prozess.": somebody new, unnamed, that a later "die
+    67-Jährige" or "sie" may refer to."""
+    for s_index, sent in enumerate(ctx.sents):
+        match = _UNNAMED_OPENER.match(ctx.text, sent.start, sent.end)
+        if match is None or not person_noun(match.group(2)):
+            continue
+        noun = match.group(2)
+        book.note_gender(noun, "f" if match.group(1) == "Eine" else "m")
+        book.add(Mention(match.start(2), s_index, Speaker(noun, "UNNAMED", None)))
 
 
 def _add_surname_mentions(ctx: Context, book: PersonBook, found: Sequence[FoundName]) -> None:

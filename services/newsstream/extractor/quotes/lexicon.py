@@ -350,6 +350,14 @@ ADJECTIVAL_PERSONS = (
     "verletzte",
     "bekannte",
     "verwandte",
+    "geschädigte",
+    "angeklagte",
+    "verdächtige",
+    "beschuldigte",
+    "befragte",
+    "erkrankte",
+    "überlebende",
+    "beteiligte",
 )
 
 #: Person nouns whose gender is in the word ("die Mutter … sagt sie").

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from newsstream.extractor.names import Gender, first_name_gender
+from newsstream.extractor.names import Gender
 from newsstream.extractor.quotes import lexicon as lx
-from newsstream.extractor.quotes.refs import EntityIndex, is_org, is_role
+from newsstream.extractor.quotes.refs import EntityIndex, first_name, is_org, is_role
 from newsstream.extractor.quotes.segments import Word
 
 _CAPITALISED_RUN = re.compile(
@@ -52,7 +52,7 @@ def _names_in_run(tokens: list[tuple[str, int]], entities: EntityIndex) -> Itera
     while i < len(tokens) - 1:
         word = tokens[i][0]
         address = _ADDRESS.get(word)
-        gender = address or first_name_gender(word)
+        gender = address or first_name(word)
         end = _name_end(tokens, i, entities) if (address or gender) else i + 1
         if end <= i + 1:
             i += 1

@@ -25,7 +25,7 @@ from newsstream.extractor.names import Gender, NameResolver
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.refs import SpeakerRef, is_role
 
-#: How many sentences back a pronoun may look for its person.
+#: How many sentences back a pronoun or a description may look for its person.
 WINDOW = 6
 #: Ranking: sentences back, minus this for someone who spoke, plus this for an oblique mention.
 SPOKE_BONUS = 1.5
@@ -144,7 +144,7 @@ class PersonBook:
 
     def gender(self, speaker: Speaker) -> Gender | None:
         if speaker.kind == "UNNAMED":
-            return role_gender(speaker.name)
+            return role_gender(speaker.name) or self._gender.get(speaker.name)
         if speaker.kind != "PER":
             return None
         return self.resolver.gender(speaker.name) or self._gender.get(speaker.name)
@@ -181,6 +181,7 @@ class PersonBook:
         orgs: bool = False,
         among: set[str] | None = None,
         spoke_bonus: float = SPOKE_BONUS,
+        window: int = WINDOW,
     ) -> Speaker | None:
         """The best-ranked mention before ``pos`` whose gender fits ``want`` (see module),
         optionally only among the people ``among``."""
@@ -189,7 +190,7 @@ class PersonBook:
         for k in range(bisect_left(self._mentions, pos, key=_start) - 1, -1, -1):
             m = self._mentions[k]
             back = sentence - m.sentence
-            if back > WINDOW:
+            if back > window:
                 break
             if (back == 0 and m.oblique) or not self._fits(m.speaker, want, orgs):
                 continue

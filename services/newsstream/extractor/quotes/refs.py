@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from newsstream.extractor.names import Gender, first_name_gender
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.segments import Word
 
@@ -73,6 +74,19 @@ class EntityIndex:
         if word.text in self.surnames or self.hint is None:
             return False
         return self.hint(word.start, word.end) == "noun"
+
+
+_NEVER_FIRST_NAMES = (
+    lx.DETERMINERS | lx.NON_NAMES | lx.FUNCTION_WORDS | lx.CALENDAR | lx.PREPOSITIONS
+)
+
+
+def first_name(word: str) -> Gender | None:
+    """The gender of ``word`` as a first name, unless it is a German word first ("Eine",
+    "Mai" are names somewhere, but not at the start of a German sentence)."""
+    if word.lower() in _NEVER_FIRST_NAMES:
+        return None
+    return first_name_gender(word)
 
 
 def is_role(word: str) -> bool:

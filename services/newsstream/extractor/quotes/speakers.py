@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 
-from newsstream.extractor.names import first_name_gender
 from newsstream.extractor.quotes import lexicon as lx
 from newsstream.extractor.quotes.refs import (
     EntityIndex,
     SpeakerKind,
     SpeakerRef,
+    first_name,
     is_name_like,
     is_org,
     is_role,
@@ -157,7 +157,7 @@ def _organisation(words: list[Word], i: int, det: Word | None, entities: EntityI
     while j < len(words) and j < i + 3 and is_name_like(words[j], entities):
         org.append(words[j])
         j += 1
-    if len(org) > 2 and first_name_gender(org[1].text):  # "der Betriebsrat Paul Ruf"
+    if len(org) > 2 and first_name(org[1].text):  # "der Betriebsrat Paul Ruf"
         return SpeakerRef(join(org[1:]), "PER", word.text, org[1].start, org[-1].end)
     return SpeakerRef(join(org), "ORG", None, org[0].start, org[-1].end)
 
@@ -212,7 +212,7 @@ def _read_name(words: list[Word], i: int, entities: EntityIndex, *, allow: bool)
     if not allow or not is_name_like(words[i], entities) or entities.is_common_noun(words[i]):
         return []
     names = _extend_name(words, [words[i]], i + 1, entities, entity_backed=False)
-    if len(names) > 2 and first_name_gender(names[1].text) and not first_name_gender(names[0].text):
+    if len(names) > 2 and first_name(names[1].text) and not first_name(names[0].text):
         return names[1:]  # "Kämmerer Paul Ruf": an unknown role word before a first name
     return names
 
