@@ -463,3 +463,11 @@ def test_attribution_description_of_somebody_newly_introduced(quotes_of: QuotesO
         "Eine Geschädigte verfolgte den Prozess. „Ich habe alles verloren“, sagte die 67-Jährige."
     )
     assert _speakers(quotes_of(text)) == ["Karin Lutz", "Geschädigte"]
+
+
+def test_attribution_plural_sie_is_not_a_woman(quotes_of: QuotesOf) -> None:
+    text = (
+        "Anna Berger leitet die Schule. Die Eltern sind wütend. „Wir wurden nicht gefragt“, "
+        "sagen sie. „Ich hätte mir mehr Zeit gewünscht“, sagte sie."
+    )
+    assert _speakers(quotes_of(text)) == [None, "Anna Berger"]

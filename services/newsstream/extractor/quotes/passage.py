@@ -40,6 +40,8 @@ class Passage:
         if found is None:
             return None
         ref, cue = found
+        if ref.kind == "PRON" and ref.text == "sie" and _plural_verb(cue):
+            return None  # "„…“, sagen sie": a group, not the last woman mentioned
         if ref.start in self._resolved:
             speaker = self._resolved[ref.start]
         else:
@@ -177,3 +179,8 @@ def _one_person(ref: SpeakerRef, speaker: Speaker) -> bool:
     if noun in lx.FEMALE_PERSONS or noun in lx.MALE_PERSONS:
         return True
     return ref.det in _SINGULAR_ARTICLES or (ref.det == "die" and role_gender(noun) == "f")
+
+
+def _plural_verb(cue: str | None) -> bool:
+    """ "sagen", "erklärten": a speech verb in the plural (its subject is a group)."""
+    return cue is not None and cue in lx.SPEECH_VERBS and cue.endswith("en")
