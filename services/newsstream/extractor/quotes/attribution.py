@@ -24,6 +24,7 @@ quotation of the text (then it would be counted twice).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -218,12 +219,26 @@ class _Attributor:
         """Subheadings that do not abbreviate a quotation of the text, attributed to the
         first speaker of the paragraphs they head."""
         out = []
+        starts = [quote.start for _, quote in self.found]
         for span, s_index in self.subheadings:
             inner = self.ctx.text[span.open + 1 : span.close]
-            if any(_abbreviates(inner, quote.quote) for _, quote in self.found):
+            section = self._section_end(s_index)
+            below = self.found[bisect_left(starts, span.close) : bisect_left(starts, section)]
+            if any(_abbreviates(inner, quote.quote) for _, quote in below):
                 continue
             out.append(self._make_quote(span, s_index, self.passage.speaker_below(s_index)))
         return out
+
+    def _section_end(self, s_index: int) -> int:
+        """Where the section under the heading sentence ``s_index`` ends (the next heading)."""
+        ctx = self.ctx
+        for k in range(s_index + 1, len(ctx.sents)):
+            if (
+                ctx.is_heading_sentence(k)
+                and ctx.sents[k].paragraph != ctx.sents[s_index].paragraph
+            ):
+                return ctx.sents[k].start
+        return len(ctx.text)
 
     def _make_quote(self, span: QuotedSpan, s_index: int, attribution: Attribution | None) -> Quote:
         text = self.ctx.text

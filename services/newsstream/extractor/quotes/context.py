@@ -119,7 +119,8 @@ def _surnames(names: Iterable[str]) -> frozenset[str]:
 def _worth_reading(text: str, sentence: Sentence, spans: list[QuotedSpan]) -> bool:
     """Only sentences with a quotation, a cue word or a subjunctive can matter (a cheap
     pre-filter: most sentences of an article have none, and word lists are the costly part)."""
-    if any(sentence.start <= span.open < sentence.end for span in spans):
+    k = bisect_left(spans, sentence.start, key=_open)
+    if k < len(spans) and spans[k].open < sentence.end:
         return True
     return any(w.lower() in _TRIGGERS for w in _WORDS.findall(text, sentence.start, sentence.end))
 

@@ -148,14 +148,22 @@ def words(text: str, start: int, end: int, spans: list[QuotedSpan]) -> list[Word
     """Words of ``text[start:end]``; each quoted span becomes one placeholder word."""
     out: list[Word] = []
     pos = start
-    for span in spans:
-        if span.close < start or span.open >= end:
+    # spans are in text order: start at the first one that can reach into the range
+    first = max(0, bisect_right(spans, start, key=_open) - 1)
+    for span in spans[first:]:
+        if span.open >= end:
+            break
+        if span.close < start:
             continue
         out.extend(_plain_words(text, pos, max(pos, span.open)))
         out.append(Word(text[span.open : span.close + 1], span.open, span.close + 1, True))
         pos = span.close + 1
     out.extend(_plain_words(text, pos, end))
     return out
+
+
+def _open(span: QuotedSpan) -> int:
+    return span.open
 
 
 def _plain_words(text: str, start: int, end: int) -> list[Word]:
