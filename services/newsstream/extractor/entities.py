@@ -57,13 +57,16 @@ def extract_entities(
     doc: Any,
     extra: Iterable[tuple[int, int, str]] = (),
     people: Iterable[tuple[int, int]] = (),
+    *,
+    text: str | None = None,
 ) -> list[Entity]:
     """Canonical, merged entities of ``doc``; ``extra`` adds (start, end, label) mentions
     found by other rules (speakers the model missed) where no model entity overlaps;
     ``people`` are (start, end) person spans found by the rules: a model entity starting
     there is relabelled PER and extended to ``end`` (the model's "Stefan" of "Stefan
-    Sonntag", or "Selenskyj" tagged LOC after "Präsident")."""
-    text: str = doc.text
+    Sonntag", or "Selenskyj" tagged LOC after "Präsident"). ``text`` is ``doc.text`` when
+    the caller has it (a Doc rebuilds its text from the tokens on every access)."""
+    text = doc.text if text is None else text
     person_at = {start: end for start, end in people}
     mentions = []
     for m in mentions_from_doc(doc):

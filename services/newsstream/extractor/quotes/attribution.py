@@ -58,10 +58,14 @@ def find_quotes(doc: object, entities: Sequence[Entity]) -> list[Quote]:
     return analyse_quotes(doc, entities).quotes
 
 
-def analyse_quotes(doc: object, entities: Sequence[Entity]) -> QuoteAnalysis:
+def analyse_quotes(
+    doc: object, entities: Sequence[Entity], *, text: str | None = None
+) -> QuoteAnalysis:
     """Quotations plus the spans of person names found by the cue rules (so the caller can
-    add them as PER entities where the model missed them)."""
-    text: str = doc if isinstance(doc, str) else str(doc.text)  # type: ignore[attr-defined]
+    add them as PER entities where the model missed them). ``text`` is the Doc's text when
+    the caller has it at hand (a Doc rebuilds it from its tokens on every access)."""
+    if text is None:
+        text = doc if isinstance(doc, str) else str(doc.text)  # type: ignore[attr-defined]
     ctx = prepare(text, entities, lexical_hint(doc))
     analysis = QuoteAnalysis()
     _rule_people(ctx, analysis)
@@ -131,13 +135,12 @@ class _Attributor:
                 if quote.speaker is not None:
                     kind = quote.speaker_type or "UNNAMED"
                     last = (Speaker(quote.speaker, kind, quote.speaker_role), quote.cue)
-            if last is None and self.passage.reported[s_index] is not None:
-                last = (self.passage.reported[s_index], None)  # type: ignore[assignment]
+            reported = self.passage.reported[s_index]
+            if last is None and reported is not None:
+                last = (reported, None)
             self.passage.attr[s_index] = last or cue_attr
         quotes = _attribute_continuations(self.found) + self._subheading_quotes()
         return sorted(quotes, key=lambda q: q.start)
-
-    # --- speakers ------------------------------------------------------------------------
 
     # --- one quotation -------------------------------------------------------------------
 
@@ -167,8 +170,9 @@ class _Attributor:
             # when the phrase cannot be read
             return self._make_quote(span, s_index, self.passage.resolve(found, s_index))
         attribution = self.passage.resolve(ev.attribution_line(ctx, s_index), s_index)
-        if attribution is None and self.passage.reported[s_index] is not None:
-            attribution = (self.passage.reported[s_index], None)  # type: ignore[assignment]
+        reported = self.passage.reported[s_index]
+        if attribution is None and reported is not None:
+            attribution = (reported, None)
         attribution = attribution or self.passage.carry_over(s_index)
         return self._make_quote(span, s_index, attribution)
 

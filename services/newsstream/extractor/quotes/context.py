@@ -58,8 +58,6 @@ class Context:
     sent_cues: list[list[Cue]] = field(default_factory=list)
     _words: list[list[Word] | None] = field(default_factory=list)
     _sent_starts: list[int] = field(default_factory=list)
-    #: First sentence index of every paragraph.
-    first_sentence: dict[int, int] = field(default_factory=dict)
 
     def words_of(self, s_index: int) -> list[Word]:
         cached = self._words[s_index]
@@ -81,6 +79,8 @@ class Context:
 
 
 def prepare(text: str, entities: Sequence[Entity], hint: LexicalHint | None = None) -> Context:
+    """Segment ``text``, find its cues and fill its person book (``entities`` are the model's,
+    ``hint`` what the pipeline's dictionary features say about a token, if it has them)."""
     spans = find_quoted_spans(text)
     sents = sentences(text, spans)
     paras = paragraphs(text)
@@ -103,8 +103,6 @@ def prepare(text: str, entities: Sequence[Entity], hint: LexicalHint | None = No
         ],
         _sent_starts=[s.start for s in sents],
     )
-    for i, sent in enumerate(sents):
-        ctx.first_sentence.setdefault(sent.paragraph, i)
     found = _names_the_model_missed(ctx)
     index.surnames |= _surnames(n.text for n in found)  # "so von Brandt" after "Eva von Brandt"
     ctx.sent_cues = [find_cues(w, index) if w is not None else [] for w in ctx._words]
@@ -206,8 +204,9 @@ def _add_mention(
     role, address = _role_near(ctx.text, start, end)
     if role is not None:
         book.note_role(name, role)
-    if (gender or address) is not None and " " not in name:
-        book.note_gender(name, gender or address)  # type: ignore[arg-type]
+    known = gender or address
+    if known is not None and " " not in name:
+        book.note_gender(name, known)  # "Frau Weber": the gender no first name gives
     speaker = Speaker(name, "PER", None)
     book.add(Mention(start, ctx.sentence_at(start), speaker, is_oblique(ctx.text, start)))
 

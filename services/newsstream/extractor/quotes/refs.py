@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from newsstream.extractor.names import Gender, first_name_gender
@@ -89,6 +90,7 @@ def first_name(word: str) -> Gender | None:
     return first_name_gender(word)
 
 
+@lru_cache(maxsize=65536)
 def is_role(word: str) -> bool:
     """Role nouns and their compounds, inflected or not (Militärexperten, CSU-Chef)."""
     low = word.lower()
@@ -99,6 +101,7 @@ def is_role(word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def is_org(word: str) -> bool:
     """Organisation nouns and their compounds (Polizei, Innenministerium, Landratsamt); a
     person's role that merely ends like one ("Stadtbrandrat" vs "-rat") is not."""

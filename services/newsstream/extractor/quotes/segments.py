@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsstream.extractor.quotes.marks import QuotedSpan
 
@@ -39,14 +39,14 @@ class Word:
     start: int
     end: int
     quoted: bool = False
+    #: ``text.lower()`` and whether it starts with a capital, computed once: the rules ask
+    #: every word many times.
+    lower: str = field(init=False, repr=False, compare=False)
+    is_cap: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
-
-    @property
-    def is_cap(self) -> bool:
-        return self.text[:1].isupper()
+    def __post_init__(self) -> None:
+        self.lower = self.text.lower()
+        self.is_cap = self.text[:1].isupper()
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
