@@ -154,6 +154,7 @@ class Passage:
         return out
 
     def speaker_below(self, s_index: int) -> Attribution | None:
+        """The first speaker in the section a subheading (sentence ``s_index``) heads."""
         ctx = self.ctx
         for k in range(s_index + 1, len(ctx.sents)):
             if ctx.is_heading_sentence(k):
