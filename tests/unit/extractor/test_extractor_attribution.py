@@ -471,3 +471,16 @@ def test_attribution_plural_sie_is_not_a_woman(quotes_of: QuotesOf) -> None:
         "sagen sie. „Ich hätte mir mehr Zeit gewünscht“, sagte sie."
     )
     assert _speakers(quotes_of(text)) == [None, "Anna Berger"]
+
+
+def test_attribution_main_clause_before_a_subordinate_colon_clause(quotes_of: QuotesOf) -> None:
+    text = (
+        "Die Ärztin Miriam Falk arbeitet nachts. "
+        "Sie weiß nicht, warum die Station so voll ist: „Wir haben keine Betten mehr.“"
+    )
+    assert _one(quotes_of(text)).speaker == "Miriam Falk"
+
+
+def test_attribution_unnamed_speaker_in_its_fullest_form(quotes_of: QuotesOf) -> None:
+    text = "„Wir suchen noch“, sagte ein Sprecher. Die Lage sei unklar, sagte der Polizeisprecher."
+    assert _one(quotes_of(text)).speaker == "Polizeisprecher"

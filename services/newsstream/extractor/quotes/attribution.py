@@ -140,7 +140,7 @@ class _Attributor:
                 last = (reported, None)
             self.passage.attr[s_index] = last or cue_attr
         quotes = _attribute_continuations(self.found) + self._subheading_quotes()
-        return sorted(quotes, key=lambda q: q.start)
+        return sorted(_fullest_unnamed(self.ctx, quotes), key=lambda q: q.start)
 
     # --- one quotation -------------------------------------------------------------------
 
@@ -268,6 +268,26 @@ class _Attributor:
             paragraph=self.ctx.sents[s_index].paragraph,
             speaker_type=kind,
         )
+
+
+def _fullest_unnamed(ctx: Context, quotes: list[Quote]) -> list[Quote]:
+    """An unnamed speaker's fullest form in the article: "ein Sprecher" and later "der
+    Polizeisprecher" are one speaker, "Polizeisprecher" (when no other compound competes)."""
+    phrases = {
+        c.speaker.text for cues in ctx.sent_cues for c in cues if c.speaker.kind == "UNNAMED"
+    }
+    out = []
+    for quote in quotes:
+        bare = quote.speaker if quote.speaker_type is None else None
+        longer = {
+            p
+            for p in phrases
+            if bare and " " not in bare and " " not in p and p != bare and p.endswith(bare.lower())
+        }
+        if bare and len(longer) == 1:
+            quote = quote.model_copy(update={"speaker": longer.pop()})
+        out.append(quote)
+    return out
 
 
 def _speech_verb(ws: list[Word]) -> bool:

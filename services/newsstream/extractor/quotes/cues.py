@@ -332,15 +332,21 @@ def _subject_before_colon(body: list[Word], entities: EntityIndex) -> SpeakerRef
     """ "Anna Weber ist sich sicher: „…“" (a named subject, then a verb) or "Dann gibt
     Weber sich versöhnlich: „…“" / "Und sie knöpft sich die Linken vor: „…“" (the subject
     right after the verb, the pronoun resolved later)."""
-    start = 0
-    for k, w in enumerate(body):
-        if w.quoted or w.text in {",", ";", "–", "—"}:
-            start = k + 1
-    ref = parse_forward(body, start, entities)
+    bounds = [k for k, w in enumerate(body) if w.quoted or w.text in {",", ";", "–", "—"}]
+    start = bounds[-1] + 1 if bounds else 0
+    end = len(body)
+    if start < end and body[start].lower in _SUBORDINATORS and len(bounds) > 0:
+        # "Sie weiß nicht, warum er geht: „…“" - the main clause before the comma speaks
+        end = bounds[-1]
+        start = bounds[-2] + 1 if len(bounds) > 1 else 0
+    ref = parse_forward(body[:end], start, entities)
     if ref is not None and ref.kind in {"PER", "ORG", "PRON"}:
-        after = [w for w in body[start:] if w.start >= ref.end]
+        after = [w for w in body[start:end] if w.start >= ref.end]
         if not (after and _verb_like(after[0])):
             return None  # "Anna Weber:" is the bare colon case; a subject needs its verb
         return ref
-    ref = clause_subject(body, start, len(body), entities)
+    ref = clause_subject(body, start, end, entities)
     return ref if ref is not None and ref.kind in {"PER", "ORG", "PRON"} else None
+
+
+_SUBORDINATORS = lx.words("warum weshalb wieso ob dass wie was wer wo wann weil wenn obwohl")
