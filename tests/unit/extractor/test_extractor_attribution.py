@@ -484,3 +484,11 @@ def test_attribution_main_clause_before_a_subordinate_colon_clause(quotes_of: Qu
 def test_attribution_unnamed_speaker_in_its_fullest_form(quotes_of: QuotesOf) -> None:
     text = "„Wir suchen noch“, sagte ein Sprecher. Die Lage sei unklar, sagte der Polizeisprecher."
     assert _one(quotes_of(text)).speaker == "Polizeisprecher"
+
+
+def test_attribution_document_quote_is_not_carried_to_a_person(quotes_of: QuotesOf) -> None:
+    text = (
+        "Ab Januar gilt das Gesetz von Ministerin Petra Sommer. "
+        "Darin heißt es: „Jede Heizung muss umweltfreundlich sein.“"
+    )
+    assert _one(quotes_of(text)).speaker is None

@@ -291,8 +291,16 @@ def _fullest_unnamed(ctx: Context, quotes: list[Quote]) -> list[Quote]:
 
 
 def _speech_verb(ws: list[Word]) -> bool:
-    """A speech verb outside quotations: the sentence names its speaker somewhere."""
-    return any(not w.quoted and w.lower in lx.SPEECH_VERBS for w in ws)
+    """A speech verb outside quotations (or "heißt es"): the sentence says who or what
+    speaks, even where the rules cannot read it."""
+    for k, w in enumerate(ws):
+        if w.quoted:
+            continue
+        if w.lower in lx.SPEECH_VERBS:
+            return True
+        if w.lower in {"heißt", "hieß"} and k + 1 < len(ws) and ws[k + 1].lower == "es":
+            return True
+    return False
 
 
 def _abbreviates(heading: str, quote: str) -> bool:

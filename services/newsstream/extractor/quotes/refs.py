@@ -124,7 +124,9 @@ def is_name_like(word: Word, entities: EntityIndex) -> bool:
     if hit is not None:
         return hit[1] > word.end or not entities.is_plain(word)
     low = word.lower
-    if low in lx.NON_NAMES or entities.is_plain(word) or is_role(word.text):
+    if low in lx.NON_NAMES or low in lx.PREPOSITIONS or entities.is_plain(word):
+        return False
+    if is_role(word.text):
         return False
     if len(low) > 5 and low.endswith(lx.NOUN_SUFFIXES):
         return False
