@@ -39,7 +39,6 @@ from kafka import KafkaConsumer, TopicPartition
 
 from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.extractor.enrich import enrich
-from newsstream.extractor.gold import load_gold, score_quotes
 from newsstream.messages import Article
 from newsstream.nlp.model import load_pipeline, model_info
 from newsstream.settings import Settings
@@ -47,6 +46,9 @@ from newsstream.text.clean import clean_text
 from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.support.gold: gold loading and scoring
+
+from tests.support.gold import load_gold, score_quotes  # noqa: E402
 
 
 def make_articles(n: int, seed: int = 7) -> list[Article]:

@@ -1,18 +1,21 @@
 """Benchmark: the poller's throughput against a naive sequential poller, in the same run.
 
-A local feed server (tests/support/feedserver.py) serves one feed of N BR24-like article
-pages and answers each article request after 100 ms, like a real site. We measure:
+A local feed server (tests/support/feedserver.py, in its own process) serves one feed of N
+BR24-like article pages and answers each article request after 100 ms, like a real site.
+Both sides do the same work, timed the same way (wall clock, ``time.perf_counter``): fetch
+the feed, parse all N entries, fetch, extract and publish all N articles to a fresh Kafka
+topic, each acknowledged. The two run in interleaved rounds (poller, baseline, baseline,
+poller, ...) with fresh state and topics; the figures are medians over the rounds:
 
 * ``articles_per_s``: one ``Poller.poll_once`` (asyncio, global + per-host semaphores,
-  extraction in threads, acks bridged from the Kafka producer) fetching, extracting and
-  publishing all N articles to a real Kafka topic;
+  extraction in threads, acks bridged from the Kafka producer);
 * ``baseline_articles_per_s``: the naive way (httpx GET, extract, produce ``.get()``, one
-  article after the other) over a sample of the same articles;
+  article after the other);
 * ``max_concurrent_per_host``: the most concurrent requests the *server* saw from us;
 * ``unchanged_poll_ms``: the median cost of polling the unchanged feed (a 304).
 
 Needs the local stack (``newsstream stack up``; started here if it is not running).
-Usage: ``python bench/poller.py [--articles 500] [--baseline-articles 100] [--per-host 8]``.
+Usage: ``python bench/poller.py [--articles 300] [--rounds 3] [--per-host 8]``.
 """
 
 from __future__ import annotations
@@ -67,13 +70,16 @@ def _fill(server: FeedServer, n: int) -> None:
         )
 
 
-def naive_baseline(settings: Settings, topic: str, limit: int) -> float:
-    """Fetch, extract and produce one article after the other; articles per second."""
+def naive_baseline(settings: Settings, topic: str) -> float:
+    """Fetch the feed, then fetch, extract and produce one article after the other: articles/s.
+
+    The same work as the poller's round (feed and every entry), on the same clock.
+    """
     producer = make_producer(settings)
-    started = time.perf_counter()
     with httpx.Client(trust_env=False, timeout=settings.http_timeout_s) as client:
+        started = time.perf_counter()
         feed = feedparser.parse(client.get(settings.feeds[0]).content)
-        for entry in feed.entries[:limit]:
+        for entry in feed.entries:
             response = client.get(entry.link)
             page = extract_article(response.text, entry.link)
             article = Article(
@@ -86,9 +92,9 @@ def naive_baseline(settings: Settings, topic: str, limit: int) -> float:
                 content_hash=content_hash_for(page.title, page.body),
             )
             producer.send(topic, key=article.article_id.encode(), value=article.to_bytes()).get(60)
-    elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
     producer.close()
-    return limit / elapsed
+    return len(feed.entries) / elapsed
 
 
 def _stats(base_url: str, reset: bool = False) -> dict[str, Any]:
@@ -133,23 +139,8 @@ def _serve(conn: Connection, n: int) -> None:
     server.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument("--baseline-articles", type=int, default=100)
-    parser.add_argument("--per-host", type=int, default=8, help="fetch_per_host_concurrency")
-    parser.add_argument("--concurrency", type=int, default=16, help="fetch_concurrency")
-    args = parser.parse_args()
-
-    base = Settings(allowed_private_networks=["127.0.0.1/32"], metrics_enabled=False)
-    from newsstream.stack import manager
-
-    manager.ensure_up(base)
+def _round(base: Settings, base_url: str, args: argparse.Namespace, side: str, i: int) -> Any:
     tag = f"bench-poller-{uuid.uuid4().hex[:8]}"
-    parent, child = mp.get_context("fork").Pipe()
-    proc = mp.get_context("fork").Process(target=_serve, args=(child, args.articles), daemon=True)
-    proc.start()
-    base_url = parent.recv()
     with tempfile.TemporaryDirectory() as tmp:
         settings = base.model_copy(
             update={
@@ -160,25 +151,56 @@ def main() -> None:
                 "fetch_concurrency": args.concurrency,
             }
         )
-        create_topics(settings, {settings.topic_raw: (3, COMPACTED), f"{tag}.baseline": (3, {})})
-        print(
-            f"feed server {base_url} (own process): {args.articles} articles,"
-            f" {LATENCY_S * 1000:.0f} ms each"
-        )
-        print(f"limits: fetch_concurrency={args.concurrency}, per host={args.per_host}")
-        rate, max_host, unchanged_ms = asyncio.run(
-            concurrent_run(settings, base_url, args.articles, 20)
-        )
-        print(f"poller:   {rate:7.1f} articles/s (fetched, extracted, acknowledged by Kafka)")
-        print(f"server saw at most {max_host} concurrent requests from us (limit {args.per_host})")
-        print(f"unchanged feed (304) poll: {unchanged_ms:.2f} ms (median of 20)")
-        baseline = naive_baseline(settings, f"{tag}.baseline", args.baseline_articles)
-        print(
-            f"baseline: {baseline:7.1f} articles/s (sequential, {args.baseline_articles} articles)"
-        )
+        create_topics(settings, {settings.topic_raw: (3, COMPACTED)})
+        try:
+            if side == "poller":
+                result = asyncio.run(concurrent_run(settings, base_url, args.articles, 20))
+                print(f"round {i} poller:   {result[0]:7.1f} articles/s", flush=True)
+                return result
+            rate = naive_baseline(settings, settings.topic_raw)
+            print(f"round {i} baseline: {rate:7.1f} articles/s", flush=True)
+            return rate
+        finally:
+            _drop_topics(base, tag)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--per-host", type=int, default=8, help="fetch_per_host_concurrency")
+    parser.add_argument("--concurrency", type=int, default=16, help="fetch_concurrency")
+    args = parser.parse_args()
+
+    base = Settings(allowed_private_networks=["127.0.0.1/32"], metrics_enabled=False)
+    from newsstream.stack import manager
+
+    manager.ensure_up(base)
+    parent, child = mp.get_context("fork").Pipe()
+    proc = mp.get_context("fork").Process(target=_serve, args=(child, args.articles), daemon=True)
+    proc.start()
+    base_url = parent.recv()
+    latency_ms = LATENCY_S * 1000
+    print(f"feed server {base_url} (own process): {args.articles} articles, {latency_ms:.0f} ms")
+    print("both sides fetch the feed, then fetch, extract and publish every article")
+    print(f"limits: fetch_concurrency={args.concurrency}, per host={args.per_host}; wall clock")
+    polls: list[tuple[float, int, float]] = []
+    baselines: list[float] = []
+    for i in range(1, args.rounds + 1):
+        sides = ("poller", "baseline") if i % 2 else ("baseline", "poller")
+        for side in sides:
+            got = _round(base, base_url, args, side, i)
+            (polls.append if side == "poller" else baselines.append)(got)
     parent.send("stop")
     proc.join(10)
-    _drop_topics(base, tag)
+    rate = statistics.median(p[0] for p in polls)
+    max_host = max(p[1] for p in polls)
+    unchanged_ms = statistics.median(p[2] for p in polls)
+    baseline = statistics.median(baselines)
+    print(f"poller:   {rate:7.1f} articles/s (median of {args.rounds} rounds)")
+    print(f"baseline: {baseline:7.1f} articles/s (median of {args.rounds} rounds)")
+    print(f"server saw at most {max_host} concurrent requests from us (limit {args.per_host})")
+    print(f"unchanged feed (304) poll: {unchanged_ms:.2f} ms (median)")
     print(
         json.dumps(
             {
@@ -189,6 +211,7 @@ def main() -> None:
                 "per_host_limit": args.per_host,
                 "unchanged_poll_ms": round(unchanged_ms, 2),
                 "articles": args.articles,
+                "rounds": args.rounds,
                 "article_latency_ms": LATENCY_S * 1000,
             }
         )
@@ -196,11 +219,9 @@ def main() -> None:
 
 
 def _drop_topics(settings: Settings, tag: str) -> None:
-    from kafka import KafkaAdminClient
+    from newsstream.topics import admin_client
 
-    from newsstream.bus import bootstrap_servers
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(settings))
+    admin = admin_client(settings)
     try:
         admin.delete_topics([t for t in admin.list_topics() if t.startswith(tag)])
     finally:

@@ -31,17 +31,13 @@ import argparse
 import json
 import signal
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,15 +45,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from feedproc import FeedProcess  # noqa: E402
 from newsstream.messages import article_id_for  # noqa: E402
-from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics, read_to_end  # noqa: E402
+from newsstream.topics import read_to_end  # noqa: E402
+from runkit import Run, peak_rss, percentile, run_settings, start_run, wait_ready  # noqa: E402
 
 FAULT_TAIL_S = 60.0
 ES_DOWN_S = 20.0
 FAULTS = ("extractor-kill", "broker-restart", "elasticsearch-down", "poller-kill")
+EXTRACTORS = 2
 
 
 @dataclass
@@ -68,116 +65,20 @@ class Fault:
     note: str = ""
 
 
-@dataclass
-class Soak:
-    settings: Settings
-    run: subprocess.Popen[bytes]
-    log: Path
-    seen: dict[str, float] = field(default_factory=dict)
-    rss: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-
-def soak_settings(tag: str, feed_url: str) -> Settings:
-    base = Settings(allowed_private_networks=["127.0.0.1/32"], log_format="json")
-    settings = base.model_copy(
-        update={
-            "topic_raw": f"{tag}.raw",
-            "topic_enriched": f"{tag}.enriched",
-            "topic_dead_letter": f"{tag}.dlq",
-            "extractor_group": f"{tag}-extractor",
-            "indexer_group": f"{tag}-indexer",
-            "articles_alias": f"{tag}-articles",
-            "quotes_alias": f"{tag}-quotes",
-            "state_dir": Path(f"/tmp/newsstream-soak/{tag}"),
-            "feeds": [feed_url],
-            "allowed_hosts": [],
-            "poll_interval_s": 1.0,
-            "poll_max_interval_s": 2.0,
-            "metrics_port_poller": 19101,
-            "metrics_port_extractor": 19102,
-            "metrics_port_indexer": 19103,
-        }
-    )
-    create_topics(
-        settings,
-        {
-            settings.topic_raw: (6, COMPACTED),
-            settings.topic_enriched: (6, COMPACTED),
-            settings.topic_dead_letter: (1, DEAD_LETTER),
-        },
-    )
-    return settings
-
-
-def role_of(proc: psutil.Process) -> str | None:
-    try:
-        cmd = proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-    if len(cmd) >= 4 and cmd[1:3] == ["-m", "newsstream"]:
-        return cmd[3]
-    return None
-
-
-def children(soak: Soak) -> list[tuple[str, psutil.Process]]:
-    try:
-        kids = psutil.Process(soak.run.pid).children()
-    except psutil.NoSuchProcess:
-        return []
-    return [(role, p) for p in kids if (role := role_of(p)) is not None]
-
-
-def sample_rss(soak: Soak, began: float) -> None:
-    while not soak.stop.wait(1.0):
-        now = time.monotonic() - began
-        counts: Counter[str] = Counter()
-        for role, proc in children(soak):
-            counts[role] += 1
-            key = f"{role}-{counts[role]}" if role == "extract" else role
-            try:
-                rss = proc.memory_info().rss / 2**20
-            except psutil.NoSuchProcess:
-                continue
-            soak.rss.setdefault(key, []).append((now, rss))
-
-
-def watch_searchable(soak: Soak, ids: dict[str, str]) -> None:
-    """Record when each article id first becomes searchable (a search every 0.25 s)."""
-    es = make_es(soak.settings).options(request_timeout=5, max_retries=0)
-    alias = soak.settings.articles_alias
-    while not soak.stop.wait(0.25):
-        try:
-            es.indices.refresh(index=alias)
-            hits = es.search(
-                index=alias,
-                size=500,
-                query={"range": {"fetched_at": {"gte": "now-2m"}}},
-                source=False,
-            )["hits"]["hits"]
-        except Exception:  # noqa: S112 - Elasticsearch is down in its fault window
-            continue
-        now = time.time()
-        for hit in hits:
-            soak.seen.setdefault(hit["_id"], now)
-        _ = ids
-
-
-def kill_role(soak: Soak, role: str) -> str:
-    for name, proc in children(soak):
+def kill_role(run: Run, role: str) -> str:
+    for name, proc in run.children():
         if name == role:
             proc.send_signal(signal.SIGKILL)
             return f"pid {proc.pid}"
     return "not found"
 
 
-def inject(soak: Soak, stack: Settings, name: str) -> Fault:
+def inject(run: Run, stack: Settings, name: str, began: float) -> Fault:
     fault = Fault(name, time.time())
     if name == "extractor-kill":
-        fault.note = kill_role(soak, "extract")
+        fault.note = kill_role(run, "extract")
     elif name == "poller-kill":
-        fault.note = kill_role(soak, "poll")
+        fault.note = kill_role(run, "poll")
     elif name == "broker-restart":
         manager.stop_service(stack, "kafka")
         time.sleep(5)
@@ -187,12 +88,9 @@ def inject(soak: Soak, stack: Settings, name: str) -> Fault:
         time.sleep(ES_DOWN_S)
         manager.start_service(stack, "elasticsearch")
     fault.end = time.time()
-    soak.faults.append(fault)
-    print(f"  fault {name} at +{fault.start - START[0]:.0f}s ({fault.note or 'done'})", flush=True)
+    print(f"  fault {name} at +{time.monotonic() - began:.0f}s ({fault.note or 'done'})",
+          flush=True)  # fmt: skip
     return fault
-
-
-START = [0.0]
 
 
 def exactly_once(settings: Settings, expected: set[str]) -> tuple[bool, int, int]:
@@ -242,26 +140,25 @@ def supervisor_counts(log: Path) -> tuple[int, int]:
     return restarts, stalls
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
-
-
 def in_fault_window(t: float, faults: list[Fault]) -> bool:
     return any(f.start <= t <= f.end + FAULT_TAIL_S for f in faults)
 
 
-def rss_summary(soak: Soak) -> tuple[dict[str, float], dict[str, float]]:
-    peak = {k: round(max(v for _, v in s), 1) for k, s in soak.rss.items() if s}
+def rss_growth(run: Run) -> dict[str, float]:
+    """Per process: RSS at the end against RSS at minute 5 (flat = no growth above 10 %)."""
     growth: dict[str, float] = {}
-    for key, samples in soak.rss.items():
+    for key, samples in run.rss.items():
         at5 = [v for t, v in samples if 300 <= t <= 330]
         end = [v for _, v in samples[-30:]]
         if at5 and end:
             growth[key] = round(100 * (statistics.median(end) / statistics.median(at5) - 1), 1)
-    return peak, growth
+    return growth
+
+
+def schedule(seconds: float, minutes: float) -> list[tuple[float, str]]:
+    """Faults spread evenly over the run: each once, or twice from 20 minutes on."""
+    count = 2 * len(FAULTS) if minutes >= 20 else len(FAULTS)
+    return [(seconds * (i + 1) / (count + 1), FAULTS[i % len(FAULTS)]) for i in range(count)]
 
 
 def main() -> int:
@@ -274,53 +171,39 @@ def main() -> int:
     seconds = args.minutes * 60
     total = int(seconds * args.rate)
     tag = f"soak{uuid.uuid4().hex[:6]}"
-    feed = FeedProcess(rate=args.rate, total=total, log=Path(f"/tmp/newsstream-soak/{tag}.feed"))
-    settings = soak_settings(tag, feed.start())
-    log = Path(f"/tmp/newsstream-soak/{tag}.run.log")
-    with log.open("wb") as out:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "newsstream", "run", "--no-status"],
-            env=settings_env(settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    soak = Soak(settings, run, log)
+    feed = FeedProcess(rate=args.rate, total=total, log=Path(f"/tmp/newsstream-bench/{tag}.feed"))
+    settings = run_settings(tag, feed.start())
+    run = start_run(settings, extractors=EXTRACTORS)
     print(f"soak {tag}: {args.minutes:g} min at {args.rate:g} articles/s ({total} articles)")
-    time.sleep(15)  # model loads, group joins
-    START[0] = time.time()
-    began = time.monotonic()
-    feed.publish()
-    threads = [
-        threading.Thread(target=sample_rss, args=(soak, began), daemon=True),
-        threading.Thread(target=watch_searchable, args=(soak, {}), daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
-    schedule = [(seconds * (i + 1) / (2 * len(FAULTS) + 1), FAULTS[i % len(FAULTS)])
-                for i in range(2 * len(FAULTS) if args.minutes >= 20 else len(FAULTS))]  # fmt: skip
-    for at, name in schedule:
-        while time.monotonic() - began < at:
-            time.sleep(0.5)
-        inject(soak, stack, name)
-    while not feed.done():
-        time.sleep(1)
-    published = feed.published()
-    expected = {article_id_for(p["url"]): p["t"] for p in published}
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not set(expected) <= set(soak.seen):
-        time.sleep(1)
-    soak.stop.set()
-    run.send_signal(signal.SIGTERM)
+    faults: list[Fault] = []
     try:
-        run.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        run.kill()
-    feed.stop()
+        wait_ready(run, EXTRACTORS)
+        began = time.monotonic()
+        feed.publish()
+        for at, name in schedule(seconds, args.minutes):
+            while time.monotonic() - began < at:
+                time.sleep(0.5)
+            faults.append(inject(run, stack, name, began))
+        while not feed.done():
+            time.sleep(1)
+        expected = {article_id_for(p["url"]): p["t"] for p in feed.published()}
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not set(expected) <= set(run.seen):
+            time.sleep(1)
+    finally:
+        run.terminate()
+        feed.stop()
+    result = report(args, run, settings, expected, faults)
+    return 0 if result["lost"] == 0 and result["index_exactly_once"] else 1
+
+
+def report(args: Any, run: Run, settings: Settings, expected: dict[str, float],
+           faults: list[Fault]) -> dict[str, Any]:  # fmt: skip
     once, indexed, lost = exactly_once(settings, set(expected))
-    restarts, stalls = supervisor_counts(log)
-    latencies = {a: soak.seen[a] - t for a, t in expected.items() if a in soak.seen}
-    quiet = [v for a, v in latencies.items() if not in_fault_window(expected[a], soak.faults)]
-    peak, growth = rss_summary(soak)
+    restarts, stalls = supervisor_counts(run.log)
+    latencies = {a: run.seen[a] - t for a, t in expected.items() if a in run.seen}
+    quiet = [v for a, v in latencies.items() if not in_fault_window(expected[a], faults)]
+    peak, growth = peak_rss(run), rss_growth(run)
     result: dict[str, Any] = {
         "minutes": args.minutes,
         "articles": len(expected),
@@ -330,7 +213,7 @@ def main() -> int:
         "index_exactly_once": once,
         "stalls": stalls,
         "restarts": restarts,
-        "faults": [f.name for f in soak.faults],
+        "faults": [f.name for f in faults],
         "max_rss_mb_per_role": peak,
         "rss_growth_pct": growth,
         "latency_p50_s": percentile(quiet, 0.5),
@@ -340,12 +223,11 @@ def main() -> int:
     }
     print(f"published {len(expected)}, indexed {indexed}, lost {lost}, exactly once: {once}")
     print(f"restarts {restarts} (stalls {stalls}); faults {result['faults']}")
-    print(
-        f"latency outside faults p50 {result['latency_p50_s']} s, p95 {result['latency_p95_s']} s"
-    )
+    p50, p95 = result["latency_p50_s"], result["latency_p95_s"]
+    print(f"latency outside faults p50 {p50} s, p95 {p95} s")
     print(f"peak RSS MiB {peak}; growth after minute 5 (%) {growth}")
     print(json.dumps(result))
-    return 0 if lost == 0 and once else 1
+    return result
 
 
 if __name__ == "__main__":

@@ -267,3 +267,53 @@ def paused(consumer: KafkaConsumer) -> Iterator[None]:
         yield
     finally:
         consumer.resume(*(tp for tp in partitions if tp in consumer.assignment()))
+
+
+class Committer:
+    """Commits a consumer's offsets and keeps the ones a rebalance refused until they can go.
+
+    A commit refused by a rebalance is never retried blindly; but the member often keeps its
+    partitions through the rebalance (a second join at start-up is common), and then nobody
+    re-reads those records: their offsets would stay uncommitted for ever, and a drained
+    topic would look undrained (``run --until-idle`` waits on committed offsets). So the
+    refused offsets are kept and sent with the next commit - only for partitions this member
+    still owns, and only where they are ahead of what the group has committed meanwhile (a
+    partition that went to another member and came back must not move backwards).
+    """
+
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        self.consumer = consumer
+        self.pending: dict[TopicPartition, Any] = {}
+
+    def commit(self, offsets: dict[TopicPartition, Any]) -> bool:
+        """Commit ``offsets`` plus any still-pending ones; True when nothing is left pending."""
+        owned = self.consumer.assignment()
+        carried = self._still_ahead({tp: m for tp, m in self.pending.items() if tp in owned})
+        merged = dict(carried)
+        for tp, meta in offsets.items():
+            if tp not in merged or meta.offset > merged[tp].offset:
+                merged[tp] = meta
+        if not merged:
+            self.pending.clear()
+            return True
+        if commit_offsets(self.consumer, merged):
+            self.pending.clear()
+            return True
+        self.pending = merged
+        return False
+
+    def flush(self) -> bool:
+        """Try the pending offsets once more (before a clean exit)."""
+        return self.commit({}) if self.pending else True
+
+    def _still_ahead(self, pending: dict[TopicPartition, Any]) -> dict[TopicPartition, Any]:
+        if not pending:
+            return {}
+        try:
+            committed = {tp: self.consumer.committed(tp) for tp in pending}
+        except (KafkaError, OSError):
+            return {}  # cannot tell now: keep them for the next try
+        return {
+            tp: meta for tp, meta in pending.items()
+            if committed.get(tp) is None or meta.offset > committed[tp]
+        }  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 SHARED_ARTICLE = (
@@ -73,6 +74,27 @@ def article_paragraphs() -> list[str]:
     return [p for p in body.split("\n\n") if p.strip()]
 
 
+DEV_ARTICLES = SHARED_ARTICLE.parent / "dev"
+
+
+@cache
+def base_texts() -> list[list[str]]:
+    """The bodies full-length variants rotate through: the seed article, then each article of
+    the shared development set (44 real German news texts, cleaned like a scraped page), so a
+    benchmark's texts vary as news does instead of being reshuffles of one article."""
+    import json
+
+    from newsstream.text.clean import clean_text
+
+    bodies = [article_paragraphs()]
+    for path in sorted(DEV_ARTICLES.glob("dev-*.json")):
+        text = json.loads(path.read_text(encoding="utf-8"))["text"]
+        paragraphs = [p for p in clean_text(text).body.split("\n\n") if p.strip()]
+        if paragraphs:
+            bodies.append(paragraphs)
+    return bodies
+
+
 def quote_paragraph(role: str, name: str, cue: str, sentence: str) -> str:
     return f"„{sentence.rstrip('.')}“, {cue} {role} {name}."
 
@@ -81,10 +103,13 @@ def make_variant(
     index: int, *, quotes: int = 2, seed: int = 0, full_length: bool = False
 ) -> Variant:
     """A short variant (three quote-free paragraphs plus ``quotes``), or with ``full_length``
-    the whole real article (about 900 words, its own quotations too) plus ``quotes``."""
+    a whole real article (its own quotations too) plus ``quotes``: the seed article and the
+    development articles in turn (:func:`base_texts`)."""
     rng = random.Random(seed * 100_003 + index)
     if full_length:
-        body = article_paragraphs()
+        texts = base_texts()
+        # three texts in turn (~800 words, about a full news article), all of them real prose
+        body = [p for k in range(3) for p in texts[(index + k) % len(texts)]]
     else:
         filler = filler_paragraphs()
         body = rng.sample(filler, k=min(3, len(filler)))

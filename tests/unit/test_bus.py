@@ -80,3 +80,52 @@ def test_dead_letter_of_a_huge_message_stays_small_and_says_so() -> None:
     assert len(letter.to_bytes()) < MAX_MESSAGE_BYTES // 2
     small = DeadLetter.wrap(stage="indexer", error=ValueError("x"), payload=b"abc")
     assert not small.payload_truncated and small.payload == b"abc"
+
+
+class OwningConsumer:
+    """A consumer that owns some partitions, refuses commits on demand, remembers commits."""
+
+    def __init__(self, owned: set[str], refuse: int = 0) -> None:
+        self.owned = owned
+        self.refuse = refuse
+        self.committed_offsets: dict[str, int] = {}
+
+    def assignment(self) -> set[str]:
+        return self.owned
+
+    def committed(self, tp: str) -> int | None:
+        return self.committed_offsets.get(tp)
+
+    def commit(self, offsets: dict[str, Any]) -> None:
+        if self.refuse:
+            self.refuse -= 1
+            raise RebalanceInProgressError()
+        for tp, meta in offsets.items():
+            self.committed_offsets[tp] = meta.offset
+
+
+class Meta:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+def test_committer_sends_offsets_a_rebalance_refused_with_the_next_commit() -> None:
+    from newsstream.bus import Committer
+
+    consumer = OwningConsumer({"p0", "p1"}, refuse=1)
+    committer = Committer(consumer)  # type: ignore[arg-type]
+    assert committer.commit({"p0": Meta(10), "p1": Meta(5)}) is False  # type: ignore[dict-item]
+    assert committer.commit({"p1": Meta(8)}) is True  # type: ignore[dict-item]
+    assert consumer.committed_offsets == {"p0": 10, "p1": 8}  # p0 was not forgotten
+
+
+def test_committer_drops_pending_offsets_of_partitions_it_lost_or_that_moved_on() -> None:
+    from newsstream.bus import Committer
+
+    consumer = OwningConsumer({"p0", "p1"}, refuse=1)
+    committer = Committer(consumer)  # type: ignore[arg-type]
+    committer.commit({"p0": Meta(10), "p1": Meta(5)})  # type: ignore[dict-item]
+    consumer.owned = {"p1"}  # p0 went to another member
+    consumer.committed_offsets["p1"] = 7  # ... and p1 was committed further meanwhile
+    assert committer.flush() is True
+    assert consumer.committed_offsets == {"p1": 7}  # nothing moved backwards or elsewhere

@@ -6,11 +6,12 @@ Modules (pure ones first):
   (speaker, role, cue); rules only, no model required (see :mod:`.quotes.attribution`).
 - :mod:`.entities` - PER/ORG/LOC/MISC per article with one canonical form each
   (``Putins`` -> ``Wladimir Putin``), merged with count and every offset.
+- :mod:`.names` - the one name resolver both use: shorter forms to the fullest name the
+  article uses, abbreviations to their long form, a person's gender from the first name.
 - :mod:`.enrich` - ``enrich(nlp, articles)``: ``nlp.pipe`` over a batch, then the two above;
   speakers the model missed are added as PER entities.
 - :mod:`.service` - ``run_extractor(settings)``: the Kafka worker (raw -> enriched topic).
 - :mod:`.analyze` - ``analyze(source, settings)``: one file or URL, for ``newsstream analyze``.
-- :mod:`.gold` - scoring against the shared gold article (quality gate, benchmark).
 
 Over-long articles: a body longer than ``NEWSSTREAM_MAX_BODY_CHARS`` (default 100 000) is cut
 into paragraph-aligned chunks for the model and joined back into one Doc, so nothing is

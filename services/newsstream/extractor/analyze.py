@@ -1,7 +1,8 @@
 """``analyze``: one article (HTML file, plain-text file or URL) through the full extraction.
 
 HTML goes through the poller's article extraction, plain text through the page-furniture
-cleaner (title and teaser split off where the layout makes them evident); URLs are fetched
+cleaner (title and teaser recognised where the layout makes them evident, and kept in the
+body: see :func:`article_from_text`); URLs are fetched
 with the poller's SSRF-guarded client. The result is the same ``EnrichedArticle`` the
 workers produce, so what a user sees here is what lands in the index.
 """
@@ -36,12 +37,20 @@ def looks_like_html(text: str) -> bool:
 
 
 def article_from_text(text: str, url: str) -> Article:
-    """Plain text with page furniture -> an Article (cleaned body, title split off)."""
+    """Plain text with page furniture -> an Article.
+
+    The title and teaser are the cleaner's guesses (the first headline-like line and the
+    paragraph after it) and are reported as such, but the body keeps them: in a plain-text
+    file they are part of the text the user gave, and a quotation in its first lines (a lead
+    paragraph, or a heading "Name: „…“") must be found like any other. A file that is one
+    headline and one paragraph would otherwise have an empty body.
+    """
     from newsstream.text.clean import clean_text
 
     cleaned = clean_text(text)
     title = cleaned.title or ""
-    return _article(url, title, cleaned.teaser, cleaned.body)
+    body = "\n\n".join(part for part in (title, cleaned.teaser, cleaned.body) if part)
+    return _article(url, title, cleaned.teaser, body)
 
 
 def article_from_html(html: str, url: str) -> Article:

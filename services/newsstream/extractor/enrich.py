@@ -103,16 +103,27 @@ def _join(docs: list[Any], body: str) -> Any:
     return joined
 
 
+def _doc_text(doc: Any, body: str) -> str:
+    """``body`` when it is the Doc's text (always, for Docs made here), else ``doc.text``:
+    a Doc rebuilds its text from the tokens on every access, and three passes read it."""
+    end = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
+    return body if end == len(body) else str(doc.text)
+
+
 def enrich_doc(
     article: Article, doc: Any, *, model: tuple[str, str], chunks: int = 1
 ) -> EnrichedArticle:
     """Build the enriched message from an already processed Doc of ``article.body``."""
     t0 = time.perf_counter()
-    entities = extract_entities(doc)
-    analysis = analyse_quotes(doc, entities)
+    text = _doc_text(doc, article.body)
+    entities = extract_entities(doc, text=text)
+    analysis = analyse_quotes(doc, entities, text=text)
     if analysis.person_spans or analysis.relabel_spans:
         entities = extract_entities(
-            doc, [(s, e, "PER") for s, e in analysis.person_spans], analysis.relabel_spans
+            doc,
+            [(s, e, "PER") for s, e in analysis.person_spans],
+            analysis.relabel_spans,
+            text=text,
         )
     info = NlpInfo(
         model=model[0],

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from newsstream.extractor.names import NameResolver
 from newsstream.extractor.quotes.speakers import is_role
 from newsstream.messages import Entity, EntityLabel
 
@@ -56,13 +57,16 @@ def extract_entities(
     doc: Any,
     extra: Iterable[tuple[int, int, str]] = (),
     people: Iterable[tuple[int, int]] = (),
+    *,
+    text: str | None = None,
 ) -> list[Entity]:
     """Canonical, merged entities of ``doc``; ``extra`` adds (start, end, label) mentions
     found by other rules (speakers the model missed) where no model entity overlaps;
     ``people`` are (start, end) person spans found by the rules: a model entity starting
     there is relabelled PER and extended to ``end`` (the model's "Stefan" of "Stefan
-    Sonntag", or "Selenskyj" tagged LOC after "Präsident")."""
-    text: str = doc.text
+    Sonntag", or "Selenskyj" tagged LOC after "Präsident"). ``text`` is ``doc.text`` when
+    the caller has it (a Doc rebuilds its text from the tokens on every access)."""
+    text = doc.text if text is None else text
     person_at = {start: end for start, end in people}
     mentions = []
     for m in mentions_from_doc(doc):
@@ -202,24 +206,14 @@ def _propagate(
 
 
 def _resolve_surnames(canon: list[str], mentions: Sequence[Mention]) -> list[str]:
-    """A one-word person name becomes the unique longer name ending in it (Putin ->
-    Wladimir Putin); with two candidates (two Müllers) it stays as it is."""
-    fulls: dict[str, set[str]] = {}
-    for name, m in zip(canon, mentions, strict=True):
-        parts = name.split()
-        if m.label == "PER" and len(parts) > 1:
-            fulls.setdefault(parts[-1], set()).add(name)
-    resolved: dict[str, str] = {}
-    for surname, names in fulls.items():
-        longest = max(names, key=lambda n: (len(n.split()), len(n)))
-        if all(longest.endswith(n) for n in names):
-            resolved[surname] = longest
-    out = []
-    for name, m in zip(canon, mentions, strict=True):
-        if " " not in name and name in resolved:
-            out.append(resolved[name])
-        elif m.label == "PER" and " " in name and name.split()[-1] in resolved:
-            out.append(resolved[name.split()[-1]])
-        else:
-            out.append(name)
-    return out
+    """A person's shorter forms become the fullest name the article uses (Putin -> Wladimir
+    Putin), through the article's one :class:`~newsstream.extractor.names.NameResolver`; with
+    two candidates (two Müllers) a name stays as it is. Any one-word mention may resolve (a
+    weak model tags "Mangott" LOC); longer names only when the model calls them people."""
+    resolver = NameResolver(
+        name for name, m in zip(canon, mentions, strict=True) if m.label == "PER"
+    )
+    return [
+        resolver.canonical(name) if " " not in name or m.label == "PER" else name
+        for name, m in zip(canon, mentions, strict=True)
+    ]

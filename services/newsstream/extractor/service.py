@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from newsstream.bus import (
     JOIN_GRACE_S,
     LAG_EVERY_S,
+    Committer,
     close_quietly,
-    commit_offsets,
     consumer_lag,
     send_dead_letter,
     subscribe,
@@ -146,6 +146,7 @@ class _Worker:
         self.producer = producer
         self.listener = listener
         self.watchdog = watchdog
+        self.committer = Committer(consumer)
         self.processed = 0
         self._lag_at = 0.0
 
@@ -158,10 +159,11 @@ class _Worker:
                 self.process(batch)
             elif until_idle and self._idle(started, last_message):
                 log.info("idle, exiting", extra={"idle_seconds": self.settings.idle_seconds})
-                return
+                break
             self._update_lag()
             if self.watchdog is not None:
                 self.watchdog.check()
+        self.committer.flush()  # offsets a rebalance refused, if any are left
 
     def _idle(self, started: float, last_message: float) -> bool:
         """Quiet for ``idle_seconds`` AND caught up on assigned partitions.
@@ -174,7 +176,7 @@ class _Worker:
         if now - last_message < self.settings.idle_seconds:
             return False
         if self.consumer.assignment():
-            return consumer_lag(self.consumer) == 0
+            return consumer_lag(self.consumer) == 0 and self.committer.flush()
         return now - started >= self.settings.idle_seconds + JOIN_GRACE_S
 
     def _poll_batch(self, stop: threading.Event) -> list[_Record]:
@@ -300,7 +302,7 @@ class _Worker:
             current = offsets.get(record.tp)
             if current is None or record.offset + 1 > current.offset:
                 offsets[record.tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-        commit_offsets(self.consumer, offsets)
+        self.committer.commit(offsets)
 
     def _update_lag(self) -> None:
         now = time.monotonic()

@@ -29,8 +29,8 @@ from newsstream.bus import (
     JOIN_GRACE_S,
     LAG_EVERY_S,
     LAG_UNKNOWN,
+    Committer,
     close_quietly,
-    commit_offsets,
     consumer_lag,
     paused,
     send_dead_letter,
@@ -80,6 +80,9 @@ class IndexerStats:
     batches: int = 0
     #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
     retries: int = 0
+    #: ``time.perf_counter()`` when the loop began polling (after setup), at the first record
+    #: and at the last commit: the benchmark's clock runs from the first to the last.
+    loop_started_at: float | None = None
     first_message_at: float | None = None
     last_commit_at: float | None = None
 
@@ -130,6 +133,7 @@ class Indexer:
         self._producer: KafkaProducer | None = None
         self._carry: list[Received] = []
         self._inflight: _InFlight | None = None
+        self._committer = Committer(consumer)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
         writer = BulkWriter(
             es, wait=self._sleep, on_missing_index=lambda: ensure_indices(es, settings)
@@ -141,6 +145,7 @@ class Indexer:
         """Fill batches from Kafka while the previous batch is being written to Elasticsearch."""
         s = self.settings
         buffer = _Buffer([])
+        self.stats.loop_started_at = time.perf_counter()
         started = last_message = last_lag = time.monotonic()
         drained = False  # the last poll found nothing more to read: no reason to wait
         while True:
@@ -160,6 +165,7 @@ class Indexer:
                 self._finish()
                 buffer = _Buffer(self._take_carry(), now)
                 if not buffer.items:
+                    self._committer.flush()  # offsets a rebalance refused, if any are left
                     return
                 continue
             if now - last_lag >= LAG_EVERY_S:
@@ -189,7 +195,9 @@ class Indexer:
         s = self.settings
         if not until_idle or buffer.items or quiet < s.idle_seconds:
             return False
-        return self._caught_up() or running >= s.idle_seconds + JOIN_GRACE_S
+        if running >= s.idle_seconds + JOIN_GRACE_S and not self.consumer.assignment():
+            return True  # never got a partition: nothing of ours to index or commit
+        return self._caught_up() and self._committer.flush()
 
     def _poll_wait(self, buffer: _Buffer, now: float) -> float:
         s = self.settings
@@ -336,7 +344,7 @@ class Indexer:
         }
         # A commit refused by a rebalance is dropped, never retried: the partitions' new owner
         # re-reads the batch and rewrites it idempotently (deterministic ids, external versions).
-        if commit_offsets(self.consumer, offsets):
+        if self._committer.commit(offsets):
             self.stats.last_commit_at = time.perf_counter()
 
     # --- waiting without losing the group ------------------------------------------------

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from tests.support.gold import GOLD_DIR, load_gold
 
 from newsstream.errors import AnalyzeError
 from newsstream.extractor.analyze import analyze, looks_like_html
-from newsstream.extractor.gold import GOLD_DIR, load_gold
 from newsstream.settings import Settings
 
 GOLD_TXT = GOLD_DIR / "br24-putin-waffenruhe.txt"

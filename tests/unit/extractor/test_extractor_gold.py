@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from spacy.language import Language
+from tests.support.gold import GOLD_DIR, load_gold, score_quotes
 
 from newsstream.extractor.enrich import enrich
-from newsstream.extractor.gold import GOLD_DIR, load_gold, score_quotes
 from newsstream.messages import Article, EnrichedArticle
 from newsstream.text.clean import clean_text
 

@@ -12,6 +12,9 @@ def _set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+words = _set
+
+
 def _weak(stem: str) -> set[str]:
     """Present, past and participle forms of a regular (weak) verb from its stem."""
     joint = "e" if stem.endswith(("t", "d")) or stem.endswith(("chn", "gn", "dm")) else ""
@@ -35,7 +38,7 @@ _WEAK_STEMS = _set(
     "appellier verlang wiederhol entgegn erwider beklag klag twitter post erinner kommentier "
     "behaupt äußer zitier schilder bilanzier prophezei glaub verdeutlich "
     "präzisier dementier konstatier räsonier folger insistier protestier reagier formulier "
-    "nenn"
+    "nenn lob dank bewert verteidig beteuer droh schimpf begründ rechtfertig"
 )
 
 #: Strong / irregular verbs, listed explicitly (present, past, plural past, participle).
@@ -46,7 +49,7 @@ _STRONG = _set(
     "empfiehlt empfahl empfahlen rät riet rieten beschreibt beschrieb beschrieben gesteht "
     "gestand gestanden nannte nannten genannt verkündet verkündete stellt "
     "stellte macht machte räumt räumte fügt fügte teilt teilte kündigt kündigte gibt gab "
-    "gaben zieht zog hält hielt hielten"
+    "gaben zieht zog hält hielt hielten vorgeworfen entgegnet"
 )
 
 #: Verbs whose particle or object is needed to make them speech verbs ("stellt klar",
@@ -72,6 +75,11 @@ PARTICLE_VERBS: dict[str, frozenset[str]] = {
     "hält": frozenset({"fest", "dagegen"}),
     "hielt": frozenset({"fest", "dagegen"}),
     "hielten": frozenset({"fest", "dagegen"}),
+    "wirft": frozenset({"vor"}),
+    "warf": frozenset({"vor"}),
+    "warfen": frozenset({"vor"}),
+    "zählt": frozenset({"auf"}),
+    "zählte": frozenset({"auf"}),
     "spricht": frozenset({"von"}),
     "sprach": frozenset({"von"}),
     "sprachen": frozenset({"von"}),
@@ -95,7 +103,17 @@ SPEECH_VERBS: frozenset[str] = frozenset(
     "posten",
     "berichte",
     "warne",
+    "danke",
+    "lobe",
+    "drohe",
+    "begründen",
 }
+
+#: Nouns after "nach"/"laut" that introduce a source: "nach Einschätzung des Verbands".
+SOURCE_NOUNS = _set(
+    "angaben einschätzung ansicht meinung auffassung worten aussage aussagen darstellung "
+    "überzeugung informationen schätzung"
+)
 
 #: Particles that introduce a speaker without a verb: "laut X", ", so X", "X zufolge".
 LAUT = "laut"
@@ -154,7 +172,8 @@ ROLE_WORDS: tuple[str, ...] = tuple(
             organisatorin veranstalter veranstalterin rektor rektorin dekan dekanin imam
             rabbiner brandrat volkswirt volkswirtin ologe ologin chefarzt chefärztin
             sprecherin winzer winzerin förster försterin hebamme pfleger
-            pflegerin erzieher erzieherin"""
+            pflegerin erzieher erzieherin kämmerer kämmerin schatzmeister schatzmeisterin
+            ortsvorsteher ortsvorsteherin dezernent dezernentin"""
         ),
         key=len,
         reverse=True,
@@ -171,6 +190,24 @@ ORG_WORDS = _set(
 )
 #: Endings of organisation compounds ("Innenministerium", "Landratsamt", "Landgericht").
 ORG_SUFFIXES = (
+    "zentrale",
+    "fraktion",
+    "partei",
+    "verein",
+    "bund",
+    "gewerkschaft",
+    "initiative",
+    "bündnis",
+    "stiftung",
+    "kammer",
+    "gremium",
+    "komitee",
+    "ausschuss",
+    "warndienst",
+    "rettungsdienst",
+    "direktion",
+    "feuerwehr",
+    "konzern",
     "ministerium",
     "amt",
     "behörde",
@@ -243,3 +280,93 @@ TITLE_NOUNS = _set(
 )
 #: Prepositions that, before a short capitalised quoted span, mark a title ("für „Possoch klärt“").
 TITLE_PREPOSITIONS = _set("für in im bei beim von vom aus mit über unter namens")
+
+#: Adverbs, conjunctions and particles that open sentences ("Außerdem betonte er: …"): capitalised
+#: there, but never a name. A speaker is a person, a role, an organisation or nobody.
+FUNCTION_WORDS = _set(
+    """außerdem zudem gleichzeitig zugleich immer dann danach daraufhin anschließend später
+    zuvor vorher bisher bislang erst schon bereits noch nun jetzt heute gestern damals
+    inzwischen mittlerweile trotzdem dennoch dabei dazu damit darum deshalb deswegen daher
+    somit also allerdings jedoch doch aber auch ebenfalls ebenso zwar stattdessen vielmehr eher
+    besonders insbesondere gerade ausgerechnet natürlich tatsächlich wirklich offenbar
+    offensichtlich anscheinend vermutlich wohl sicher sicherlich bestimmt freilich immerhin
+    schließlich letztlich endlich zuletzt zunächst zuerst erstens zweitens drittens ferner
+    weiterhin weiter überdies obendrein hingegen dagegen indes indessen wiederum umgekehrt
+    ähnlich genauso selbst sogar nur bloß lediglich allein kaum fast beinahe ganz sehr
+    ziemlich eigentlich grundsätzlich generell insgesamt überhaupt jedenfalls ohnehin sowieso
+    hier dort da überall manchmal oft häufig selten nie niemals stets meist meistens kürzlich
+    jüngst neulich bald sofort gleich demnach folglich nämlich sondern sowie obwohl falls
+    sobald solange nachdem bevor seitdem wann weshalb wieso deutlich offen kritisch positiv
+    negativ ebenso vorerst längst künftig zukünftig bereits derzeit aktuell momentan
+    zumindest mindestens wenigstens vorsichtig optimistisch skeptisch knapp kurz ausführlich
+    erneut wieder nochmals abschließend einleitend ergänzend zusammenfassend unterdessen
+    währenddessen seither zwischenzeitlich hierzu hierbei hierfür darüber darauf daran
+    davon dafür dagegen dahinter worauf wofür womit wobei sonst"""
+)
+
+#: Pronominal adverbs ("Darin heißt es:", "Dazu die Stadt:"): function words, never names.
+FUNCTION_WORDS = FUNCTION_WORDS | frozenset(
+    f"{head}{prep}"
+    for head in ("da", "dar", "hier", "wo", "wor")
+    for prep in _set(
+        "an auf aus bei durch für gegen hinter in mit nach neben über um unter von vor zu zwischen"
+    )
+    if (head in {"dar", "wor"}) == (prep[0] in "aeiouäöü")
+)
+
+#: Prepositions: a person named right after one is not the subject of the clause ("An Anna
+#: Weber appelliert er" - "er" is not Anna Weber).
+PREPOSITIONS = _set(
+    """an am auf aus bei beim mit nach von vom vor für über unter zwischen gegen ohne um bis
+    durch zu zum zur seit wegen trotz während gegenüber neben hinter dank statt außer
+    innerhalb außerhalb gemäß samt ab ans aufs ins im in"""
+)
+
+#: Finite verbs of indirect speech (Konjunktiv I, third person): a sentence with one and no
+#: cue of its own reports what the current speaker said ("Das sei falsch, sagte sie. Man
+#: habe zu spät reagiert.").
+SUBJUNCTIVE = _set(
+    """sei seien habe werde könne müsse dürfe wolle solle möge wisse gebe gehe komme stehe
+    liege bleibe lasse halte sehe nehme trage finde brauche fehle zeige gelte handle
+    arbeite lebe mache bringe denke glaube hoffe erwarte plane rechne setze sorge spiele
+    treffe wachse wirke ziehe zähle bedeute bestehe entstehe erhalte verliere gewinne
+    befinde verfüge benötige würden hätten wären"""
+)
+
+#: Nouns for people that are adjectives turned nouns: their gender is in the article or the
+#: ending ("der Vorsitzende", "die Vorsitzende", "Vorsitzender"), not in the word.
+ADJECTIVAL_PERSONS = (
+    "vorsitzende",
+    "abgeordnete",
+    "beauftragte",
+    "angestellte",
+    "jährige",
+    "betroffene",
+    "angehörige",
+    "delegierte",
+    "gesandte",
+    "jugendliche",
+    "erwachsene",
+    "verletzte",
+    "bekannte",
+    "verwandte",
+    "geschädigte",
+    "angeklagte",
+    "verdächtige",
+    "beschuldigte",
+    "befragte",
+    "erkrankte",
+    "überlebende",
+    "beteiligte",
+)
+
+#: Person nouns whose gender is in the word ("die Mutter … sagt sie").
+FEMALE_PERSONS = _set("mutter tochter schwester frau oma großmutter tante nichte witwe ehefrau")
+MALE_PERSONS = _set("vater sohn bruder mann opa großvater onkel neffe witwer ehemann")
+
+#: Nouns of speech: "die Frage von Anna Weber, „…“", "Ihr Fazit: „…“".
+SPEECH_NOUNS = _set(
+    """kritik frage worte aussage antwort forderung warnung vorwurf appell satz zitat
+    bemerkung einwand kommentar einschätzung fazit bilanz mahnung bitte botschaft urteil
+    rat prognose ankündigung versprechen credo motto"""
+)

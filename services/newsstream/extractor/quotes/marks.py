@@ -77,7 +77,11 @@ def _can_close(text: str, i: int, opener: str) -> bool:
     if _is_apostrophe(text, i):
         return False
     if text[i] in {'"', "'", "’", "‘"}:
-        return not _next(text, i).isalnum() and not _prev(text, i).isspace()
+        if _next(text, i).isalnum():
+            return False
+        # „… einfacher. " Von …": a stray space before the closer, after the final stop
+        stray_space = _prev(text, i) == " " and i > 1 and text[i - 2] in ".!?…"
+        return not _prev(text, i).isspace() or (stray_space and not _next(text, i).strip())
     return True
 
 

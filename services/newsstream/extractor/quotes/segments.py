@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsstream.extractor.quotes.marks import QuotedSpan
 
@@ -39,14 +39,14 @@ class Word:
     start: int
     end: int
     quoted: bool = False
+    #: ``text.lower()`` and whether it starts with a capital, computed once: the rules ask
+    #: every word many times.
+    lower: str = field(init=False, repr=False, compare=False)
+    is_cap: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
-
-    @property
-    def is_cap(self) -> bool:
-        return self.text[:1].isupper()
+    def __post_init__(self) -> None:
+        self.lower = self.text.lower()
+        self.is_cap = self.text[:1].isupper()
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -148,14 +148,22 @@ def words(text: str, start: int, end: int, spans: list[QuotedSpan]) -> list[Word
     """Words of ``text[start:end]``; each quoted span becomes one placeholder word."""
     out: list[Word] = []
     pos = start
-    for span in spans:
-        if span.close < start or span.open >= end:
+    # spans are in text order: start at the first one that can reach into the range
+    first = max(0, bisect_right(spans, start, key=_open) - 1)
+    for span in spans[first:]:
+        if span.open >= end:
+            break
+        if span.close < start:
             continue
         out.extend(_plain_words(text, pos, max(pos, span.open)))
         out.append(Word(text[span.open : span.close + 1], span.open, span.close + 1, True))
         pos = span.close + 1
     out.extend(_plain_words(text, pos, end))
     return out
+
+
+def _open(span: QuotedSpan) -> int:
+    return span.open
 
 
 def _plain_words(text: str, start: int, end: int) -> list[Word]:

@@ -1,0 +1,197 @@
+"""Driving the whole pipeline from a benchmark: settings, ``newsstream run``, readiness,
+searchability and memory, measured from outside the pipeline's processes.
+
+Shared by ``bench/pipeline.py``, ``bench/soak.py`` and ``bench/alerts.py``: the feed server runs
+in its own process (``feedproc.FeedProcess``); this module starts ``newsstream run`` against
+it, waits until every role is ready (models loaded, consumer groups joined), then records
+when each published article first becomes searchable and samples every process's resident
+memory once a second (peak = the maximum of the samples).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from newsstream.roles import settings_env  # noqa: E402
+from newsstream.settings import Settings  # noqa: E402
+from newsstream.stack import manager  # noqa: E402
+from newsstream.store import make_es  # noqa: E402
+from newsstream.topics import COMPACTED, DEAD_LETTER, admin_client, create_topics  # noqa: E402
+
+
+def run_settings(tag: str, feed_url: str, **overrides: Any) -> Settings:
+    """Settings for one benchmark run: its own topics, groups, aliases, state and ports."""
+    base = Settings(allowed_private_networks=["127.0.0.1/32"], log_format="json")
+    values: dict[str, Any] = {
+        "topic_raw": f"{tag}.raw",
+        "topic_enriched": f"{tag}.enriched",
+        "topic_dead_letter": f"{tag}.dlq",
+        "extractor_group": f"{tag}-extractor",
+        "indexer_group": f"{tag}-indexer",
+        "articles_alias": f"{tag}-articles",
+        "quotes_alias": f"{tag}-quotes",
+        "state_dir": Path(f"/tmp/newsstream-bench/{tag}"),
+        "feeds": [feed_url],
+        "allowed_hosts": [],
+        "poll_interval_s": 1.0,
+        "poll_max_interval_s": 2.0,
+        "metrics_port_poller": 19101,
+        "metrics_port_extractor": 19102,
+        "metrics_port_indexer": 19103,
+    }
+    values.update(overrides)
+    settings = base.model_copy(update=values)
+    create_topics(
+        settings,
+        {
+            settings.topic_raw: (6, COMPACTED),
+            settings.topic_enriched: (6, COMPACTED),
+            settings.topic_dead_letter: (1, DEAD_LETTER),
+        },
+    )
+    return settings
+
+
+@dataclass
+class Run:
+    """A running ``newsstream run`` and what is measured about it from outside."""
+
+    settings: Settings
+    proc: subprocess.Popen[bytes]
+    log: Path
+    seen: dict[str, float] = field(default_factory=dict)
+    rss: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)
+    began: float = field(default_factory=time.monotonic)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def children(self) -> list[tuple[str, psutil.Process]]:
+        try:
+            kids = psutil.Process(self.proc.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        out = []
+        for kid in kids:
+            try:
+                cmd = kid.cmdline()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if len(cmd) >= 4 and cmd[1:3] == ["-m", "newsstream"]:
+                out.append((cmd[3], kid))
+        return out
+
+    def terminate(self, timeout: float = 120.0) -> int:
+        self.stop.set()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+def start_run(settings: Settings, *, extractors: int = 2, **env_overrides: Any) -> Run:
+    """``newsstream run`` (continuous) with exactly ``settings``, logging to a file."""
+    log = settings.state_dir / "run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsstream", "run", "--no-status",
+             "--extractors", str(extractors)],
+            env=settings_env(settings, **env_overrides),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    run = Run(settings, proc, log)
+    for target in (_sample_rss, _watch_searchable):
+        thread = threading.Thread(target=target, args=(run,), daemon=True)
+        thread.start()
+        run.threads.append(thread)
+    return run
+
+
+def wait_ready(run: Run, extractors: int, timeout: float = 300.0) -> None:
+    """Until every extractor and the indexer hold partitions (models loaded, groups joined)."""
+    s = run.settings
+    deadline = time.monotonic() + timeout
+    admin = admin_client(s)
+    try:
+        while time.monotonic() < deadline:
+            if run.proc.poll() is not None:
+                raise SystemExit(f"newsstream run exited early; see {run.log}")
+            groups = admin.describe_groups([s.extractor_group, s.indexer_group])
+            members = {g: len(v.get("members", [])) for g, v in groups.items()}
+            stable = all(v.get("group_state") == "Stable" for v in groups.values())
+            if (
+                stable
+                and members.get(s.extractor_group) == extractors
+                and members.get(s.indexer_group) == 1
+            ):
+                return
+            time.sleep(1.0)
+    finally:
+        admin.close()
+    raise SystemExit(f"the pipeline was not ready within {timeout:.0f}s; see {run.log}")
+
+
+def _sample_rss(run: Run) -> None:
+    """Every second: the resident memory of each role and of each JVM of the local stack."""
+    jvms = {row.name: row.pid for row in manager.status(Settings()) if row.pid}
+    while not run.stop.wait(1.0):
+        now = time.monotonic() - run.began
+        counts: Counter[str] = Counter()
+        procs = run.children() + [
+            (name, psutil.Process(pid)) for name, pid in jvms.items() if psutil.pid_exists(pid)
+        ]
+        for role, proc in procs:
+            counts[role] += 1
+            key = f"{role}-{counts[role]}" if role == "extract" else role
+            try:
+                rss = proc.memory_info().rss / 2**20
+            except psutil.NoSuchProcess:
+                continue
+            run.rss.setdefault(key, []).append((now, rss))
+
+
+def _watch_searchable(run: Run) -> None:
+    """When each article first becomes searchable (a search every 0.1 s, wall clock)."""
+    es = make_es(run.settings).options(request_timeout=5, max_retries=0)
+    alias = run.settings.articles_alias
+    while not run.stop.wait(0.1):
+        try:
+            es.indices.refresh(index=alias)
+            hits = es.search(
+                index=alias, size=10_000, query={"range": {"fetched_at": {"gte": "now-10m"}}},
+                source=False,
+            )["hits"]["hits"]  # fmt: skip
+        except Exception:  # noqa: S112 - not created yet, or Elasticsearch is away
+            continue
+        now = time.time()
+        for hit in hits:
+            run.seen.setdefault(hit["_id"], now)
+
+
+def peak_rss(run: Run) -> dict[str, float]:
+    return {k: round(max(v for _, v in s), 1) for k, s in run.rss.items() if s}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
