@@ -45,6 +45,8 @@ class Profile:
     cluster_words: int = 0
     #: Rows of the hash tables of the two cluster features (TAG: cluster, LEMMA: path prefix).
     cluster_rows: tuple[int, int] = (1000, 100)
+    #: Rows of the word (NORM) hash table.
+    norm_rows: int = 20000
 
 
 _EUROPARL = ("europarl/train.tsv", "europarl/dev.tsv", "europarl/test.tsv")

@@ -125,7 +125,7 @@ def write_docbin(sentences: Sequence[Sentence], path: Path, vocab: Vocab) -> Non
 def _config_overrides(
     profile: Profile, work: Path, vectors: Path | None, clusters: Path | None
 ) -> dict[str, Any]:
-    attrs, rows = list(_BASE_ATTRS), list(_BASE_ROWS)
+    attrs, rows = list(_BASE_ATTRS), [profile.norm_rows, *_BASE_ROWS[1:]]
     if clusters is not None:
         attrs += ["TAG", "LEMMA"]
         rows += list(profile.cluster_rows)
