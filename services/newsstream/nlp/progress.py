@@ -62,10 +62,13 @@ def _rich(total: int, stream: IO[str]) -> tuple[LogStep, Finalize]:
     task = progress.add_task("train", total=total, f1="-")
     progress.start()
     best = 0.0
+    calls = 0
 
     def log_step(info: dict[str, Any] | None) -> None:
-        nonlocal best
-        progress.advance(task)
+        nonlocal best, calls
+        # spaCy calls once for step 0 too: the n-th call is step n - 1.
+        calls += 1
+        progress.update(task, completed=min(calls - 1, total))
         if info is not None:
             f1 = float(info.get("score") or 0.0)
             best = max(best, f1)
