@@ -101,14 +101,7 @@ def run_extractor(
         settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
     )
     subscribe(consumer, [settings.topic_raw], listener=listener)
-    watchdog = Watchdog(
-        consumer,
-        "extractor",
-        stall_s=settings.stall_seconds,
-        join_grace_s=2 * JOIN_GRACE_S,
-        lag=lambda: consumer_lag(consumer),
-        group_shape=clients.group_shape(settings.extractor_group, settings.topic_raw),
-    )
+    watchdog = clients.watchdog(consumer, "extractor", settings.extractor_group, settings.topic_raw)
     worker = _Worker(settings, nlp, consumer, clients.producer, listener, watchdog)
     log.info(
         "extractor started",
