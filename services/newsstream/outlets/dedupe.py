@@ -85,7 +85,9 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """The MinHash permutations, made once (datasketch draws them per instance otherwise)."""
-    perms: tuple[np.ndarray, np.ndarray] = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    perms: tuple[np.ndarray, np.ndarray] = MinHash(
+        num_perm=NUM_PERM, seed=SEED, scheme=SCHEME
+    ).permutations
     return perms
 
 

@@ -43,7 +43,9 @@ def read_feeds_file(path: Path) -> list[FeedConfig]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise FeedsFileError(f"no feeds file at {path}", fix="create it: `newsstream feeds add`")
+        raise FeedsFileError(
+            f"no feeds file at {path}", fix="create it: `newsstream feeds add`"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FeedsFileError(f"cannot read {path}: {exc}") from exc
     return load_feeds_yaml(text, str(path))

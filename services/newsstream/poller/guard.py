@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from newsstream.errors import BlockedURLError, FetchError
+from newsstream.outlets.config import host_allowed
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -88,7 +89,7 @@ def check_url(url: str, allowed_hosts: frozenset[str]) -> tuple[str, int]:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         raise BlockedURLError(f"URL without host: {url}", kind="bad_url")
-    if host not in allowed_hosts:
+    if not host_allowed(host, allowed_hosts):
         raise BlockedURLError(f"host {host!r} is not in the allowed hosts", kind="blocked_host")
     return host, port or (443 if parts.scheme == "https" else 80)
 
