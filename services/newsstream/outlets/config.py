@@ -191,7 +191,8 @@ def _entry_problems(index: int, raw: object, node: yaml.Node) -> tuple[FeedConfi
             field = str(err["loc"][0]) if err["loc"] else ""
             where = keys.get(field, (node, node))[1] if field in keys else node
             what = f"{field}: " if field else ""
-            problems.append(Problem(_line(where), f"{what}{err['msg']}"))
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(Problem(_line(where), f"{what}{message}"))
         return None, problems
 
 
@@ -224,16 +225,20 @@ def parse_feeds_yaml(text: str) -> tuple[list[FeedConfig], list[Problem]]:
     for index, (raw, item) in enumerate(zip(raw_feeds, node.value, strict=True)):
         feed, found = _entry_problems(index, raw, item)
         problems.extend(found)
-        if feed is None:
+        url = raw.get("url") if isinstance(raw, dict) else None
+        if not isinstance(url, str) or not url.strip():
             continue
-        line = _line(_key_nodes(item).get("url", (item, item))[1])
-        if feed.key in first_line:
+        # duplicates are found among invalid entries too: one run shows every problem
+        key, line = canonicalize_url(url), _line(_key_nodes(item).get("url", (item, item))[1])
+        if key in first_line:
             problems.append(
-                Problem(line, f"duplicate feed {feed.url} (first on line {first_line[feed.key]})")
+                Problem(line, f"duplicate feed {url.strip()} (first on line {first_line[key]})")
             )
             continue
-        first_line[feed.key] = line
-        feeds.append(feed)
+        first_line[key] = line
+        if feed is not None:
+            feeds.append(feed)
+    problems.sort(key=lambda p: p.line)
     return feeds, problems
 
 
