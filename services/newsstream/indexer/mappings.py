@@ -9,7 +9,8 @@ family and "Waffenruhe" finds "Waffenruhen") with an ``exact`` subfield on the `
 analyzer for quoted phrases and for ranking unstemmed matches higher. Every facet is a
 ``keyword``; ``outlet``, ``language`` and ``story_id`` are on articles and quotations alike,
 so a quotation can be filtered by outlet and counted once per story. Mappings are
-``strict``: a field the indexer does not know is a bug to surface (as a in the dead-letter topic), not a silently guessed dynamic mapping.
+``strict``: a field the indexer does not know is a bug to surface (as a rejected document in
+the dead-letter topic), not a silently guessed dynamic mapping.
 """
 
 from __future__ import annotations
