@@ -143,9 +143,7 @@ class Settings(BaseSettings):
 
     _split = field_validator(
         "allowed_hosts", "allowed_private_networks", "nlp_languages", mode="before"
-    )(
-        _split_commas
-    )
+    )(_split_commas)
 
     @field_validator("feeds", mode="before")
     @classmethod

@@ -30,6 +30,4 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         # Explicit feeds also define the default allowed hosts (unless configured).
         settings = settings.model_copy(update={"feeds": list(args.feed)})
     with stop_on_signals(threading.Event()) as stop:
-        return run_poller(
-            settings, feeds=args.feed or None, once=args.once, stop_event=stop
-        )
+        return run_poller(settings, feeds=args.feed or None, once=args.once, stop_event=stop)

@@ -60,9 +60,12 @@ def list_feeds(settings: Settings) -> tuple[str, list[FeedRow]]:
         h = health.get(feed.url)
         rows.append(
             FeedRow(
-                url=feed.url, outlet=feed.outlet, enabled=feed.enabled,
+                url=feed.url,
+                outlet=feed.outlet,
+                enabled=feed.enabled,
                 interval_s=max(feed.interval or settings.poll_interval_s, h.floor_s if h else 0),
-                language=feed.language, hosts=sorted(feed.article_hosts()),
+                language=feed.language,
+                hosts=sorted(feed.article_hosts()),
                 last_success=h.last_success if h else None,
                 last_error=h.last_error if h else None,
                 last_error_at=h.last_error_at if h else None,
