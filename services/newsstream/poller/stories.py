@@ -101,11 +101,13 @@ class StoryIndex:
 
     def _candidates(self, keys: list[int], article_id: str) -> list[tuple[str, Fingerprint]]:
         marks = ",".join("?" * len(keys))
+        # most shared bands first: a real copy shares many, a chance collision one
         rows = self._db.execute(
-            f"SELECT s.article_id, s.signature, s.shingles FROM stories s WHERE s.article_id IN "  # noqa: S608
-            f"(SELECT DISTINCT article_id FROM story_bands WHERE band_key IN ({marks})) "
-            "AND s.article_id != ? AND s.signature IS NOT NULL "
-            "ORDER BY s.seen_at DESC, s.article_id LIMIT ?",
+            "SELECT s.article_id, s.signature, s.shingles FROM "  # noqa: S608
+            f"(SELECT article_id, count(*) AS shared FROM story_bands WHERE band_key IN ({marks})"
+            " GROUP BY article_id) b JOIN stories s ON s.article_id = b.article_id "
+            "WHERE s.article_id != ? AND s.signature IS NOT NULL "
+            "ORDER BY b.shared DESC, s.seen_at DESC, s.article_id LIMIT ?",
             (*keys, article_id, MAX_CANDIDATES),
         ).fetchall()
         return [(row[0], Fingerprint.from_bytes(row[1], row[2])) for row in rows]
