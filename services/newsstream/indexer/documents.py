@@ -127,6 +127,8 @@ def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
                     "position": position,
                     "quote": q.quote,
                     "speaker": q.speaker,
+                    # as on articles, so one dashboard control filters both
+                    "speakers": [q.speaker] if q.speaker else [],
                     "speaker_surname": surname(q.speaker) if q.speaker else None,
                     "speaker_role": q.speaker_role,
                     "speaker_type": q.speaker_type,

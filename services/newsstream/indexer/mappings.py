@@ -105,6 +105,7 @@ QUOTE_PROPERTIES: dict[str, Any] = {
     "position": _INT,
     "quote": german_text(),
     "speaker": name_keyword(),
+    "speakers": name_keyword(),
     "speaker_surname": _KEYWORD,
     "speaker_role": _KEYWORD,
     "speaker_type": _KEYWORD,
