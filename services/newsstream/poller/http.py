@@ -244,17 +244,16 @@ class Fetcher:
                     declared = resp.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > limit and not truncate:
                         raise too_large(limit)
-                    decoder = BoundedDecoder(resp.headers.get("content-encoding"), limit)
+                    decoder = BoundedDecoder(
+                        resp.headers.get("content-encoding"), limit, truncate=truncate
+                    )
                     parts: list[bytes] = []
-                    try:
-                        async for chunk in resp.aiter_raw(_CHUNK):
-                            parts.append(decoder.feed(chunk))
-                        parts.append(decoder.flush())
-                    except FetchError as exc:
-                        if not (truncate and exc.kind == "too_large"):
-                            raise
-                        return resp, b"".join(parts), True  # the rest is never read
-                    return resp, b"".join(parts), False
+                    async for chunk in resp.aiter_raw(_CHUNK):
+                        parts.append(decoder.feed(chunk))
+                        if decoder.truncated:
+                            return resp, b"".join(parts), True  # the rest is never read
+                    parts.append(decoder.flush())
+                    return resp, b"".join(parts), decoder.truncated
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise FetchError(f"timeout fetching {url}", kind="timeout") from exc
         except httpx.TransportError as exc:
