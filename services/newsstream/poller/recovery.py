@@ -86,9 +86,9 @@ def recover_if_empty(settings: Settings, state: PollerState) -> int:
     latest = fold_latest(read_to_end(settings, settings.topic_raw))
     stories = StoryIndex(state.db)
     for article_id, known in latest.items():
-        if known.story_id:
-            story = StoryAssignment(known.story_id, known.duplicate_of)
-            stories.restore(article_id, story, known.fingerprint)
+        # a version-1 message has no story: it is a story of its own (as the indexer shows it)
+        story = StoryAssignment(known.story_id or article_id, known.duplicate_of)
+        stories.restore(article_id, story, known.fingerprint)
         state.record_published(
             article_id=article_id,
             canonical_url=known.canonical_url,
