@@ -118,6 +118,16 @@ class Article(_Message):
         return data
 
     @property
+    def source(self) -> str:
+        """Deprecated name of ``body_from`` (schema 1), kept for code that still reads it."""
+        return self.body_from
+
+    @property
+    def source_error(self) -> str | None:
+        """Deprecated name of ``body_error`` (schema 1)."""
+        return self.body_error
+
+    @property
     def outlet_name(self) -> str:
         """The outlet, or for a version-1 message the host of its feed (else of its URL)."""
         if self.outlet:

@@ -130,3 +130,14 @@ def test_outlets_config_small_rules() -> None:
     assert outlet_for_url("https://www.tagesschau.de/xml/rss2/") == "tagesschau.de"
     assert host_allowed("img.cdn.example.de", frozenset({"*.cdn.example.de"}))
     assert not host_allowed("evilcdn.example.de", frozenset({"*.cdn.example.de"}))
+
+
+def test_outlets_config_child_processes_keep_reading_the_feeds_file(tmp_path: Path) -> None:
+    """``newsstream run`` children must not get the default list as explicit NEWSSTREAM_FEEDS
+    (it would hide the feeds file); an explicit list is passed on."""
+    from newsstream.roles import settings_env
+
+    base = Settings(_env_file=None, state_dir=tmp_path)  # type: ignore[call-arg]
+    assert "NEWSSTREAM_FEEDS" not in settings_env(base)
+    listed = base.model_copy(update={"feeds": ["https://a.example/r", "https://b.example/r"]})
+    assert settings_env(listed)["NEWSSTREAM_FEEDS"] == "https://a.example/r,https://b.example/r"
