@@ -130,22 +130,12 @@ def _visualization(
     }
 
 
-def over_time(
-    obj_id: str,
-    title: str,
-    data_view_id: str,
-    *,
-    split: str | None = None,
-    stories: bool = False,
-    size: int = 8,
-) -> dict[str, Any]:
-    """A stacked bar chart over ``published_at``; ``split``: one series per term of a field;
-    ``stories``: counts distinct stories instead of documents."""
-    label = "Stories" if stories else "Documents"
-    params = {
+def _histogram_params(label: str, legend: bool) -> dict[str, Any]:
+    """Params of a stacked bar chart with one value axis titled ``label``."""
+    return {
         "type": "histogram",
         "addTooltip": True,
-        "addLegend": split is not None,
+        "addLegend": legend,
         "legendPosition": "right",
         "times": [],
         "addTimeMarker": False,
@@ -182,6 +172,21 @@ def over_time(
             }
         ],
     }
+
+
+def over_time(
+    obj_id: str,
+    title: str,
+    data_view_id: str,
+    *,
+    split: str | None = None,
+    stories: bool = False,
+    size: int = 8,
+) -> dict[str, Any]:
+    """A stacked bar chart over ``published_at``; ``split``: one series per term of a field;
+    ``stories``: counts distinct stories instead of documents."""
+    label = "Stories" if stories else "Documents"
+    params = _histogram_params(label, legend=split is not None)
     date_histogram = {
         "id": "2",
         "enabled": True,
