@@ -85,11 +85,14 @@ def build_query(
     entity: str | None = None,
     since: datetime | None = None,
     outlet: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The ``query`` clause: full text (scored) plus filters (not scored)."""
     filters: list[dict[str, Any]] = []
     if outlet:
         filters.append(_ci_term("outlet", " ".join(outlet.split())))
+    if language:
+        filters.append(_ci_term("language", language.strip()))
     if speaker:
         filters.append(speaker_filter(speaker, quotes=quotes))
     if entity:
@@ -132,6 +135,7 @@ def build_request(
     limit: int = 10,
     outlet: str | None = None,
     collapse: bool = False,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The whole search request body (keyword arguments for ``Elasticsearch.search``)."""
     text = query.strip()
@@ -142,7 +146,13 @@ def build_request(
         sort.append({"position": {"order": "asc", "unmapped_type": "integer"}})
     request: dict[str, Any] = {
         "query": build_query(
-            query, quotes=quotes, speaker=speaker, entity=entity, since=since, outlet=outlet
+            query,
+            quotes=quotes,
+            speaker=speaker,
+            entity=entity,
+            since=since,
+            outlet=outlet,
+            language=language,
         ),
         "size": max(0, limit),
         "track_total_hits": True,
@@ -213,11 +223,12 @@ def search(
     limit: int = 10,
     outlet: str | None = None,
     collapse: bool = False,
+    language: str | None = None,
 ) -> SearchResult:
     """Search articles (or quotations with ``quotes``), best match first."""
     body = build_request(
         query, quotes=quotes, speaker=speaker, entity=entity, since=since, limit=limit,
-        outlet=outlet, collapse=collapse,
+        outlet=outlet, collapse=collapse, language=language,
     )  # fmt: skip
     index = settings.quotes_alias if quotes else settings.articles_alias
     return to_result(es.search(index=index, **body))

@@ -152,6 +152,8 @@ def test_search_collapse_one_hit_per_story_and_outlet_filter() -> None:
     outlet = request["query"]["bool"]["filter"][0]["term"]["outlet"]
     assert outlet == {"value": "tagesschau", "case_insensitive": True}
     assert "collapse" not in build_request("Waffenruhe")
+    language = build_request("", language="EN")["query"]["bool"]["filter"][0]["term"]
+    assert language == {"language": {"value": "EN", "case_insensitive": True}}
     result = to_result(
         {"hits": {"total": {"value": 7}, "hits": []}, "aggregations": {"stories": {"value": 3}}}
     )

@@ -1,5 +1,5 @@
 """``newsstream search QUERY [--quotes] [--speaker NAME] [--entity NAME] [--outlet NAME]
-[--since DATE] [--collapse] ...``."""
+[--language CODE] [--since DATE] [--collapse] ...``."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--speaker", metavar="NAME", help="full name or surname of a speaker")
     parser.add_argument("--entity", metavar="NAME", help="canonical name of a mentioned entity")
     parser.add_argument("--outlet", metavar="NAME", help="only this outlet (as in feeds list)")
+    parser.add_argument("--language", metavar="CODE", help="only this language (de, en, ...)")
     parser.add_argument("--since", metavar="DATE", type=parse_since, help="date, or 24h / 7d")
     parser.add_argument(
         "--collapse", action="store_true", help="one hit per story (syndicated copies folded)"
@@ -84,6 +85,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             limit=args.limit,
             outlet=args.outlet,
             collapse=args.collapse,
+            language=args.language,
         )
     except NotFoundError:
         index = settings.quotes_alias if args.quotes else settings.articles_alias

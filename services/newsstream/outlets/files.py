@@ -9,6 +9,7 @@ file, starting from the default one when there is none yet.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from newsstream.outlets.config import FeedConfig, dump_feeds_yaml, feeds_from_ur
 from newsstream.settings import Settings
 
 DEFAULT_FEEDS_FILE = Path(__file__).with_name("default_feeds.yaml")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,36 @@ def editable_feeds(settings: Settings) -> tuple[Path, list[FeedConfig]]:
     if path.exists():
         return path, read_feeds_file(path)
     return path, read_feeds_file(DEFAULT_FEEDS_FILE)
+
+
+class FeedsFileWatcher:
+    """Notices when the feeds file changed (``feeds add`` while the poller runs).
+
+    ``changed()`` returns the new active feeds once per change, or None; a file that became
+    invalid is logged and ignored (the poller keeps the feeds it has, never stops).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = feeds_path(settings)
+        self._stamp = self._mtime()
+
+    def _mtime(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
+
+    def changed(self) -> list[FeedConfig] | None:
+        stamp = self._mtime()
+        if stamp is None or stamp == self._stamp:
+            return None
+        self._stamp = stamp
+        try:
+            return [f for f in read_feeds_file(self.path) if f.enabled]
+        except FeedsFileError as exc:
+            log.error("feeds file changed but is not valid; keeping the feeds polled so far",
+                      extra={"path": str(self.path), "problems": exc.problems[:10]})  # fmt: skip
+            return None
 
 
 def write_feeds_file(path: Path, feeds: list[FeedConfig]) -> None:

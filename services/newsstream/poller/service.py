@@ -228,9 +228,18 @@ async def poll_once(
 
 
 async def _run(
-    settings: Settings, feeds: list[FeedLike], once: bool, stop: threading.Event, producer: Any
+    settings: Settings,
+    feeds: list[FeedLike],
+    once: bool,
+    stop: threading.Event,
+    producer: Any,
+    watch: bool = False,
 ) -> int:
+    """The poll loop; ``watch``: the feeds came from the feeds file, follow its changes."""
+    from newsstream.outlets.files import FeedsFileWatcher
+
     state = PollerState(settings.state_dir)
+    watcher = FeedsFileWatcher(settings) if watch else None
     try:
         recover_if_empty(settings, state)  # before anything is published (same thread: SQLite)
         hosts = fetcher_hosts(_configs(feeds), settings)
@@ -241,6 +250,11 @@ async def _run(
                 log.info("poll finished", extra=summary(stats))
                 return once_exit_code(stats)
             while not stop.is_set():
+                reloaded = watcher.changed() if watcher is not None else None
+                if reloaded is not None:
+                    feeds = list(reloaded)
+                    fetcher.allowed_hosts |= fetcher_hosts(reloaded, settings)
+                    log.info("feeds file reloaded", extra={"feeds": len(feeds)})
                 due = poller.due(feeds, time.time())
                 if due:
                     stats = await poller.poll_once(due)
@@ -279,6 +293,7 @@ def run_poller(
     clients = clients or Clients(settings)
     try:
         stop = stop_event or threading.Event()
-        return asyncio.run(_run(settings, chosen, once, stop, clients.producer))
+        watch = feeds is None and "feeds" not in settings.model_fields_set
+        return asyncio.run(_run(settings, chosen, once, stop, clients.producer, watch))
     finally:
         clients.close()

@@ -141,3 +141,26 @@ def test_outlets_config_child_processes_keep_reading_the_feeds_file(tmp_path: Pa
     assert "NEWSSTREAM_FEEDS" not in settings_env(base)
     listed = base.model_copy(update={"feeds": ["https://a.example/r", "https://b.example/r"]})
     assert settings_env(listed)["NEWSSTREAM_FEEDS"] == "https://a.example/r,https://b.example/r"
+
+
+def test_outlets_config_watcher_follows_the_file_and_ignores_a_broken_edit(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from newsstream.outlets.files import FeedsFileWatcher
+
+    settings = Settings(_env_file=None, state_dir=tmp_path)  # type: ignore[call-arg]
+    path = tmp_path / "feeds.yaml"
+    write_feeds_file(path, [FeedConfig(url="https://a.example/r", outlet="A")])
+    watcher = FeedsFileWatcher(settings)
+    assert watcher.changed() is None
+    write_feeds_file(path, [FeedConfig(url="https://a.example/r", outlet="A"),
+                            FeedConfig(url="https://b.example/r", outlet="B", enabled=False),
+                            FeedConfig(url="https://c.example/r", outlet="C")])  # fmt: skip
+    os.utime(path, (1e9, 1e9))  # a different mtime, whatever the clock's resolution
+    assert [f.outlet for f in watcher.changed() or []] == ["A", "C"]
+    assert watcher.changed() is None  # once per change
+    path.write_text("feeds:\n  - url: [\n", encoding="utf-8")
+    os.utime(path, (2e9, 2e9))
+    assert watcher.changed() is None  # invalid: logged, the poller keeps its feeds
