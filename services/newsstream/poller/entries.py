@@ -174,7 +174,7 @@ class EntryPublisher:
         article = self._article(entry, ctx, page, {
             "article_id": article_id, "revision": (previous.revision if previous else 0) + 1,
             "canonical_url": canonical, "title": title or body[:120], "body": body,
-            "language": guess.language or "de", "content_hash": content_hash,
+            "language": guess.language, "content_hash": content_hash,
             "body_from": body_from, "body_error": fetched.error,
             "story_id": story.story_id, "duplicate_of": story.duplicate_of,
         })  # fmt: skip
