@@ -60,3 +60,36 @@ def test_outlets_story_index_assigns_once_and_sticks() -> None:
     # a teaser (too short) is its own story until its page text can be compared
     assert index.assign("a4", None).story_id == "a4"
     assert index.assign("a4", fingerprint(copy)).story_id == "a1"
+
+
+def test_outlets_recovery_folds_stories_and_fingerprints_recent_articles() -> None:
+    """What the raw topic tells a poller that lost its state (pure half of recovery)."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from newsstream.poller.recovery import fold_latest
+
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+
+    def message(aid: str, rev: int, *, days_old: int, **extra: object) -> bytes:
+        fetched = (now - timedelta(days=days_old)).isoformat()
+        value = {"article_id": aid, "revision": rev, "url": f"https://x/{aid}",
+                 "canonical_url": f"https://x/{aid}", "title": "T", "body": _text(7),
+                 "content_hash": f"h{rev}", "fetched_at": fetched, **extra}  # fmt: skip
+        return json.dumps(value).encode()
+
+    latest = fold_latest(
+        [
+            (b"a", message("a", 1, days_old=1, source="feed")),  # schema 1
+            (b"b", message("b", 1, days_old=1, story_id="a", duplicate_of="a")),
+            (b"b", message("b", 2, days_old=1, story_id="a", duplicate_of="a", body_from="page")),
+            (b"c", message("c", 1, days_old=30, story_id="c")),
+            (b"d", message("d", 1, days_old=1)),
+            (b"d", None),  # tombstone: forgotten
+        ],
+        now=now,
+    )
+    assert set(latest) == {"a", "b", "c"}
+    assert latest["a"].source == "feed" and latest["a"].story_id is None
+    assert (latest["b"].revision, latest["b"].story_id, latest["b"].duplicate_of) == (2, "a", "a")
+    assert latest["b"].fingerprint is not None and latest["c"].fingerprint is None  # too old
