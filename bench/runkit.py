@@ -26,25 +26,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.support.isolation import isolated  # noqa: E402
+
 from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.topics import COMPACTED, DEAD_LETTER, admin_client, create_topics  # noqa: E402
+from newsstream.topics import admin_client  # noqa: E402
 
 
 def run_settings(tag: str, feed_url: str, **overrides: Any) -> Settings:
     """Settings for one benchmark run: its own topics, groups, aliases, state and ports."""
     base = Settings(allowed_private_networks=["127.0.0.1/32"], log_format="json")
     values: dict[str, Any] = {
-        "topic_raw": f"{tag}.raw",
-        "topic_enriched": f"{tag}.enriched",
-        "topic_dead_letter": f"{tag}.dlq",
-        "extractor_group": f"{tag}-extractor",
-        "indexer_group": f"{tag}-indexer",
-        "articles_alias": f"{tag}-articles",
-        "quotes_alias": f"{tag}-quotes",
-        "state_dir": Path(f"/tmp/newsstream-bench/{tag}"),
         "feeds": [feed_url],
         "allowed_hosts": [],
         "poll_interval_s": 1.0,
@@ -54,16 +48,7 @@ def run_settings(tag: str, feed_url: str, **overrides: Any) -> Settings:
         "metrics_port_indexer": 19103,
     }
     values.update(overrides)
-    settings = base.model_copy(update=values)
-    create_topics(
-        settings,
-        {
-            settings.topic_raw: (6, COMPACTED),
-            settings.topic_enriched: (6, COMPACTED),
-            settings.topic_dead_letter: (1, DEAD_LETTER),
-        },
-    )
-    return settings
+    return isolated(base, tag, Path(f"/tmp/newsstream-bench/{tag}"), partitions=6, **values)
 
 
 @dataclass

@@ -39,13 +39,22 @@ def _search_source(query: str = "") -> dict[str, str]:
     return {"searchSourceJSON": json.dumps(source)}
 
 
+#: The article URL renders as a link (Discover, saved searches on the dashboard).
+URL_FORMAT = {"url": {"id": "url", "params": {"type": "a", "labelTemplate": "{{value}}"}}}
+
+
 def data_view(obj_id: str, title: str, name: str) -> dict[str, Any]:
     return {
         "id": obj_id,
         "type": "index-pattern",
         "coreMigrationVersion": CORE,
         "typeMigrationVersion": "8.0.0",
-        "attributes": {"title": title, "name": name, "timeFieldName": "published_at"},
+        "attributes": {
+            "title": title,
+            "name": name,
+            "timeFieldName": "published_at",
+            "fieldFormatMap": json.dumps(URL_FORMAT),
+        },
         "references": [],
     }
 
@@ -73,9 +82,20 @@ def _count() -> dict[str, Any]:
     return {"id": "1", "enabled": True, "type": "count", "params": {}, "schema": "metric"}
 
 
-def _terms(field: str, size: int, schema: str) -> dict[str, Any]:
+def _stories() -> dict[str, Any]:
+    """Unique count of ``story_id``: a syndicated story counts once, however many copies."""
     return {
-        "id": "2",
+        "id": "1",
+        "enabled": True,
+        "type": "cardinality",
+        "params": {"field": "story_id", "customLabel": "Stories"},
+        "schema": "metric",
+    }
+
+
+def _terms(field: str, size: int, schema: str, agg_id: str = "2") -> dict[str, Any]:
+    return {
+        "id": agg_id,
         "enabled": True,
         "type": "terms",
         "schema": schema,
@@ -110,11 +130,12 @@ def _visualization(
     }
 
 
-def over_time(obj_id: str, title: str, data_view_id: str) -> dict[str, Any]:
-    params = {
+def _histogram_params(label: str, legend: bool) -> dict[str, Any]:
+    """Params of a stacked bar chart with one value axis titled ``label``."""
+    return {
         "type": "histogram",
         "addTooltip": True,
-        "addLegend": False,
+        "addLegend": legend,
         "legendPosition": "right",
         "times": [],
         "addTimeMarker": False,
@@ -138,7 +159,7 @@ def over_time(obj_id: str, title: str, data_view_id: str) -> dict[str, Any]:
                 "show": True,
                 "scale": {"type": "linear", "mode": "normal"},
                 "labels": {"show": True, "rotate": 0, "filter": False, "truncate": 100},
-                "title": {"text": "Articles"},
+                "title": {"text": label},
             }
         ],
         "seriesParams": [
@@ -146,11 +167,26 @@ def over_time(obj_id: str, title: str, data_view_id: str) -> dict[str, Any]:
                 "show": True,
                 "type": "histogram",
                 "mode": "stacked",
-                "data": {"label": "Articles", "id": "1"},
+                "data": {"label": label, "id": "1"},
                 "valueAxis": "ValueAxis-1",
             }
         ],
     }
+
+
+def over_time(
+    obj_id: str,
+    title: str,
+    data_view_id: str,
+    *,
+    split: str | None = None,
+    stories: bool = False,
+    size: int = 8,
+) -> dict[str, Any]:
+    """A stacked bar chart over ``published_at``; ``split``: one series per term of a field;
+    ``stories``: counts distinct stories instead of documents."""
+    label = "Stories" if stories else "Documents"
+    params = _histogram_params(label, legend=split is not None)
     date_histogram = {
         "id": "2",
         "enabled": True,
@@ -163,12 +199,15 @@ def over_time(obj_id: str, title: str, data_view_id: str) -> dict[str, Any]:
             "extended_bounds": {},
         },
     }
-    return _visualization(
-        obj_id, title, data_view_id, "histogram", params, [_count(), date_histogram]
-    )
+    aggs = [_stories() if stories else _count(), date_histogram]
+    if split is not None:
+        aggs.append(_terms(split, size, "group", agg_id="3"))
+    return _visualization(obj_id, title, data_view_id, "histogram", params, aggs)
 
 
-def top_table(obj_id: str, title: str, data_view_id: str, field: str) -> dict[str, Any]:
+def top_table(
+    obj_id: str, title: str, data_view_id: str, field: str, *, stories: bool = False
+) -> dict[str, Any]:
     params = {
         "perPage": 10,
         "showPartialRows": False,
@@ -177,12 +216,15 @@ def top_table(obj_id: str, title: str, data_view_id: str, field: str) -> dict[st
         "totalFunc": "sum",
         "percentageCol": "",
     }
+    metric = _stories() if stories else _count()
     return _visualization(
-        obj_id, title, data_view_id, "table", params, [_count(), _terms(field, 15, "bucket")]
+        obj_id, title, data_view_id, "table", params, [metric, _terms(field, 15, "bucket")]
     )
 
 
-def pie(obj_id: str, title: str, data_view_id: str, field: str) -> dict[str, Any]:
+def pie(
+    obj_id: str, title: str, data_view_id: str, field: str, *, stories: bool = False
+) -> dict[str, Any]:
     params = {
         "type": "pie",
         "addTooltip": True,
@@ -191,9 +233,56 @@ def pie(obj_id: str, title: str, data_view_id: str, field: str) -> dict[str, Any
         "isDonut": True,
         "labels": {"show": False, "values": True, "last_level": True, "truncate": 100},
     }
+    metric = _stories() if stories else _count()
     return _visualization(
-        obj_id, title, data_view_id, "pie", params, [_count(), _terms(field, 10, "segment")]
+        obj_id, title, data_view_id, "pie", params, [metric, _terms(field, 10, "segment")]
     )
+
+
+#: Dashboard controls: (id, field, title). Each field exists in both data views, so one
+#: selection filters the article and the quotation panels alike.
+CONTROLS = (
+    ("newsstream-control-outlet", "outlet", "Outlet"),
+    ("newsstream-control-speaker", "speakers", "Speaker"),
+    ("newsstream-control-entity", "entities", "Entity"),
+    ("newsstream-control-language", "language", "Language"),
+)
+
+
+def control_group() -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The dashboard's options-list controls and their data-view references."""
+    panels: dict[str, Any] = {}
+    references = []
+    for order, (cid, field, title) in enumerate(CONTROLS):
+        panels[cid] = {
+            "order": order,
+            "width": "medium",
+            "grow": True,
+            "type": "optionsListControl",
+            "explicitInput": {
+                "id": cid,
+                "fieldName": field,
+                "title": title,
+                "selectedOptions": [],
+                "singleSelect": False,
+                "sort": {"by": "_count", "direction": "desc"},
+                "enhancements": {},
+            },
+        }
+        references.append(
+            {"id": ARTICLES_DV, "name": f"controlGroup_{cid}:optionsListDataView",
+             "type": "index-pattern"}
+        )  # fmt: skip
+    ignore = {"ignoreFilters": False, "ignoreQuery": False, "ignoreTimerange": False,
+              "ignoreValidations": False}  # fmt: skip
+    group = {
+        "chainingSystem": "HIERARCHICAL",
+        "controlStyle": "oneLine",
+        "showApplySelections": False,
+        "ignoreParentSettingsJSON": json.dumps(ignore),
+        "panelsJSON": json.dumps(panels),
+    }
+    return group, references
 
 
 def dashboard(panels: list[tuple[dict[str, Any], int, int, int, int]]) -> dict[str, Any]:
@@ -213,6 +302,7 @@ def dashboard(panels: list[tuple[dict[str, Any], int, int, int, int]]) -> dict[s
             }
         )
         references.append({"id": obj["id"], "name": f"{ref}", "type": obj["type"]})
+    controls, control_refs = control_group()
     return {
         "id": "newsstream-news-monitor",
         "type": "dashboard",
@@ -227,13 +317,14 @@ def dashboard(panels: list[tuple[dict[str, Any], int, int, int, int]]) -> dict[s
             "timeFrom": "now-7d",
             "timeTo": "now",
             "refreshInterval": {"pause": False, "value": 60000},
+            "controlGroupInput": controls,
             "kibanaSavedObjectMeta": {
                 "searchSourceJSON": json.dumps(
                     {"query": {"query": "", "language": "kuery"}, "filter": []}
                 )
             },
         },
-        "references": references,
+        "references": references + control_refs,
     }
 
 
@@ -244,41 +335,55 @@ def build() -> list[dict[str, Any]]:
         "newsstream-latest-articles",
         "Latest articles",
         ARTICLES_DV,
-        ["title", "feed", "entities_per", "speakers"],
+        ["title", "outlet", "url", "language", "entities_per", "speakers", "is_copy"],
         [["published_at", "desc"]],
     )
     by_speaker = saved_search(
         "newsstream-quotes-by-speaker",
         "Quotes by speaker",
         QUOTES_DV,
-        ["speaker", "speaker_role", "quote", "title"],
+        ["speaker", "speaker_role", "quote", "outlet", "url"],
         [["speaker", "asc"], ["published_at", "desc"]],
     )
     latest_quotes = saved_search(
         "newsstream-latest-quotations",
         "Latest quotations",
         QUOTES_DV,
-        ["speaker", "quote", "title"],
+        ["speaker", "quote", "title", "outlet", "url"],
         [["published_at", "desc"]],
     )
     vis = [
         over_time("newsstream-articles-over-time", "Articles over time", ARTICLES_DV),
+        over_time("newsstream-articles-per-outlet", "Articles per outlet over time",
+                  ARTICLES_DV, split="outlet", size=12),
+        over_time("newsstream-quotes-per-speaker", "Quotations per speaker over time",
+                  QUOTES_DV, split="speaker", stories=True),
+        over_time("newsstream-entity-trends", "Entity trends (persons)", ARTICLES_DV,
+                  split="entities_per", stories=True),
         top_table("newsstream-top-persons", "Top persons", ARTICLES_DV, "entities_per"),
         top_table("newsstream-top-organisations", "Top organisations", ARTICLES_DV, "entities_org"),
         top_table("newsstream-top-places", "Top places", ARTICLES_DV, "entities_loc"),
-        top_table("newsstream-most-quoted", "Most-quoted speakers", QUOTES_DV, "speaker"),
-        pie("newsstream-speakers-by-role", "Speakers by role", QUOTES_DV, "speaker_role"),
-    ]
-    over, persons, orgs, places, quoted, roles = vis
+        top_table("newsstream-most-quoted", "Most-quoted speakers", QUOTES_DV, "speaker",
+                  stories=True),
+        pie("newsstream-speakers-by-role", "Speakers by role", QUOTES_DV, "speaker_role",
+            stories=True),
+        top_table("newsstream-outlets", "Outlets", ARTICLES_DV, "outlet"),
+    ]  # fmt: skip
+    (over, per_outlet, per_speaker, trends, persons, orgs, places, quoted, roles, outlets) = vis
     board = dashboard(
         [
-            (over, 0, 0, 48, 12),
-            (persons, 0, 12, 16, 15),
-            (orgs, 16, 12, 16, 15),
-            (places, 32, 12, 16, 15),
-            (quoted, 0, 27, 24, 15),
-            (roles, 24, 27, 24, 15),
-            (latest_quotes, 0, 42, 48, 18),
+            (per_outlet, 0, 0, 36, 13),
+            (outlets, 36, 0, 12, 13),
+            (per_speaker, 0, 13, 24, 14),
+            (trends, 24, 13, 24, 14),
+            (persons, 0, 27, 16, 15),
+            (orgs, 16, 27, 16, 15),
+            (places, 32, 27, 16, 15),
+            (quoted, 0, 42, 24, 15),
+            (roles, 24, 42, 24, 15),
+            (latest_articles, 0, 57, 48, 18),
+            (latest_quotes, 0, 75, 48, 18),
+            (over, 0, 93, 48, 10),
         ]
     )
     return [articles, quotes, latest_articles, by_speaker, latest_quotes, *vis, board]

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
+from tests.support.isolation import isolated
 from tests.support.shared import seed_gold, seed_text
 
 from newsstream.bus import bootstrap_servers
 from newsstream.settings import Settings
 from newsstream.store import make_es
-from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 with contextlib.suppress(ImportError):  # the poller's feed server, when present
     from tests.support.fixtures import feed_server  # noqa: F401
@@ -51,27 +51,7 @@ def stack() -> Iterator[Settings]:
 def ns_settings(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     """Settings for one test: unique topics (3 partitions), groups, aliases and state dir."""
     tag = f"t{uuid.uuid4().hex[:10]}"
-    settings = stack.model_copy(
-        update={
-            "topic_raw": f"{tag}.articles.raw",
-            "topic_enriched": f"{tag}.articles.enriched",
-            "topic_dead_letter": f"{tag}.dead-letter",
-            "extractor_group": f"{tag}-extractor",
-            "indexer_group": f"{tag}-indexer",
-            "articles_alias": f"{tag}-news-articles",
-            "quotes_alias": f"{tag}-news-quotes",
-            "state_dir": tmp_path / "state",
-            "idle_seconds": 3.0,
-        }
-    )
-    create_topics(
-        settings,
-        {
-            settings.topic_raw: (3, COMPACTED),
-            settings.topic_enriched: (3, COMPACTED),
-            settings.topic_dead_letter: (1, DEAD_LETTER),
-        },
-    )
+    settings = isolated(stack, tag, tmp_path / "state", idle_seconds=3.0)
     yield settings
     _drop_test_resources(settings, tag)
 

@@ -216,3 +216,40 @@ class KibanaError(NewsstreamError):
 
     code = "NS051"
     fix = "check NEWSSTREAM_KIBANA_URL and that Kibana is up; re-run `newsstream setup`"
+
+
+# --- outlets (feeds file, OPML, robots.txt) --------------------------------------------------
+
+
+class FeedsFileError(NewsstreamError):
+    """The feeds file cannot be used: bad YAML, an unknown key, a duplicate URL, a bad value.
+
+    ``problems`` holds every problem found ("line 12: unknown key 'intervall'"), so one run
+    of ``newsstream feeds validate`` shows them all.
+    """
+
+    code = "NS080"
+    fix = "fix the lines named (`newsstream feeds validate` checks the file; docs/outlets.md)"
+    exit_code = 2
+
+    def __init__(
+        self, message: str, *, problems: list[str] | None = None, fix: str | None = None
+    ) -> None:
+        super().__init__(message, fix=fix)
+        self.problems = problems or [message]
+
+
+class OpmlError(NewsstreamError):
+    """An OPML file that cannot be imported: not XML, XML beyond repair, or no feed in it."""
+
+    code = "NS081"
+    fix = "export the OPML again from the reader it came from; nothing was imported"
+    exit_code = 2
+
+
+class RobotsDisallowedError(FetchError):
+    """The site's robots.txt disallows the article page (or could not be read: RFC 9309
+    says a server error means "disallow"); the feed's own text is published instead."""
+
+    code = "NS082"
+    fix = "nothing to do: the feed text is published; the count is in the poller's metrics"

@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+#: 2: ``outlet``, ``story_id``, ``duplicate_of``; ``source``/``source_error`` renamed to
+#: ``body_from``/``body_error`` (version-1 messages are still read: see ``Article``).
+SCHEMA_VERSION = 2
 
 EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
 
@@ -85,12 +87,57 @@ class Article(_Message):
     modified_at: AwareDatetime | None = None
     fetched_at: AwareDatetime = Field(default_factory=utc_now)
     categories: list[str] = Field(default_factory=list)
+    #: Detected from the text (``newsstream.outlets.language``), the declared one as fallback.
     language: str | None = "de"
     content_hash: str
-    #: Where ``body`` came from: the fetched page, or the feed entry when the page failed.
-    source: Literal["page", "feed"] = "page"
-    #: Why the page could not be used when ``source == "feed"``.
-    source_error: str | None = None
+    #: The outlet's display name from the feeds file (None in version-1 messages).
+    outlet: str | None = None
+    #: Where ``body`` came from: the fetched page, or the feed entry when the page could not
+    #: be used (error, robots.txt). Called ``source`` in version 1, which readers took for
+    #: the outlet.
+    body_from: Literal["page", "feed"] = "page"
+    #: Why the page could not be used when ``body_from == "feed"``.
+    body_error: str | None = None
+    #: The story this article tells: the article id of the first article seen with this text
+    #: (its own id when it is no copy). Copies of one agency story share it.
+    story_id: str | None = None
+    #: For a later copy: the article id it copies (the story's first article); else None.
+    duplicate_of: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_version_1(cls, data: Any) -> Any:
+        """Messages already in the compacted topics call ``body_from`` ``source``."""
+        if isinstance(data, dict) and ("source" in data or "source_error" in data):
+            data = dict(data)
+            source, error = data.pop("source", None), data.pop("source_error", None)
+            if "body_from" not in data and source is not None:
+                data["body_from"] = source
+            if "body_error" not in data and error is not None:
+                data["body_error"] = error
+        return data
+
+    @property
+    def source(self) -> str:
+        """Deprecated name of ``body_from`` (schema 1), kept for code that still reads it."""
+        return self.body_from
+
+    @property
+    def source_error(self) -> str | None:
+        """Deprecated name of ``body_error`` (schema 1)."""
+        return self.body_error
+
+    @property
+    def outlet_name(self) -> str:
+        """The outlet, or for a version-1 message the host of its feed (else of its URL)."""
+        if self.outlet:
+            return self.outlet
+        return (urlsplit(self.feed_url or self.url).hostname or "").lower()
+
+    @property
+    def story(self) -> str:
+        """``story_id``, or the article's own id for a message that has none (version 1)."""
+        return self.story_id or self.article_id
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Article:
@@ -127,6 +174,8 @@ class NlpInfo(BaseModel):
     elapsed_ms: float
     #: How many chunks an over-long body was split into for the model (1 = not split).
     chunks: int = 1
+    #: Why the model was not run (``"language:en"``: a language it does not cover); None = run.
+    skipped: str | None = None
 
 
 class EnrichedArticle(Article):

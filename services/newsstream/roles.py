@@ -142,6 +142,10 @@ def settings_env(settings: Settings, **overrides: object) -> dict[str, str]:
     """Environment that makes a child process read exactly ``settings`` (plus overrides)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAM_")}
     values = settings.model_dump()
+    if "feeds" not in settings.model_fields_set:
+        # the default list must not reach the child as an explicit NEWSSTREAM_FEEDS: that
+        # would hide the feeds file (newsstream.outlets.files: the list wins over the file)
+        values.pop("feeds")
     values.update(overrides)
     for name, value in values.items():
         if value is None:

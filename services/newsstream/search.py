@@ -6,6 +6,10 @@ literal form ranks first; the title weighs three times the body, the teaser twic
 Quoted phrases ("...") are matched on the ``exact`` subfields only. The syntax is
 ``simple_query_string`` (``+``, ``|``, ``-``, ``"phrase"``, ``prefix*``): it never fails on
 a stray character, which matters for a command people type into.
+
+``collapse`` shows one hit per story (field collapsing on ``story_id``): an agency story
+copied by twenty outlets is one result, its best-scoring copy; ``stories`` then counts the
+distinct stories among all matches.
 """
 
 from __future__ import annotations
@@ -37,9 +41,14 @@ class SearchResult:
     hits: list[dict[str, Any]] = field(default_factory=list)
     #: Elasticsearch's own time for the search (without transport and parsing).
     took_ms: int | None = None
+    #: Distinct stories among the matches (only with ``collapse``; approximate above 3000).
+    stories: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"total": self.total, "hits": self.hits}
+        out: dict[str, Any] = {"total": self.total, "hits": self.hits}
+        if self.stories is not None:
+            out["stories"] = self.stories
+        return out
 
 
 def _ci_term(field_name: str, value: str) -> dict[str, Any]:
@@ -75,9 +84,15 @@ def build_query(
     speaker: str | None = None,
     entity: str | None = None,
     since: datetime | None = None,
+    outlet: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The ``query`` clause: full text (scored) plus filters (not scored)."""
     filters: list[dict[str, Any]] = []
+    if outlet:
+        filters.append(_ci_term("outlet", " ".join(outlet.split())))
+    if language:
+        filters.append(_ci_term("language", language.strip()))
     if speaker:
         filters.append(speaker_filter(speaker, quotes=quotes))
     if entity:
@@ -118,6 +133,9 @@ def build_request(
     entity: str | None = None,
     since: datetime | None = None,
     limit: int = 10,
+    outlet: str | None = None,
+    collapse: bool = False,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The whole search request body (keyword arguments for ``Elasticsearch.search``)."""
     text = query.strip()
@@ -127,7 +145,15 @@ def build_request(
     if quotes:
         sort.append({"position": {"order": "asc", "unmapped_type": "integer"}})
     request: dict[str, Any] = {
-        "query": build_query(query, quotes=quotes, speaker=speaker, entity=entity, since=since),
+        "query": build_query(
+            query,
+            quotes=quotes,
+            speaker=speaker,
+            entity=entity,
+            since=since,
+            outlet=outlet,
+            language=language,
+        ),
         "size": max(0, limit),
         "track_total_hits": True,
         "track_scores": True,
@@ -135,6 +161,9 @@ def build_request(
     }
     if text and text != "*":
         request["highlight"] = build_highlight(text, quotes=quotes)
+    if collapse:
+        request["collapse"] = {"field": "story_id"}
+        request["aggs"] = {"stories": {"cardinality": {"field": "story_id"}}}
     return request
 
 
@@ -173,10 +202,12 @@ def to_result(response: Any) -> SearchResult:
         doc["highlight"] = hit.get("highlight", {})
         hits.append(doc)
     total = response["hits"]["total"]
+    stories = (response.get("aggregations") or {}).get("stories", {}).get("value")
     return SearchResult(
         total=int(total["value"] if isinstance(total, dict) else total),
         hits=hits,
         took_ms=response.get("took"),
+        stories=int(stories) if stories is not None else None,
     )
 
 
@@ -190,10 +221,14 @@ def search(
     entity: str | None = None,
     since: datetime | None = None,
     limit: int = 10,
+    outlet: str | None = None,
+    collapse: bool = False,
+    language: str | None = None,
 ) -> SearchResult:
     """Search articles (or quotations with ``quotes``), best match first."""
     body = build_request(
-        query, quotes=quotes, speaker=speaker, entity=entity, since=since, limit=limit
-    )
+        query, quotes=quotes, speaker=speaker, entity=entity, since=since, limit=limit,
+        outlet=outlet, collapse=collapse, language=language,
+    )  # fmt: skip
     index = settings.quotes_alias if quotes else settings.articles_alias
     return to_result(es.search(index=index, **body))

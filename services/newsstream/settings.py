@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     kibana_system_password: SecretStr | None = None
 
     # --- feeds and fetching -----------------------------------------------------------
+    #: Feed URLs; when set, they replace the feeds file (kept for one-list setups and tests).
     feeds: CommaList = Field(default_factory=lambda: list(DEFAULT_FEEDS))
+    #: The feeds file (per-feed outlet, interval floor, hosts, language, user agent);
+    #: None = ``<state_dir>/feeds.yaml`` if it exists, else newsstream's default feeds.
+    feeds_file: Path | None = None
     #: Hosts articles may be fetched from. Empty means: the hosts of ``feeds``.
     allowed_hosts: CommaList = Field(default_factory=list)
     #: Networks (CIDR) that may be fetched although private/loopback. Tests allow 127.0.0.1/32.
@@ -87,6 +91,9 @@ class Settings(BaseSettings):
     ner_data_dir: Path | None = None
     #: Bodies longer than this many characters are split into chunks for spaCy (not truncated).
     max_body_chars: int = 100_000
+    #: Languages the entity model covers: articles in others are indexed without entities
+    #: and quotations (and counted).
+    nlp_languages: CommaList = Field(default_factory=lambda: ["de"])
 
     # --- places on disk -------------------------------------------------------------
     state_dir: Path = Path.home() / ".local" / "state" / "newsstream"
@@ -138,9 +145,9 @@ class Settings(BaseSettings):
     #: Set to false to start no /metrics HTTP server (tests running many workers in one process).
     metrics_enabled: bool = True
 
-    _split = field_validator("allowed_hosts", "allowed_private_networks", mode="before")(
-        _split_commas
-    )
+    _split = field_validator(
+        "allowed_hosts", "allowed_private_networks", "nlp_languages", mode="before"
+    )(_split_commas)
 
     @field_validator("feeds", mode="before")
     @classmethod

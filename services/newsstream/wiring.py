@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kafka import KafkaConsumer, KafkaProducer
 
     from newsstream.topics import GroupShape, LagReader
+    from newsstream.watchdog import Watchdog
 
 
 class Clients:
@@ -67,6 +68,20 @@ class Clients:
         shape = GroupShape(self.settings, group, topic)
         self._closables.append(shape)
         return shape
+
+    def watchdog(self, consumer: KafkaConsumer, role: str, group: str, topic: str) -> Watchdog:
+        """The watchdog of a role's consumer (stalled, unassigned, spinning -> exit 75)."""
+        from newsstream.bus import JOIN_GRACE_S, consumer_lag
+        from newsstream.watchdog import Watchdog
+
+        return Watchdog(
+            consumer,
+            role,
+            stall_s=self.settings.stall_seconds,
+            join_grace_s=2 * JOIN_GRACE_S,
+            lag=lambda: consumer_lag(consumer),
+            group_shape=self.group_shape(group, topic),
+        )
 
     def close(self) -> None:
         """Close every client this object built (a broker that is away loses nothing)."""

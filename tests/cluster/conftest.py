@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.isolation import isolated
 
 from newsstream.settings import Settings
 from newsstream.stack import manager
 from newsstream.stack.topology import Topology
-from newsstream.topics import COMPACTED, DEAD_LETTER, admin_client, create_topics
+from newsstream.topics import admin_client
 
 CLUSTER = Topology(brokers=3, es_nodes=2)
 STATE = Path("/tmp/newsstream-cluster-tests")
@@ -50,27 +51,7 @@ def cluster() -> Iterator[Settings]:
 def cl_settings(cluster: Settings, tmp_path: Path) -> Iterator[Settings]:
     """One test's topics (3 partitions, replication 3 / min ISR 2), groups, aliases."""
     tag = f"c{uuid.uuid4().hex[:10]}"
-    settings = cluster.model_copy(
-        update={
-            "topic_raw": f"{tag}.raw",
-            "topic_enriched": f"{tag}.enriched",
-            "topic_dead_letter": f"{tag}.dlq",
-            "extractor_group": f"{tag}-extractor",
-            "indexer_group": f"{tag}-indexer",
-            "articles_alias": f"{tag}-news-articles",
-            "quotes_alias": f"{tag}-news-quotes",
-            "state_dir": tmp_path / "state",
-            "idle_seconds": 3.0,
-        }
-    )
-    create_topics(
-        settings,
-        {
-            settings.topic_raw: (3, COMPACTED),
-            settings.topic_enriched: (3, COMPACTED),
-            settings.topic_dead_letter: (1, DEAD_LETTER),
-        },
-    )
+    settings = isolated(cluster, tag, tmp_path / "state", idle_seconds=3.0)
     yield settings
     with contextlib.suppress(Exception):
         admin = admin_client(settings)

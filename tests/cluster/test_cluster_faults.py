@@ -76,47 +76,48 @@ def _run_fault(
     assert twice <= settings.extract_batch_size
 
 
-def test_cluster_partition_leader_killed_mid_stream(
-    cluster: Settings, cl_settings: Settings, record_property: Callable[[str, object], None]
+def _kill_partition_leader(cluster: Settings, settings: Settings) -> str:
+    node = f"kafka-{_leader_of_partition_0(settings, settings.topic_raw)}"
+    assert manager.kill_node(cluster, node)
+    return node
+
+
+def _kill_active_controller(cluster: Settings, settings: Settings) -> str:
+    leader = metadata_quorum_leader(settings)
+    assert leader is not None
+    node = f"kafka-{leader}"
+    assert manager.kill_node(cluster, node)
+    return node
+
+
+def _stop_elasticsearch_data_node(cluster: Settings, settings: Settings) -> str:
+    assert manager.stop_service(cluster, "es-2")
+    return "es-2"
+
+
+FAULTS = {
+    "partition-leader-killed": _kill_partition_leader,
+    "active-controller-killed": _kill_active_controller,
+    "elasticsearch-data-node-stopped": _stop_elasticsearch_data_node,
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_cluster_node_lost_mid_stream_loses_nothing(
+    cluster: Settings,
+    cl_settings: Settings,
+    record_property: Callable[[str, object], None],
+    fault: str,
 ) -> None:
     es = make_es(cl_settings)
-
-    def fault() -> str:
-        leader = _leader_of_partition_0(cl_settings, cl_settings.topic_raw)
-        node = f"kafka-{leader}"
-        assert manager.kill_node(cluster, node)
-        return node
-
-    _run_fault(cluster, cl_settings, es, fault, lambda node: manager.start_node(cluster, node),
-               record_property)  # fmt: skip
-
-
-def test_cluster_active_controller_killed_mid_stream(
-    cluster: Settings, cl_settings: Settings, record_property: Callable[[str, object], None]
-) -> None:
-    es = make_es(cl_settings)
-
-    def fault() -> str:
-        leader = metadata_quorum_leader(cl_settings)
-        assert leader is not None
-        node = f"kafka-{leader}"
-        assert manager.kill_node(cluster, node)
-        return node
-
-    _run_fault(cluster, cl_settings, es, fault, lambda node: manager.start_node(cluster, node),
-               record_property)  # fmt: skip
-
-
-def test_cluster_elasticsearch_data_node_stopped_mid_indexing(
-    cluster: Settings, cl_settings: Settings, record_property: Callable[[str, object], None]
-) -> None:
-    es = make_es(cl_settings)
-
-    def fault() -> str:
-        assert manager.stop_service(cluster, "es-2")
-        return "es-2"
-
-    _run_fault(cluster, cl_settings, es, fault, lambda node: manager.start_node(cluster, node),
-               record_property)  # fmt: skip
-    health = es.cluster.health(wait_for_status="green", timeout="120s")
-    assert health["status"] == "green"  # the returned node took its replicas back
+    _run_fault(
+        cluster,
+        cl_settings,
+        es,
+        lambda: FAULTS[fault](cluster, cl_settings),
+        lambda node: manager.start_node(cluster, node),
+        record_property,
+    )
+    if fault.startswith("elasticsearch"):
+        health = es.cluster.health(wait_for_status="green", timeout="120s")
+        assert health["status"] == "green"  # the returned node took its replicas back

@@ -82,7 +82,7 @@ def test_poller_publishes_exact_messages_then_nothing_new(
     assert article.content_hash == content_hash_for(article.title, article.body)
     assert article.teaser == "Worum es in Artikel Nummer 2 geht, kurz gesagt."
     assert article.authors == ["Anna Berichterstatterin"] and article.language == "de"
-    assert article.source == "page" and article.source_error is None
+    assert article.body_from == "page" and article.body_error is None
     putin = by_title["Putins Angebot: Warum verhandelt der Westen nicht?"][1]
     assert "Per Mail sharen" not in putin.body and "Newsletter" not in putin.body
 

@@ -21,7 +21,7 @@ from newsstream.settings import Settings
 
 PROPERTIES = {"newsstream-articles": ARTICLE_PROPERTIES, "newsstream-quotes": QUOTE_PROPERTIES}
 SORTABLE = {"keyword", "date", "integer", "long", "boolean"}
-AGG_TYPES = {"terms": {"keyword"}, "date_histogram": {"date"}}
+AGG_TYPES = {"terms": {"keyword"}, "date_histogram": {"date"}, "cardinality": {"keyword"}}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_kibana_objects_saved_searches(objects: list[dict[str, Any]]) -> None:
 def test_kibana_objects_visualisation_fields_have_needed_types(
     objects: list[dict[str, Any]],
 ) -> None:
-    used: dict[str, str] = {}
+    used: dict[str, set[str]] = {}
     for vis in _by_type(objects, "visualization"):
         props = PROPERTIES[_data_view(vis)]
         state = json.loads(vis["attributes"]["visState"])
@@ -82,15 +82,58 @@ def test_kibana_objects_visualisation_fields_have_needed_types(
             if field is None:
                 continue
             assert field_type(props, field) in AGG_TYPES[agg["type"]], (vis["id"], field)
-            used[state["title"]] = field
+            used.setdefault(state["title"], set()).add(field)
     assert used == {
-        "Articles over time": "published_at",
-        "Top persons": "entities_per",
-        "Top organisations": "entities_org",
-        "Top places": "entities_loc",
-        "Most-quoted speakers": "speaker",
-        "Speakers by role": "speaker_role",
+        "Articles over time": {"published_at"},
+        "Articles per outlet over time": {"published_at", "outlet"},
+        "Quotations per speaker over time": {"published_at", "speaker", "story_id"},
+        "Entity trends (persons)": {"published_at", "entities_per", "story_id"},
+        "Top persons": {"entities_per"},
+        "Top organisations": {"entities_org"},
+        "Top places": {"entities_loc"},
+        "Most-quoted speakers": {"speaker", "story_id"},
+        "Speakers by role": {"speaker_role", "story_id"},
+        "Outlets": {"outlet"},
     }
+
+
+def test_kibana_objects_quotation_counts_count_each_story_once(
+    objects: list[dict[str, Any]],
+) -> None:
+    """Wire copies must not inflate "most quoted": every quotation panel counts stories."""
+    for vis in _by_type(objects, "visualization"):
+        if _data_view(vis) != "newsstream-quotes":
+            continue
+        state = json.loads(vis["attributes"]["visState"])
+        (metric,) = [a for a in state["aggs"] if a["schema"] == "metric"]
+        assert metric["type"] == "cardinality" and metric["params"]["field"] == "story_id"
+
+
+def test_kibana_objects_every_saved_search_links_the_article(
+    objects: list[dict[str, Any]],
+) -> None:
+    for search in _by_type(objects, "search"):
+        assert "url" in search["attributes"]["columns"], search["id"]
+    for view in _by_type(objects, "index-pattern"):
+        formats = json.loads(view["attributes"]["fieldFormatMap"])
+        assert formats["url"]["id"] == "url" and formats["url"]["params"]["type"] == "a"
+
+
+def test_kibana_objects_dashboard_controls_filter_both_data_views(
+    objects: list[dict[str, Any]],
+) -> None:
+    (board,) = _by_type(objects, "dashboard")
+    group = board["attributes"]["controlGroupInput"]
+    panels = json.loads(group["panelsJSON"])
+    fields = {p["explicitInput"]["fieldName"] for p in panels.values()}
+    assert fields == {"outlet", "speakers", "entities", "language"}
+    for field in fields:  # one selection filters article and quotation panels alike
+        for props in PROPERTIES.values():
+            assert field_type(props, field) == "keyword", field
+    refs = {r["name"]: r for r in board["references"]}
+    for control_id in panels:
+        ref = refs[f"controlGroup_{control_id}:optionsListDataView"]
+        assert ref["type"] == "index-pattern" and ref["id"] in PROPERTIES
 
 
 def test_kibana_objects_dashboard_references_resolve(objects: list[dict[str, Any]]) -> None:
@@ -106,7 +149,9 @@ def test_kibana_objects_dashboard_references_resolve(objects: list[dict[str, Any
         o["attributes"]["title"] for o in objects if (o["type"], o["id"]) in
         {(r["type"], r["id"]) for r in board["references"]}
     }  # fmt: skip
-    assert "Latest quotations" in titles and "Most-quoted speakers" in titles
+    assert {"Latest quotations", "Latest articles", "Most-quoted speakers"} <= titles
+    assert {"Articles per outlet over time", "Quotations per speaker over time",
+            "Entity trends (persons)"} <= titles  # fmt: skip
 
 
 def test_kibana_objects_data_view_titles_follow_settings(objects: list[dict[str, Any]]) -> None:

@@ -143,3 +143,18 @@ def test_search_quote_table_shows_speaker_role_and_article_link() -> None:
     text = _render([hit], quotes=True)
     assert "Gerhard Mangott" in text and "Politikwissenschaftler" in text
     assert "Das ist [sic] falsch" in text and "example.org" in text
+
+
+def test_search_collapse_one_hit_per_story_and_outlet_filter() -> None:
+    request = build_request("Waffenruhe", collapse=True, outlet="tagesschau")
+    assert request["collapse"] == {"field": "story_id"}
+    assert request["aggs"]["stories"]["cardinality"]["field"] == "story_id"
+    outlet = request["query"]["bool"]["filter"][0]["term"]["outlet"]
+    assert outlet == {"value": "tagesschau", "case_insensitive": True}
+    assert "collapse" not in build_request("Waffenruhe")
+    language = build_request("", language="EN")["query"]["bool"]["filter"][0]["term"]
+    assert language == {"language": {"value": "EN", "case_insensitive": True}}
+    result = to_result(
+        {"hits": {"total": {"value": 7}, "hits": []}, "aggregations": {"stories": {"value": 3}}}
+    )
+    assert result.stories == 3 and result.to_json() == {"total": 7, "hits": [], "stories": 3}

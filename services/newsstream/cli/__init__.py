@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 #: Subcommand modules under ``newsstream.cli``; each has ``register(subparsers)``
 #: (``options`` is not one: it holds arguments that several subcommands share).
 COMMANDS = (
-    "stack", "setup", "poll", "extract", "analyze", "index", "search", "model", "run", "replay",
+    "stack", "setup", "poll", "feeds", "extract", "analyze", "index", "search", "model", "run",
+    "replay",
 )  # fmt: skip
 
 log = logging.getLogger("newsstream.cli")

@@ -18,7 +18,7 @@ def register(sub: Any) -> None:
         action="extend",
         nargs="+",
         metavar="URL",
-        help="a feed URL (repeatable); default: NEWSSTREAM_FEEDS or BR24's feeds",
+        help="a feed URL (repeatable); default: NEWSSTREAM_FEEDS, else the feeds file",
     )
     parser.set_defaults(func=handle)
 
@@ -30,4 +30,4 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         # Explicit feeds also define the default allowed hosts (unless configured).
         settings = settings.model_copy(update={"feeds": list(args.feed)})
     with stop_on_signals(threading.Event()) as stop:
-        return run_poller(settings, feeds=settings.feeds, once=args.once, stop_event=stop)
+        return run_poller(settings, feeds=args.feed or None, once=args.once, stop_event=stop)

@@ -1,4 +1,5 @@
-"""``newsstream search QUERY [--quotes] [--speaker NAME] [--entity NAME] [--since DATE] ...``."""
+"""``newsstream search QUERY [--quotes] [--speaker NAME] [--entity NAME] [--outlet NAME]
+[--language CODE] [--since DATE] [--collapse] ...``."""
 
 from __future__ import annotations
 
@@ -52,7 +53,12 @@ def register(sub: Any) -> None:
     parser.add_argument("--quotes", action="store_true", help="search quotations, not articles")
     parser.add_argument("--speaker", metavar="NAME", help="full name or surname of a speaker")
     parser.add_argument("--entity", metavar="NAME", help="canonical name of a mentioned entity")
+    parser.add_argument("--outlet", metavar="NAME", help="only this outlet (as in feeds list)")
+    parser.add_argument("--language", metavar="CODE", help="only this language (de, en, ...)")
     parser.add_argument("--since", metavar="DATE", type=parse_since, help="date, or 24h / 7d")
+    parser.add_argument(
+        "--collapse", action="store_true", help="one hit per story (syndicated copies folded)"
+    )
     parser.add_argument("--limit", metavar="N", type=_positive, default=10)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=handle)
@@ -77,6 +83,9 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             entity=args.entity,
             since=args.since,
             limit=args.limit,
+            outlet=args.outlet,
+            collapse=args.collapse,
+            language=args.language,
         )
     except NotFoundError:
         index = settings.quotes_alias if args.quotes else settings.articles_alias
@@ -89,7 +98,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, default=str))
     else:
-        print_table(result.total, result.hits, quotes=args.quotes)
+        print_table(result.total, result.hits, quotes=args.quotes, stories=result.stories)
     return 0
 
 
@@ -125,11 +134,14 @@ def _snippet(hit: dict[str, Any], fields: tuple[str, ...]) -> str:
 
 
 def article_cell(hit: dict[str, Any]) -> str:
-    """Title, then the outlet's host and the URL as a link a terminal can open."""
+    """Title, then the outlet (its host for old documents) and the URL as a link a terminal
+    can open; a syndicated copy says so."""
     from rich.markup import escape
 
     url = str(hit.get("url") or "")
-    host = urlsplit(url).hostname or ""
+    host = str(hit.get("outlet") or urlsplit(url).hostname or "")
+    if hit.get("is_copy"):
+        host += " · copy"
     title = escape(str(hit.get("title") or ""))
     if not url:
         return title
@@ -143,12 +155,17 @@ def when(hit: dict[str, Any]) -> str:
     return text[:16].replace("T", " ")
 
 
-def print_table(total: int, hits: list[dict[str, Any]], *, quotes: bool) -> None:
+def print_table(
+    total: int, hits: list[dict[str, Any]], *, quotes: bool, stories: int | None = None
+) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{total} {'quotations' if quotes else 'articles'}", show_lines=True)
+    title = f"{total} {'quotations' if quotes else 'articles'}"
+    if stories is not None:
+        title += f" in {stories} stories (one shown per story)"
+    table = Table(title=title, show_lines=True)
     table.add_column("score", justify="right")
     table.add_column("published (UTC)", no_wrap=True)
     if quotes:

@@ -5,13 +5,19 @@ truncated: they are cut into paragraph-aligned chunks, each chunk goes through t
 and the chunk Docs are joined back into one Doc over the full body (``Doc.from_docs``), so
 every offset is an offset into the body and quotations near a chunk border are still
 attributed. ``NlpInfo.chunks`` records how many chunks there were.
+
+An article in a language the model does not cover (``languages``; the poller detected it)
+is not run through the model at all: a German model over English text finds nonsense
+entities and no quotations it could attribute. It is passed on with no entities and no
+quotations and ``NlpInfo.skipped = "language:<code>"``, so it is still indexed and
+searchable, and the skip is visible (and counted by the worker).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from newsstream.extractor.entities import extract_entities
@@ -57,17 +63,41 @@ def model_name_version(nlp: Any) -> tuple[str, str]:
     return model_info(nlp)
 
 
+def covers(article: Article, languages: Collection[str] | None) -> bool:
+    """Does the model cover the article's language? (Unknown language: assume it does.)"""
+    return not languages or not article.language or article.language in languages
+
+
+def skipped(article: Article, model: tuple[str, str]) -> EnrichedArticle:
+    """The enriched message of an article the model is not run on (its language)."""
+    info = NlpInfo(
+        model=model[0], model_version=model[1], elapsed_ms=0.0,
+        skipped=f"language:{article.language}",
+    )  # fmt: skip
+    return EnrichedArticle(**article.model_dump(), entities=[], quotes=[], nlp=info)
+
+
 def enrich(
     nlp: Any,
     articles: Sequence[Article],
     *,
     batch_size: int = 32,
     max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
+    languages: Collection[str] | None = None,
 ) -> list[EnrichedArticle]:
-    """Entities and quotations for every article, in input order (one ``nlp.pipe`` pass)."""
+    """Entities and quotations for every article, in input order (one ``nlp.pipe`` pass).
+
+    Articles whose language is not in ``languages`` (when given) skip the model.
+    """
     if not articles:
         return []
     name, version = model_name_version(nlp)
+    if languages and not all(covers(a, languages) for a in articles):
+        ran = iter(enrich(nlp, [a for a in articles if covers(a, languages)],
+                          batch_size=batch_size, max_body_chars=max_body_chars))  # fmt: skip
+        return [
+            next(ran) if covers(a, languages) else skipped(a, (name, version)) for a in articles
+        ]
     pieces: list[str] = []
     owners: list[int] = []
     for index, article in enumerate(articles):

@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 ARTICLES = Counter("newsstream_extractor_articles_total", "Articles enriched and produced")
 WORDS = Counter("newsstream_extractor_words_total", "Words of the enriched article bodies")
 QUOTES = Counter("newsstream_extractor_quotes_total", "Quotations found")
+SKIPPED_LANGUAGE = Counter(
+    "newsstream_extractor_skipped_language_total",
+    "Articles indexed without entities and quotations: a language the model does not cover",
+    ["language"],
+)
 DEAD_LETTERS = Counter("newsstream_extractor_dead_letters_total", "Messages sent to the DLQ")
 BATCH_SECONDS = Histogram(
     "newsstream_extractor_batch_seconds",
@@ -101,14 +106,7 @@ def run_extractor(
         settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
     )
     subscribe(consumer, [settings.topic_raw], listener=listener)
-    watchdog = Watchdog(
-        consumer,
-        "extractor",
-        stall_s=settings.stall_seconds,
-        join_grace_s=2 * JOIN_GRACE_S,
-        lag=lambda: consumer_lag(consumer),
-        group_shape=clients.group_shape(settings.extractor_group, settings.topic_raw),
-    )
+    watchdog = clients.watchdog(consumer, "extractor", settings.extractor_group, settings.topic_raw)
     worker = _Worker(settings, nlp, consumer, clients.producer, listener, watchdog)
     log.info(
         "extractor started",
@@ -148,6 +146,8 @@ class _Worker:
         self.watchdog = watchdog
         self.committer = Committer(consumer)
         self.processed = 0
+        #: Articles passed on without entities and quotations (language not covered).
+        self.skipped_language = 0
         self._lag_at = 0.0
 
     def loop(self, stop: threading.Event, until_idle: bool) -> None:
@@ -241,6 +241,9 @@ class _Worker:
             ARTICLES.inc()
             WORDS.inc(len(enriched.body.split()))
             QUOTES.inc(len(enriched.quotes))
+            if enriched.nlp.skipped:
+                SKIPPED_LANGUAGE.labels(enriched.language or "unknown").inc()
+                self.skipped_language += 1
             self.processed += 1
         self._commit(batch)
         BATCH_SECONDS.observe(time.perf_counter() - started)
@@ -258,6 +261,7 @@ class _Worker:
                 arts,
                 batch_size=self.settings.extract_batch_size,
                 max_body_chars=self.settings.max_body_chars,
+                languages=self.settings.nlp_languages,
             )
 
         try:

@@ -79,7 +79,11 @@ def article_document(a: EnrichedArticle) -> dict[str, Any]:
         "categories": _unique(a.categories),
         "language": a.language,
         "content_hash": a.content_hash,
-        "source": a.source,
+        "outlet": a.outlet_name,
+        "body_from": a.body_from,
+        "story_id": a.story,
+        "duplicate_of": a.duplicate_of,
+        "is_copy": a.duplicate_of is not None,
         "published_at": published.isoformat(),
         "published_at_estimated": estimated,
         "modified_at": _iso(a.modified_at),
@@ -94,6 +98,7 @@ def article_document(a: EnrichedArticle) -> dict[str, Any]:
         "nlp_model": a.nlp.model,
         "nlp_model_version": a.nlp.model_version,
         "extracted_at": _iso(a.nlp.extracted_at),
+        "nlp_skipped": a.nlp.skipped,
     }
     for label, field in ENTITY_FIELDS.items():
         doc[field] = _unique(e.canonical or e.text for e in entities if e.label == label)
@@ -103,8 +108,9 @@ def article_document(a: EnrichedArticle) -> dict[str, Any]:
 def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
     """One ``news-quotes`` document per quotation: ``(doc_id, document)`` in position order.
 
-    Each carries the article's title, URL, feed, categories, time and entity names so that a
-    quotation can be shown and filtered on its own.
+    Each carries the article's title, URL, feed, outlet, language, story, categories, time and
+    entity names so that a quotation can be shown, filtered and counted once per story on its
+    own.
     """
     published, _ = display_time(a)
     entities = _unique(e.canonical or e.text for e in _ranked(a.entities))
@@ -121,6 +127,8 @@ def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
                     "position": position,
                     "quote": q.quote,
                     "speaker": q.speaker,
+                    # as on articles, so one dashboard control filters both
+                    "speakers": [q.speaker] if q.speaker else [],
                     "speaker_surname": surname(q.speaker) if q.speaker else None,
                     "speaker_role": q.speaker_role,
                     "speaker_type": q.speaker_type,
@@ -131,6 +139,11 @@ def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
                     "title": a.title,
                     "url": a.url,
                     "feed": a.feed_url,
+                    "outlet": a.outlet_name,
+                    "language": a.language,
+                    "story_id": a.story,
+                    "duplicate_of": a.duplicate_of,
+                    "is_copy": a.duplicate_of is not None,
                     "categories": _unique(a.categories),
                     "published_at": published.isoformat(),
                     "entities": entities,

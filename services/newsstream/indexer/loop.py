@@ -11,14 +11,15 @@ polling (it stays in its group): an outage pauses the indexer, it never drops or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
@@ -370,9 +371,16 @@ class Indexer:
                     raise Interrupted
                 self._carry.extend(self._poll(min(remaining, 0.5)))
 
-    def _waiting(self) -> Any:
+    @contextlib.contextmanager
+    def _waiting(self) -> Iterator[None]:
         """Waiting for Elasticsearch with partitions paused is not a stall (watchdog)."""
-        return _Waiting(self.watchdog)
+        if self.watchdog is not None:
+            self.watchdog.waiting(True)
+        try:
+            yield
+        finally:
+            if self.watchdog is not None:
+                self.watchdog.waiting(False)
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
@@ -386,18 +394,3 @@ class Indexer:
         if self._producer is not None:
             close_quietly(self._producer, timeout=10)
         close_quietly(self.consumer, autocommit=False)
-
-
-class _Waiting:
-    """``with`` block during which the watchdog's stall clock is stopped."""
-
-    def __init__(self, watchdog: Watchdog | None) -> None:
-        self.watchdog = watchdog
-
-    def __enter__(self) -> None:
-        if self.watchdog is not None:
-            self.watchdog.waiting(True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.watchdog is not None:
-            self.watchdog.waiting(False)

@@ -7,8 +7,10 @@ same mapping without anyone remembering to pass it.
 Text fields use the ``german`` analyzer (stemming, so "Verhandlungen" finds "verhandelt"'s
 family and "Waffenruhe" finds "Waffenruhen") with an ``exact`` subfield on the ``standard``
 analyzer for quoted phrases and for ranking unstemmed matches higher. Every facet is a
-``keyword``. Mappings are ``strict``: a field the indexer does not know is a bug to surface (as a
-rejected document in the dead-letter topic), not a silently guessed dynamic mapping.
+``keyword``; ``outlet``, ``language`` and ``story_id`` are on articles and quotations alike,
+so a quotation can be filtered by outlet and counted once per story. Mappings are
+``strict``: a field the indexer does not know is a bug to surface (as a rejected document in
+the dead-letter topic), not a silently guessed dynamic mapping.
 """
 
 from __future__ import annotations
@@ -68,7 +70,12 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "categories": _KEYWORD,
     "language": _KEYWORD,
     "content_hash": _KEYWORD,
-    "source": _KEYWORD,
+    # outlets: who published it, where the body came from, which story it tells
+    "outlet": _KEYWORD,
+    "body_from": _KEYWORD,
+    "story_id": _KEYWORD,
+    "duplicate_of": _KEYWORD,
+    "is_copy": {"type": "boolean"},
     "published_at": _DATE,
     "published_at_estimated": {"type": "boolean"},
     "modified_at": _DATE,
@@ -87,6 +94,8 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "nlp_model": _KEYWORD,
     "nlp_model_version": _KEYWORD,
     "extracted_at": _DATE,
+    #: why entities and quotations are missing ("language:en"), if they are
+    "nlp_skipped": _KEYWORD,
 }
 
 QUOTE_PROPERTIES: dict[str, Any] = {
@@ -96,6 +105,7 @@ QUOTE_PROPERTIES: dict[str, Any] = {
     "position": _INT,
     "quote": german_text(),
     "speaker": name_keyword(),
+    "speakers": name_keyword(),
     "speaker_surname": _KEYWORD,
     "speaker_role": _KEYWORD,
     "speaker_type": _KEYWORD,
@@ -107,6 +117,11 @@ QUOTE_PROPERTIES: dict[str, Any] = {
     "title": german_text(keyword=True),
     "url": _KEYWORD,
     "feed": _KEYWORD,
+    "outlet": _KEYWORD,
+    "language": _KEYWORD,
+    "story_id": _KEYWORD,
+    "duplicate_of": _KEYWORD,
+    "is_copy": {"type": "boolean"},
     "categories": _KEYWORD,
     "published_at": _DATE,
     "entities": name_keyword(),

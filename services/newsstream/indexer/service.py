@@ -14,7 +14,6 @@ import threading
 from elasticsearch import Elasticsearch
 from tenacity import Retrying, retry_if_exception
 
-from newsstream.bus import JOIN_GRACE_S, consumer_lag
 from newsstream.indexer.loop import Indexer, IndexerStats, Interrupted
 from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BACKOFF, is_retriable_exception
@@ -22,7 +21,6 @@ from newsstream.obs import start_metrics_server
 from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
 from newsstream.shutdown import stop_on_signals
-from newsstream.watchdog import Watchdog
 from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
@@ -72,13 +70,8 @@ def run_indexer_with_stats(
         if not _ensure_indices_waiting(es, settings, stop):
             return IndexerStats()
         consumer = clients.consumer(settings.indexer_group, [settings.topic_enriched])
-        watchdog = Watchdog(
-            consumer,
-            "indexer",
-            stall_s=settings.stall_seconds,
-            join_grace_s=2 * JOIN_GRACE_S,
-            lag=lambda: consumer_lag(consumer),
-            group_shape=clients.group_shape(settings.indexer_group, settings.topic_enriched),
+        watchdog = clients.watchdog(
+            consumer, "indexer", settings.indexer_group, settings.topic_enriched
         )
         indexer = Indexer(settings, consumer, es, stop, watchdog, lambda: clients.producer)
         log.info(

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from newsstream.errors import FeedError
+from newsstream.outlets.politeness import FeedHints, feed_hints
 
 #: A feed counts as failing (metrics gauge, warning log) after this many failures in a row.
 FAILING_AFTER = 3
@@ -74,6 +75,10 @@ class ParsedFeed:
     version: str
     #: Problems that did not stop parsing (feedparser "bozo", entries without link, duplicates).
     problems: list[str] = field(default_factory=list)
+    #: The feed's own scheduling hints (``ttl``, ``sy:updatePeriod``, ``skipHours``).
+    hints: FeedHints = field(default_factory=FeedHints)
+    #: The channel's declared language (``<language>de-de</language>`` -> ``de``), if any.
+    language: str | None = None
 
 
 def _text(value: str | None) -> str:
@@ -192,11 +197,14 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
             continue
         seen.add(entry.link)
         entries.append(entry)
+    declared = str(parsed.feed.get("language") or "").strip().lower()
     return ParsedFeed(
         title=_text(parsed.feed.get("title")),
         entries=entries,
         version=str(parsed.get("version") or ""),
         problems=problems,
+        hints=feed_hints(content, parsed.feed),
+        language=re.split(r"[-_]", declared)[0][:3] or None if declared else None,
     )
 
 

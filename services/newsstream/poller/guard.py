@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from newsstream.errors import BlockedURLError, FetchError
+from newsstream.outlets.config import host_allowed
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -88,16 +89,22 @@ def check_url(url: str, allowed_hosts: frozenset[str]) -> tuple[str, int]:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         raise BlockedURLError(f"URL without host: {url}", kind="bad_url")
-    if host not in allowed_hosts:
+    if not host_allowed(host, allowed_hosts):
         raise BlockedURLError(f"host {host!r} is not in the allowed hosts", kind="blocked_host")
     return host, port or (443 if parts.scheme == "https" else 80)
 
 
 class BoundedDecoder:
-    """Decompress ``Content-Encoding`` gzip/deflate without ever exceeding ``limit`` bytes."""
+    """Decompress ``Content-Encoding`` gzip/deflate without ever exceeding ``limit`` bytes.
 
-    def __init__(self, encoding: str | None, limit: int) -> None:
+    Past the limit it raises, or with ``truncate`` returns the output up to the limit and
+    sets ``truncated`` (robots.txt: the first 512 KiB count, the rest is ignored).
+    """
+
+    def __init__(self, encoding: str | None, limit: int, *, truncate: bool = False) -> None:
         self.limit = limit
+        self.truncate = truncate
+        self.truncated = False
         self.size = 0
         self.encoding = (encoding or "identity").strip().lower()
         if self.encoding not in ("gzip", "x-gzip", "deflate", "identity", ""):
@@ -114,9 +121,12 @@ class BoundedDecoder:
         return zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
 
     def _count(self, out: bytes) -> bytes:
+        if self.size + len(out) > self.limit:
+            if not self.truncate:
+                raise too_large(self.limit)
+            out = out[: self.limit - self.size]
+            self.truncated = True
         self.size += len(out)
-        if self.size > self.limit:
-            raise too_large(self.limit)
         return out
 
     def feed(self, data: bytes) -> bytes:
@@ -128,12 +138,16 @@ class BoundedDecoder:
             out = self._z.decompress(data, self.limit - self.size + 1)
         except zlib.error as exc:
             raise FetchError(f"corrupt {self.encoding} body: {exc}", kind="bad_encoding") from exc
-        self._count(out)
+        out = self._count(out)
         if self._z.unconsumed_tail:  # more output pending than the cap allows
-            raise too_large(self.limit)
+            if not self.truncate:
+                raise too_large(self.limit)
+            self.truncated = True
         return out
 
     def flush(self) -> bytes:
+        if self.truncated:
+            return b""
         return self._count(self._z.flush()) if self._z is not None else b""
 
 

@@ -61,6 +61,8 @@ class FetchResult:
     encoding: str | None
     elapsed_ms: float
     redirects: list[str] = field(default_factory=list)
+    #: The body was cut at the size cap (only with ``fetch(..., truncate=True)``).
+    truncated: bool = False
 
     @property
     def not_modified(self) -> bool:
@@ -144,9 +146,10 @@ class Fetcher:
     Use as ``async with Fetcher(settings) as fetcher: await fetcher.fetch(url)``.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, allowed_hosts: frozenset[str] | None = None) -> None:
         self.settings = settings
-        self.allowed_hosts = settings.effective_allowed_hosts
+        #: Hosts any fetch may reach; a feed narrows it per request (``fetch(allowed_hosts=)``).
+        self.allowed_hosts = settings.effective_allowed_hosts | (allowed_hosts or frozenset())
         self.networks = parse_networks(settings.allowed_private_networks)
         self._global = asyncio.Semaphore(settings.fetch_concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
@@ -182,9 +185,9 @@ class Fetcher:
         self._dns[(host, port)] = (time.monotonic() + 60.0, ips)
         return ips
 
-    async def guard(self, url: str) -> str:
+    async def guard(self, url: str, allowed_hosts: frozenset[str] | None = None) -> str:
         """Check ``url`` (host allow-list and every resolved address); return its host."""
-        host, port = check_url(url, self.allowed_hosts)
+        host, port = check_url(url, self.allowed_hosts if allowed_hosts is None else allowed_hosts)
         for ip in await self._resolve(host, port):
             check_address(ip, self.networks)
         return host
@@ -195,15 +198,22 @@ class Fetcher:
         *,
         headers: Mapping[str, str] | None = None,
         max_bytes: int | None = None,
+        truncate: bool = False,
+        allowed_hosts: frozenset[str] | None = None,
     ) -> FetchResult:
-        """GET ``url`` following redirects by hand; raise :class:`FetchError` on any failure."""
+        """GET ``url`` following redirects by hand; raise :class:`FetchError` on any failure.
+
+        ``truncate``: a body over ``max_bytes`` is cut there instead of refused (robots.txt).
+        ``allowed_hosts``: the hosts this request and its redirects may reach (default: all
+        the fetcher knows); a feed's article pages are held to that feed's hosts.
+        """
         started = time.perf_counter()
         limit = max_bytes or self.settings.http_max_bytes
         current, seen, hops = url, {url}, list[str]()
         while True:
-            host = await self.guard(current)
+            host = await self.guard(current, allowed_hosts)
             async with self._host_semaphore(host), self._global:
-                response, content = await self._one_hop(current, headers, limit)
+                response, content, cut = await self._one_hop(current, headers, limit, truncate)
             if response.status_code in _REDIRECTS and response.headers.get("location"):
                 target = urljoin(current, response.headers["location"].strip())
                 if urlsplit(current).scheme == "https" and urlsplit(target).scheme == "http":
@@ -219,23 +229,31 @@ class Fetcher:
                 seen.add(target)
                 current = target
                 continue
-            return self._result(url, current, response, content, hops, started)
+            result = self._result(url, current, response, content, hops, started)
+            result.truncated = cut
+            return result
 
     async def _one_hop(
-        self, url: str, headers: Mapping[str, str] | None, limit: int
-    ) -> tuple[httpx.Response, bytes]:
+        self, url: str, headers: Mapping[str, str] | None, limit: int, truncate: bool = False
+    ) -> tuple[httpx.Response, bytes, bool]:
         try:
             async with asyncio.timeout(self.settings.http_timeout_s * 3):
                 async with self._client.stream("GET", url, headers=dict(headers or {})) as resp:
                     if resp.status_code in _REDIRECTS or resp.status_code == 304:
-                        return resp, b""
+                        return resp, b"", False
                     declared = resp.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > limit:
+                    if declared.isdigit() and int(declared) > limit and not truncate:
                         raise too_large(limit)
-                    decoder = BoundedDecoder(resp.headers.get("content-encoding"), limit)
-                    parts = [decoder.feed(chunk) async for chunk in resp.aiter_raw(_CHUNK)]
+                    decoder = BoundedDecoder(
+                        resp.headers.get("content-encoding"), limit, truncate=truncate
+                    )
+                    parts: list[bytes] = []
+                    async for chunk in resp.aiter_raw(_CHUNK):
+                        parts.append(decoder.feed(chunk))
+                        if decoder.truncated:
+                            return resp, b"".join(parts), True  # the rest is never read
                     parts.append(decoder.flush())
-                    return resp, b"".join(parts)
+                    return resp, b"".join(parts), decoder.truncated
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise FetchError(f"timeout fetching {url}", kind="timeout") from exc
         except httpx.TransportError as exc:

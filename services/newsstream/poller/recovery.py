@@ -9,6 +9,12 @@ continues the numbering where it stopped.
 
 Design choice: the topic, not Elasticsearch, is read: it is newsstream's own record, it is
 complete even when the indexer lags, and reading a compacted topic is one sequential scan.
+
+The story index (syndicated copies) is rebuilt in the same scan: every article keeps the
+``story_id``/``duplicate_of`` its message carries, and articles fetched in the last
+:data:`FINGERPRINT_DAYS` days get their MinHash fingerprint back, so a copy arriving after the
+restart still finds them (older ones are no longer the source of new copies; skipping them
+keeps a restart on a large topic short).
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from newsstream.messages import Article
+from newsstream.outlets.dedupe import Fingerprint, fingerprint
 from newsstream.poller.state import PollerState
+from newsstream.poller.stories import StoryAssignment, StoryIndex
 from newsstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,10 +42,20 @@ class Known:
     revision: int
     content_hash: str
     source: str
+    story_id: str | None = None
+    duplicate_of: str | None = None
+    fingerprint: Fingerprint | None = None
 
 
-def fold_latest(records: Iterable[tuple[bytes | None, bytes | None]]) -> dict[str, Known]:
+#: Articles fetched this recently get their fingerprints back after a state loss.
+FINGERPRINT_DAYS = 7
+
+
+def fold_latest(
+    records: Iterable[tuple[bytes | None, bytes | None]], now: datetime | None = None
+) -> dict[str, Known]:
     """The newest revision per article id; a tombstone forgets the article (pure)."""
+    recent = (now or datetime.now(UTC)) - timedelta(days=FINGERPRINT_DAYS)
     latest: dict[str, Known] = {}
     for key, value in records:
         if value is None:
@@ -50,8 +69,10 @@ def fold_latest(records: Iterable[tuple[bytes | None, bytes | None]]) -> dict[st
         seen = latest.get(article.article_id)
         if seen is None or article.revision >= seen.revision:
             latest[article.article_id] = Known(
-                article.canonical_url, article.revision, article.content_hash, article.source
-            )
+                article.canonical_url, article.revision, article.content_hash,
+                article.body_from, article.story_id, article.duplicate_of,
+                fingerprint(article.body) if article.fetched_at >= recent else None,
+            )  # fmt: skip
     return latest
 
 
@@ -63,7 +84,11 @@ def recover_if_empty(settings: Settings, state: PollerState) -> int:
         return 0
     began = time.monotonic()
     latest = fold_latest(read_to_end(settings, settings.topic_raw))
+    stories = StoryIndex(state.db)
     for article_id, known in latest.items():
+        # a version-1 message has no story: it is a story of its own (as the indexer shows it)
+        story = StoryAssignment(known.story_id or article_id, known.duplicate_of)
+        stories.restore(article_id, story, known.fingerprint)
         state.record_published(
             article_id=article_id,
             canonical_url=known.canonical_url,

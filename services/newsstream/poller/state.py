@@ -4,6 +4,11 @@ One SQLite file under ``settings.state_dir``. The service writes an article's ro
 after Kafka acknowledged its message, and a feed's validators only after every entry of that
 poll was handled, so a crash at any point means "fetch again", never "lost": the worst case
 is a re-fetch, not a missing or re-published revision.
+
+Per feed it also keeps what ``newsstream feeds list`` shows (last success, last error) and the
+feed's own scheduling hints (``ttl`` floor, ``skipHours``), so a 304 answer, which carries no
+body, still honours them. The story index (syndicated copies) shares the file:
+:mod:`newsstream.poller.stories`.
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT NOT NULL,
     updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS feed_health (
+    url TEXT PRIMARY KEY,
+    floor_s REAL NOT NULL DEFAULT 0,
+    skip_hours TEXT NOT NULL DEFAULT '',
+    last_success REAL,
+    last_error TEXT,
+    last_error_at REAL
+);
 CREATE TABLE IF NOT EXISTS entries (
     entry_key TEXT PRIMARY KEY,
     feed_url TEXT,
@@ -50,6 +63,20 @@ class FeedRecord:
     etag: str | None
     last_modified: str | None
     schedule: FeedSchedule
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """What ``newsstream feeds list`` shows of one feed (times as Unix seconds)."""
+
+    url: str
+    next_due: float | None = None
+    failures: int = 0
+    last_success: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    floor_s: float = 0.0
+    skip_hours: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,11 @@ class PollerState:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for the story index that shares this file (same thread)."""
+        return self._db
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -132,6 +164,47 @@ class PollerState:
                 "UPDATE feeds SET etag = ?, last_modified = ? WHERE url = ?",
                 (etag, last_modified, url),
             )
+
+    def save_hints(self, url: str, *, floor_s: float, skip_hours: str) -> None:
+        """The feed's own scheduling hints (``ttl``/``sy:*`` floor, ``skipHours``)."""
+        self._db.execute(
+            "INSERT INTO feed_health (url, floor_s, skip_hours) VALUES (?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET floor_s = excluded.floor_s,"
+            " skip_hours = excluded.skip_hours",
+            (url, floor_s, skip_hours),
+        )
+
+    def hints(self, url: str) -> tuple[float, str]:
+        row = self._db.execute(
+            "SELECT floor_s, skip_hours FROM feed_health WHERE url = ?", (url,)
+        ).fetchone()
+        return (float(row[0]), str(row[1])) if row else (0.0, "")
+
+    def record_outcome(self, url: str, *, error: str | None) -> None:
+        """A poll ended: success (``error`` None) or the reason it failed."""
+        now = time.time()
+        if error is None:
+            self._db.execute(
+                "INSERT INTO feed_health (url, last_success) VALUES (?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET last_success = excluded.last_success",
+                (url, now),
+            )
+            return
+        self._db.execute(
+            "INSERT INTO feed_health (url, last_error, last_error_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET last_error = excluded.last_error,"
+            " last_error_at = excluded.last_error_at",
+            (url, error[:500], now),
+        )
+
+    def feed_health(self) -> dict[str, FeedHealth]:
+        """Every feed the poller has seen, by URL."""
+        rows = self._db.execute(
+            "SELECT f.url, f.next_due, f.failures, h.last_success, h.last_error, "
+            "h.last_error_at, COALESCE(h.floor_s, 0), COALESCE(h.skip_hours, '') "
+            "FROM feeds f LEFT JOIN feed_health h ON h.url = f.url"
+        ).fetchall()
+        return {row[0]: FeedHealth(*row) for row in rows}
 
     # --- articles -----------------------------------------------------------------------
 

@@ -47,6 +47,8 @@ class PollStats:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    #: Published revisions recognised as copies of an earlier article (syndication).
+    copies: int = 0
     errors: Tally[str] = field(default_factory=Tally)
     published: list[Article] = field(default_factory=list)
 
@@ -83,5 +85,6 @@ def summary(stats: PollStats) -> dict[str, Any]:
         "feeds": stats.feeds, "feeds_failed": stats.feeds_failed,
         "not_modified": stats.not_modified, "new": stats.new,
         "updated": stats.updated, "unchanged": stats.unchanged, "skipped": stats.skipped,
+        "copies": stats.copies,
         "errors": dict(stats.errors),
     }  # fmt: skip

@@ -124,8 +124,12 @@ def is_credit(line: str) -> bool:
     return bool(_CREDIT.match(line)) and len(line) < 200
 
 
-def furniture_reason(line: str) -> str | None:
-    """Why ``line`` is page furniture, or None when it is article text."""
+def furniture_reason(line: str, *, english_page: bool = False) -> str | None:
+    """Why ``line`` is page furniture, or None when it is article text.
+
+    An English line in a German article is a caption; in an English article (``english_page``:
+    outlets publish those too) it is the text.
+    """
     if not line:
         return "empty"
     if is_credit(line):
@@ -140,7 +144,7 @@ def furniture_reason(line: str) -> str | None:
         return "sign_off"
     if _PROMO_WORDS.search(line) and _PROMO_CALL.search(line):
         return "promotion"
-    if is_english(line):
+    if not english_page and is_english(line):
         return "english_caption"
     return None
 
@@ -148,11 +152,13 @@ def furniture_reason(line: str) -> str | None:
 def _clean_lines(lines: list[str], removed: list[str]) -> list[str]:
     """Normalise ``lines``, drop furniture (recording it in ``removed``), keep the rest in order."""
     normalised = [normalize(line) for line in lines]
+    total = sum(len(line) for line in normalised) or 1
+    english_page = sum(len(line) for line in normalised if is_english(line)) > total / 2
     kept: list[str] = []
     for i, line in enumerate(normalised):
         if not line:
             continue
-        reason = furniture_reason(line)
+        reason = furniture_reason(line, english_page=english_page)
         following = next((n for n in normalised[i + 1 :] if n), "")
         if reason is None and is_credit(following) and len(line) < 400:
             reason = "caption"  # the line right above a picture credit is its caption

@@ -99,3 +99,14 @@ def test_enrich_partial_model_name_is_extended(blank_nlp: Language) -> None:
     result = enrich_doc(_article(body), doc, model=("de_test", "1"))
     assert [q.speaker for q in result.quotes] == ["Stefan Sonntag"]
     assert [(e.canonical, e.label) for e in result.entities] == [("Stefan Sonntag", "PER")]
+
+
+def test_enrich_skips_languages_the_model_does_not_cover(blank_nlp: Language) -> None:
+    german, english = _article(BODY, "de1"), _article(BODY, "en1")
+    english.language = "en"
+    out = enrich(blank_nlp, [english, german], languages=["de"])
+    assert [a.article_id for a in out] == ["en1", "de1"]  # input order kept
+    assert out[0].entities == [] and out[0].quotes == []
+    assert out[0].nlp.skipped == "language:en" and out[0].body == BODY
+    assert out[1].nlp.skipped is None and len(out[1].quotes) == 3
+    assert enrich(blank_nlp, [english])[0].nlp.skipped is None  # no languages given: run all

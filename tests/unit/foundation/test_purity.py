@@ -29,6 +29,12 @@ PURE = (
     "newsstream.indexer.batch",
     "newsstream.indexer.ops",
     "newsstream.search",
+    "newsstream.outlets.config",
+    "newsstream.outlets.opml",
+    "newsstream.outlets.robots",
+    "newsstream.outlets.politeness",
+    "newsstream.outlets.language",
+    "newsstream.outlets.dedupe",
 )
 IO_LIBRARIES = ("httpx", "httpcore", "kafka", "elasticsearch", "elastic_transport",
                 "prometheus_client", "psutil")  # fmt: skip

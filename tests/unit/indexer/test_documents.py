@@ -78,3 +78,42 @@ def test_documents_unnamed_speaker(gold_article: EnrichedArticle) -> None:
 def test_documents_surname() -> None:
     assert surname("Gerhard Mangott") == "Mangott"
     assert surname("Mangott") == "Mangott"
+
+
+def test_documents_outlet_language_and_story_on_articles_and_quotes(
+    gold_article: EnrichedArticle,
+) -> None:
+    copy = gold_article.model_copy(
+        update={"outlet": "BR24", "language": "de", "story_id": "s1", "duplicate_of": "s1",
+                "body_from": "feed"}
+    )  # fmt: skip
+    doc = article_document(copy)
+    assert (doc["outlet"], doc["language"], doc["story_id"], doc["duplicate_of"]) == (
+        "BR24", "de", "s1", "s1",
+    )  # fmt: skip
+    assert doc["is_copy"] is True and doc["body_from"] == "feed" and "source" not in doc
+    assert set(doc) <= set(ARTICLE_PROPERTIES)
+    for _, quote in quote_documents(copy):
+        assert (quote["outlet"], quote["story_id"], quote["is_copy"]) == ("BR24", "s1", True)
+        assert quote["speakers"] == ([quote["speaker"]] if quote["speaker"] else [])
+        assert set(quote) <= set(QUOTE_PROPERTIES)
+
+
+def test_documents_version_1_message_gets_outlet_and_story_of_its_own() -> None:
+    """A schema-1 message (``source``, no outlet, no story) still makes a complete document."""
+    import json
+
+    old = {
+        "schema_version": 1, "article_id": "abc", "revision": 2,
+        "url": "https://www.br.de/nachrichten/x", "canonical_url": "https://www.br.de/nachrichten/x",
+        "feed_url": "https://nachrichtenfeeds.br.de/rss/nachrichten/seiten/QXAPkQJ",
+        "title": "T", "body": "B", "content_hash": "h", "source": "feed",
+        "source_error": "http_500: kaputt",
+        "nlp": {"model": "de_x", "model_version": "1", "elapsed_ms": 1.0},
+    }  # fmt: skip
+    article = EnrichedArticle.from_bytes(json.dumps(old).encode())
+    assert (article.body_from, article.body_error) == ("feed", "http_500: kaputt")
+    doc = article_document(article)
+    assert doc["outlet"] == "nachrichtenfeeds.br.de" and doc["story_id"] == "abc"
+    assert doc["duplicate_of"] is None and doc["is_copy"] is False
+    assert doc["schema_version"] == 1

@@ -118,11 +118,13 @@ def test_http_redirect_from_https_to_http_is_refused() -> None:
             status_code = 301
             headers: ClassVar[dict[str, str]] = {"location": "http://example.org/plain"}
 
-        async def guard(url: str) -> str:
+        async def guard(url: str, allowed: Any = None) -> str:
             return "example.org"
 
-        async def one_hop(url: str, headers: Any, limit: int) -> tuple[Any, bytes]:
-            return Response(), b""
+        async def one_hop(
+            url: str, headers: Any, limit: int, truncate: bool = False
+        ) -> tuple[Any, bytes, bool]:
+            return Response(), b"", False
 
         fetcher.guard = guard  # type: ignore[method-assign]
         fetcher._one_hop = one_hop  # type: ignore[method-assign]

@@ -45,7 +45,7 @@ def test_service_publishes_each_article_once(feed_server: FeedServer, tmp_path: 
     assert stats.new == 3 and not stats.errors
     article = next(a for a in producer.articles if a.title == "Artikel 1")
     assert article.article_id == article_id_for(feed_server.url_for("a1"))
-    assert article.revision == 1 and article.source == "page"
+    assert article.revision == 1 and article.body_from == "page"
     assert '"Das ist mein Satz Nummer 1.", sagt Anna Muster.' in article.body
     assert {key for _, key, _ in producer.sent} == {
         a.article_id.encode() for a in producer.articles
@@ -75,13 +75,13 @@ def test_service_page_failure_publishes_feed_text(feed_server: FeedServer, tmp_p
     stats = _poll(feed_server, tmp_path, producer)
     assert stats.errors["page_http_500"] == 1 and stats.new == 3
     fallback = next(a for a in producer.articles if a.title == "Artikel 0")
-    assert fallback.source == "feed" and fallback.source_error.startswith("http_500")
+    assert fallback.body_from == "feed" and fallback.body_error.startswith("http_500")
     assert fallback.body == "Worum es in Artikel 0 geht, kurz gesagt."
     del feed_server.routes["/nachrichten/a0"]
     feed_server.update_article("a1", body="Neu.")  # so the feed changes and is read again
     stats = _poll(feed_server, tmp_path, producer)
     recovered = next(a for a in producer.articles[3:] if a.title == "Artikel 0")
-    assert recovered.source == "page" and recovered.revision == 2
+    assert recovered.body_from == "page" and recovered.revision == 2
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_service_bad_pages_are_counted_and_fall_back(
     producer = RecordingProducer()
     stats = _poll(feed_server, tmp_path, producer)
     assert stats.errors[kind] == 1
-    assert sorted(a.source for a in producer.articles) == ["feed", "page", "page"]
+    assert sorted(a.body_from for a in producer.articles) == ["feed", "page", "page"]
 
 
 def test_service_gzip_bomb_and_huge_page_fall_back(feed_server: FeedServer, tmp_path: Path) -> None:
@@ -253,7 +253,7 @@ def test_service_keeps_failing_feed_flagged(
 def test_service_extraction_crash_falls_back_to_feed_text(
     feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsstream.poller.service as service
+    import newsstream.poller.entries as service
 
     def explode(html: str, url: str) -> None:
         raise RuntimeError("lxml fell over")
@@ -263,7 +263,7 @@ def test_service_extraction_crash_falls_back_to_feed_text(
     producer = RecordingProducer()
     stats = _poll(feed_server, tmp_path, producer)
     assert stats.errors["page_extract_crash"] == 3 and stats.new == 3
-    assert {a.source for a in producer.articles} == {"feed"}
+    assert {a.body_from for a in producer.articles} == {"feed"}
 
 
 def test_service_feed_timeout_is_counted(feed_server: FeedServer, tmp_path: Path) -> None:

@@ -1,0 +1,57 @@
+"""The language of an article (pure): detected from its text, the declared one as fallback.
+
+Why detect at all: outlets declare one language for a whole site (``<html lang="de">``, the
+feed's ``<language>``) while publishing English, Turkish or Ukrainian pieces beside German
+ones; a German model run over them finds nonsense entities. ``py3langid`` (a maintained,
+numpy-only port of langid.py with its model in the package) classifies a 5 kB text in well
+under a millisecond. Short texts (a teaser) are too little to judge: there the declared
+language wins unless the detector is very sure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+#: Text looked at (the head of title + body): enough for a stable answer, bounded cost.
+SAMPLE_CHARS = 5_000
+#: Below this many characters the declared language wins unless detection is very sure.
+SHORT_TEXT_CHARS = 200
+SURE = 0.99
+CONFIDENT = 0.80
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    language: str | None
+    confidence: float
+    #: "detected", "declared" (detector unsure or text too short) or "none".
+    method: str
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """py3langid's identifier with normalised probabilities (loaded once, ~1 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect(text: str) -> tuple[str, float]:
+    """(ISO 639-1 code, probability) for ``text``."""
+    code, probability = _identifier().classify(text[:SAMPLE_CHARS])
+    return str(code), float(probability)
+
+
+def guess_language(title: str, body: str, declared: str | None) -> LanguageGuess:
+    """The article's language: detected when the text is long enough and the detector sure."""
+    text = f"{title}\n{body}".strip()
+    declared = (declared or "").split("-")[0].split("_")[0].lower() or None
+    if not any(ch.isalpha() for ch in text):
+        return LanguageGuess(declared, 0.0, "declared" if declared else "none")
+    code, probability = detect(text)
+    needed = CONFIDENT if len(text) >= SHORT_TEXT_CHARS else SURE
+    if probability >= needed or declared is None:
+        return LanguageGuess(code, probability, "detected")
+    return LanguageGuess(declared, probability, "declared")

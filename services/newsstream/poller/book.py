@@ -1,0 +1,121 @@
+"""The poller's book-keeping per feed: schedule, validators, health and the failing gauge.
+
+Every outcome of a feed poll (changed, unchanged, 304, failed, crashed) ends here, so the
+rules that decide when a feed is due again live in one place: newsstream's adaptive interval
+(:mod:`newsstream.poller.feeds`), never shorter than the feed's configured ``interval`` nor
+than what the feed itself asks for (``ttl``, ``sy:updatePeriod``), and never inside the
+feed's ``skipHours`` (:mod:`newsstream.outlets.politeness`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from newsstream.errors import HTTPStatusError, NewsstreamError
+from newsstream.outlets.config import FeedConfig
+from newsstream.outlets.politeness import FeedHints, hours_from_text, hours_text, next_allowed
+from newsstream.poller.feeds import FeedSchedule, after_failure, after_success
+from newsstream.poller.state import FeedRecord, PollerState
+from newsstream.poller.stats import FAILING_FEEDS, FEEDS_POLLED, NOT_MODIFIED, PollStats
+from newsstream.settings import Settings
+
+log = logging.getLogger("newsstream.poller.service")
+
+
+class FeedBook:
+    """Writes each poll's outcome to the state; answers which feeds are due."""
+
+    def __init__(self, settings: Settings, state: PollerState, rng: random.Random) -> None:
+        self.settings = settings
+        self.state = state
+        self.rng = rng
+        self._failing: set[str] = set()
+
+    def base_s(self, feed: FeedConfig) -> float:
+        """The feed's interval floor: configured, and what the feed asked for last time."""
+        floor, _ = self.state.hints(feed.url)
+        return max(feed.interval or self.settings.poll_interval_s, floor)
+
+    def record(self, feed: FeedConfig) -> FeedRecord:
+        return self.state.get_feed(feed.url, self.base_s(feed))
+
+    def _schedule(self, feed: FeedConfig) -> dict[str, Any]:
+        base = self.base_s(feed)
+        return {"now": time.time(), "base_s": base,
+                "max_s": max(self.settings.poll_max_interval_s, base), "rng": self.rng}  # fmt: skip
+
+    def _save(self, feed: FeedConfig, sched: FeedSchedule, **validators: Any) -> FeedSchedule:
+        _, skip = self.state.hints(feed.url)
+        sched = replace(sched, next_due=next_allowed(sched.next_due, hours_from_text(skip)))
+        self.state.save_feed(feed.url, sched, **validators)
+        return sched
+
+    def hints(self, feed: FeedConfig, hints: FeedHints) -> None:
+        self.state.save_hints(feed.url, floor_s=hints.floor_s, skip_hours=hints_text(hints))
+
+    def not_modified(self, feed: FeedConfig, record: FeedRecord, stats: PollStats) -> None:
+        stats.not_modified += 1
+        NOT_MODIFIED.inc()
+        FEEDS_POLLED.labels("not_modified").inc()
+        self._save(feed, after_success(record.schedule, changed=False, **self._schedule(feed)))
+        self.state.record_outcome(feed.url, error=None)
+        self._mark(feed.url, failing=False)
+
+    def succeeded(
+        self,
+        feed: FeedConfig,
+        record: FeedRecord,
+        *,
+        changed: bool,
+        validators: Mapping[str, str] | None,
+    ) -> None:
+        FEEDS_POLLED.labels("ok").inc()
+        sched = after_success(record.schedule, changed=changed, **self._schedule(feed))
+        headers = validators or {}
+        self._save(feed, sched, etag=headers.get("etag"),
+                   last_modified=headers.get("last-modified"), validators=True)  # fmt: skip
+        self.state.record_outcome(feed.url, error=None)
+        self._mark(feed.url, failing=False)
+
+    def failed(
+        self, feed: FeedConfig, record: FeedRecord, exc: NewsstreamError, stats: PollStats
+    ) -> None:
+        kind = getattr(exc, "kind", "publish")
+        stats.error(f"feed_{kind}")
+        stats.feeds_failed += 1
+        FEEDS_POLLED.labels("error").inc()
+        retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+        sched = after_failure(record.schedule, retry_after=retry_after, **self._schedule(feed))
+        sched = self._save(feed, sched)
+        self.state.record_outcome(feed.url, error=f"{kind}: {exc.message}")
+        self._mark(feed.url, failing=sched.failing)
+        log.warning(
+            "feed poll failed",
+            extra={"feed": feed.url, "kind": kind, "error": str(exc)[:300],
+                   "failures": sched.failures,
+                   "retry_in_s": round(sched.next_due - time.time())},
+        )  # fmt: skip
+
+    def back_off(self, feed: FeedConfig, error: str) -> None:
+        """A feed whose poll crashed waits like a failing one (never re-polled every second)."""
+        sched = self._save(feed, after_failure(self.record(feed).schedule, **self._schedule(feed)))
+        self.state.record_outcome(feed.url, error=error)
+        self._mark(feed.url, failing=sched.failing)
+
+    def _mark(self, feed_url: str, *, failing: bool) -> None:
+        if failing and feed_url not in self._failing:
+            log.error("feed keeps failing", extra={"feed": feed_url})
+        (self._failing.add if failing else self._failing.discard)(feed_url)
+        FAILING_FEEDS.set(len(self._failing))
+
+    def due(self, feeds: Iterable[FeedConfig], now: float) -> list[FeedConfig]:
+        return [f for f in feeds if self.record(f).schedule.next_due <= now]
+
+
+def hints_text(hints: FeedHints) -> str:
+    return hours_text(hints.skip_hours)
