@@ -3,7 +3,8 @@
 The loop collects records until the batch is full by count, bytes or time
 (``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``, or at once when the topic is
 drained), hands it to one writer thread (:class:`~newsstream.indexer.apply.BatchApplier`),
-dead-letters what can never be indexed, and only then commits the offsets. Reading and parsing
+dead-letters what can never be indexed, announces the batch's searchable revisions on
+``news.indexed`` (the alerter's input), and only then commits the offsets. Reading and parsing
 the next batch overlaps the writes; at most one batch is in flight, so Elasticsearch sees the
 batches in order. While Elasticsearch is away the partitions stay paused and the consumer keeps
 polling (it stays in its group): an outage pauses the indexer, it never drops or skips.
@@ -36,6 +37,7 @@ from newsstream.bus import (
     send_dead_letter,
 )
 from newsstream.indexer import metrics
+from newsstream.indexer.announce import announcements, send_announcements
 from newsstream.indexer.apply import BatchApplier
 from newsstream.indexer.batch import (
     Current,
@@ -51,7 +53,7 @@ from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BulkWriter, WriteResult, retrying
 from newsstream.messages import DeadLetter
 from newsstream.settings import Settings
-from newsstream.watchdog import Watchdog
+from newsstream.watchdog import Watchdog, waiting
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +122,12 @@ class Indexer:
         stop: threading.Event,
         watchdog: Watchdog | None = None,
         producer: Callable[[], KafkaProducer] | None = None,
+        *,
+        announce: bool = True,
     ) -> None:
         self.settings = settings
+        #: Produce each batch's searchable revisions to ``news.indexed`` before committing.
+        self.announce = announce
         self.consumer = consumer
         self.stop = stop
         self.watchdog = watchdog
@@ -286,6 +292,10 @@ class Indexer:
         ]
         for item, error in letters:
             self._dead_letter(item, error)
+        if self.announce:
+            news = announcements(latest, result)
+            retrying(lambda: send_announcements(self._get_producer(), self.settings, news),
+                     sleep=self._wait)  # fmt: skip
         self._commit(items)
         self.stats.batches += 1
         metrics.MESSAGES.labels(outcome="indexed").inc(len(items) - len(letters))
@@ -364,7 +374,7 @@ class Indexer:
 
     def _waiting(self) -> Any:
         """Waiting for Elasticsearch with partitions paused is not a stall (watchdog)."""
-        return _Waiting(self.watchdog)
+        return waiting(self.watchdog)
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
@@ -378,18 +388,3 @@ class Indexer:
         if self._producer is not None:
             close_quietly(self._producer, timeout=10)
         close_quietly(self.consumer, autocommit=False)
-
-
-class _Waiting:
-    """``with`` block during which the watchdog's stall clock is stopped."""
-
-    def __init__(self, watchdog: Watchdog | None) -> None:
-        self.watchdog = watchdog
-
-    def __enter__(self) -> None:
-        if self.watchdog is not None:
-            self.watchdog.waiting(True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.watchdog is not None:
-            self.watchdog.waiting(False)

@@ -1,0 +1,233 @@
+"""Matching a batch of indexed articles against every watch, and deciding what is new (pure).
+
+The alerter sends one ``_msearch`` per batch of ``news.indexed`` records: first the batch's
+article metadata, then, per watch, its stored query on article documents filtered to the
+batch's article ids, and for a speaker watch also the speaker's quotation documents of those
+articles. This module builds that request, reads the answers back into matches, and turns
+matches into alerts with the alerter's memory of what each (watch, article) pair has already
+been alerted for. ``watch test`` builds its request here too, with a date instead of ids.
+
+What is "new": a speaker watch alerts for quotations it has not alerted for in this article
+before (fingerprint: speaker and normalised text, so an edit elsewhere in the article changes
+nothing); any other watch alerts once per article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from newsstream.alerts.watches import Watch
+from newsstream.messages import Alert, AlertQuote, alert_key
+from newsstream.settings import Settings
+
+#: Article fields an alert reports (read once per batch, not once per watch).
+META_FIELDS = ["article_id", "revision", "url", "title", "published_at", "outlet", "entities",
+               "entity_texts"]  # fmt: skip
+QUOTE_FIELDS = ["article_id", "revision", "position", "quote", "speaker", "speaker_role"]
+#: Quotations read per speaker watch and batch (a batch's articles rarely hold more of one).
+QUOTES_PER_SEARCH = 500
+#: The evidence of a watch without a speaker: the article matched.
+ARTICLE_EVIDENCE = "article"
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one search of the ``_msearch`` was for."""
+
+    kind: Literal["meta", "articles", "quotes"]
+    watch_id: str | None = None
+
+
+@dataclass
+class Match:
+    """One watch matching one article, with the speaker's quotations there (if any)."""
+
+    watch: Watch
+    article: dict[str, Any]
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A search of the ``_msearch`` that Elasticsearch answered with an error."""
+
+    watch_id: str | None
+    status: int
+    error: str
+
+    @property
+    def retriable(self) -> bool:
+        return self.status in (408, 429) or self.status >= 500
+
+
+def _search(index: str, query: dict[str, Any], size: int, **extra: Any) -> list[dict[str, Any]]:
+    body = {"query": query, "size": size, "track_total_hits": False, **extra}
+    return [{"index": index}, body]
+
+
+def plan_msearch(
+    watches: Sequence[Watch], article_ids: Iterable[str], settings: Settings
+) -> tuple[list[dict[str, Any]], list[Step]]:
+    """The ``_msearch`` lines for a batch and what each search is for."""
+    ids = sorted(set(article_ids))
+    in_batch = {"terms": {"article_id": ids}}
+    lines = _search(settings.articles_alias, {"bool": {"filter": [in_batch]}}, len(ids),
+                    _source=META_FIELDS)  # fmt: skip
+    steps = [Step("meta")]
+    for watch in watches:
+        query = {"bool": {"filter": [watch.articles_query, in_batch]}}
+        lines += _search(settings.articles_alias, query, len(ids), _source=False)
+        steps.append(Step("articles", watch.watch_id))
+        if watch.quotes_query is not None:
+            query = {"bool": {"filter": [watch.quotes_query, in_batch]}}
+            lines += _search(settings.quotes_alias, query, QUOTES_PER_SEARCH,
+                             _source=QUOTE_FIELDS, sort=[{"position": "asc"}])  # fmt: skip
+            steps.append(Step("quotes", watch.watch_id))
+    return lines, steps
+
+
+def read_responses(
+    steps: Sequence[Step], responses: Sequence[Mapping[str, Any]], watches: Sequence[Watch]
+) -> tuple[list[Match], list[Failure]]:
+    """Matches (watch x article, with quotations) and the searches that failed."""
+    by_id = {w.watch_id: w for w in watches}
+    meta: dict[str, dict[str, Any]] = {}
+    hits_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    failures: list[Failure] = []
+    for step, response in zip(steps, responses, strict=True):
+        if "error" in response:
+            error = response["error"]
+            reason = error.get("reason", error) if isinstance(error, dict) else error
+            failures.append(Failure(step.watch_id, int(response.get("status", 500)), str(reason)))
+            continue
+        hits = response["hits"]["hits"]
+        if step.kind == "meta":
+            meta = {str(h["_id"]): dict(h.get("_source", {})) for h in hits}
+        else:
+            hits_of[(step.kind, step.watch_id or "")] = hits
+    matches: list[Match] = []
+    for (kind, watch_id), hits in hits_of.items():
+        if kind != "articles":
+            continue
+        quotes = [dict(h["_source"]) for h in hits_of.get(("quotes", watch_id), [])]
+        for hit in hits:
+            article_id = str(hit["_id"])
+            if article_id in meta:  # gone meanwhile (a withdrawal): nothing to report
+                mine = [q for q in quotes if q.get("article_id") == article_id]
+                matches.append(Match(by_id[watch_id], meta[article_id], mine))
+    return matches, failures
+
+
+def quote_fingerprint(quote: Mapping[str, Any]) -> str:
+    """Same speaker, same words: the same quotation, wherever an edit moved it."""
+    text = " ".join(str(quote.get("quote") or "").split()).lower()
+    speaker = " ".join(str(quote.get("speaker") or "").split()).lower()
+    return hashlib.sha256(f"{speaker}\n{text}".encode()).hexdigest()[:16]
+
+
+def evidence_of(match: Match) -> dict[str, dict[str, Any] | None]:
+    """Fingerprint -> quotation (None for the plain "article matched" evidence)."""
+    if match.watch.speaker and match.quotes:
+        return {quote_fingerprint(q): q for q in match.quotes}
+    return {ARTICLE_EVIDENCE: None}
+
+
+def matched_entities(watch: Watch, article: Mapping[str, Any]) -> list[str]:
+    """The watch's entities as the article names them (canonical name where there is one)."""
+    found: list[str] = []
+    for name in watch.entities:
+        wanted = name.lower()
+        pool = [*article.get("entities", []), *article.get("entity_texts", [])]
+        found.append(next((e for e in pool if str(e).lower() == wanted), name))
+    return found
+
+
+def alert_id_for(key: str, new: Iterable[str]) -> str:
+    return hashlib.sha256(f"{key}\n{','.join(sorted(new))}".encode()).hexdigest()[:32]
+
+
+def new_alerts(
+    matches: Iterable[Match],
+    seen: Mapping[str, set[str]],
+    *,
+    indexed_at: Mapping[str, datetime],
+    now: datetime,
+) -> list[Alert]:
+    """An alert for every match that has evidence the pair was not alerted for yet.
+
+    Deterministic: the same match against the same memory gives the same ``alert_id``, so a
+    batch matched twice (a crash before the commit) is recognised downstream.
+    """
+    alerts: list[Alert] = []
+    for match in matches:
+        article, watch = match.article, match.watch
+        article_id = str(article["article_id"])
+        key = alert_key(watch.watch_id, article_id)
+        evidence = evidence_of(match)
+        prior = seen.get(key, set())
+        new = set(evidence) - prior
+        if not new:
+            continue
+        quotes = [
+            AlertQuote(
+                quote=str(q.get("quote") or ""),
+                speaker=q.get("speaker"),
+                speaker_role=q.get("speaker_role"),
+                position=int(q.get("position") or 0),
+                new=fp in new,
+            )
+            for fp, q in evidence.items()
+            if q is not None
+        ]
+        alerts.append(
+            Alert(
+                alert_id=alert_id_for(key, new),
+                watch_id=watch.watch_id,
+                watch=watch.name,
+                article_id=article_id,
+                revision=int(article.get("revision") or 0),
+                url=str(article.get("url") or ""),
+                title=str(article.get("title") or ""),
+                outlet=article.get("outlet"),
+                published_at=article.get("published_at"),
+                indexed_at=indexed_at.get(article_id),
+                matched_at=now,
+                quotes=quotes,
+                entities=matched_entities(watch, article),
+                evidence=sorted(prior | set(evidence)),
+            )
+        )
+    return alerts
+
+
+def history_request(
+    watch: Watch, settings: Settings, *, since: datetime | None, limit: int
+) -> dict[str, Any]:
+    """``watch test``: the watch's stored query over the whole index (newest first)."""
+    filters: list[dict[str, Any]] = [watch.articles_query]
+    if since is not None:
+        filters.append({"range": {"published_at": {"gte": since.isoformat()}}})
+    return {
+        "query": {"bool": {"filter": filters}},
+        "size": limit,
+        "track_total_hits": True,
+        "_source": META_FIELDS,
+        "sort": [{"published_at": {"order": "desc", "unmapped_type": "date"}}],
+    }
+
+
+def history_quotes_request(watch: Watch, article_ids: Sequence[str]) -> dict[str, Any] | None:
+    """The speaker's quotations in the articles ``watch test`` found (None without speaker)."""
+    if watch.quotes_query is None or not article_ids:
+        return None
+    in_batch = {"terms": {"article_id": sorted(set(article_ids))}}
+    return {
+        "query": {"bool": {"filter": [watch.quotes_query, in_batch]}},
+        "size": QUOTES_PER_SEARCH,
+        "_source": QUOTE_FIELDS,
+        "sort": [{"position": "asc"}],
+    }
