@@ -21,7 +21,7 @@ from tests.support.shared import seed_gold, seed_text
 from newsstream.bus import bootstrap_servers
 from newsstream.settings import Settings
 from newsstream.store import make_es
-from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
+from newsstream.topics import ALERTS, COMPACTED, DEAD_LETTER, create_topics
 
 with contextlib.suppress(ImportError):  # the poller's feed server, when present
     from tests.support.fixtures import feed_server  # noqa: F401
@@ -56,10 +56,16 @@ def ns_settings(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
             "topic_raw": f"{tag}.articles.raw",
             "topic_enriched": f"{tag}.articles.enriched",
             "topic_dead_letter": f"{tag}.dead-letter",
+            "topic_indexed": f"{tag}.indexed",
+            "topic_alerts": f"{tag}.alerts",
             "extractor_group": f"{tag}-extractor",
             "indexer_group": f"{tag}-indexer",
+            "alerter_group": f"{tag}-alerter",
+            "notifier_group": f"{tag}-notifier",
             "articles_alias": f"{tag}-news-articles",
             "quotes_alias": f"{tag}-news-quotes",
+            "watches_alias": f"{tag}-news-watches",
+            "alerts_alias": f"{tag}-news-alerts",
             "state_dir": tmp_path / "state",
             "idle_seconds": 3.0,
         }
@@ -69,6 +75,8 @@ def ns_settings(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
         {
             settings.topic_raw: (3, COMPACTED),
             settings.topic_enriched: (3, COMPACTED),
+            settings.topic_indexed: (3, COMPACTED),
+            settings.topic_alerts: (3, ALERTS),
             settings.topic_dead_letter: (1, DEAD_LETTER),
         },
     )

@@ -84,7 +84,7 @@ def test_plan_gives_every_role_its_own_json_log_file(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     roles = plan_roles(settings, until_idle=True, extractors=2)
     paths = {role.log_path for role in roles}
-    assert len(paths) == 4
+    assert len(paths) == 5  # poller, 2 extractors, indexer, alerter
     assert all(p is not None and p.parent == settings.state_dir / "logs" / "run" for p in paths)
     assert all(role.env["NEWSSTREAM_LOG_FORMAT"] == "json" for role in roles)
 

@@ -61,7 +61,13 @@ class Failure:
 
     @property
     def retriable(self) -> bool:
-        return self.status in (408, 429) or self.status >= 500
+        return retriable_status(self.status)
+
+
+def retriable_status(status: object) -> bool:
+    """A search refused for now (overload, a node away), not for its content."""
+    code = int(status) if isinstance(status, int | str) and str(status).isdigit() else 500
+    return code in (408, 429) or code >= 500
 
 
 def _search(index: str, query: dict[str, Any], size: int, **extra: Any) -> list[dict[str, Any]]:

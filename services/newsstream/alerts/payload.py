@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -61,6 +63,54 @@ def summary(alert: Alert) -> str:
         what = "article matched"
     outlet = f" ({alert.outlet})" if alert.outlet else ""
     return f"[{alert.watch}] {what} - {alert.title}{outlet} {alert.url}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How delivering one alert to one target ended."""
+
+    target: str
+    ok: bool
+    tries: int
+    error: str = ""
+
+
+def alert_status(outcomes: list[Outcome] | None) -> str:
+    if outcomes is None:
+        return "watch_removed"
+    if not outcomes:
+        return "indexed"  # a watch without targets: Kibana is where its alerts are read
+    ok = sum(o.ok for o in outcomes)
+    return "delivered" if ok == len(outcomes) else "failed" if ok == 0 else "partial"
+
+
+def alert_document(
+    alert: Alert, outcomes: list[Outcome] | None, delivered_at: datetime
+) -> dict[str, Any]:
+    """The ``news-alerts`` document of a handled alert (id = ``alert_id``)."""
+    done = outcomes or []
+    return {
+        "alert_id": alert.alert_id,
+        "watch_id": alert.watch_id,
+        "watch": alert.watch,
+        "article_id": alert.article_id,
+        "revision": alert.revision,
+        "url": alert.url,
+        "title": alert.title,
+        "outlet": alert.outlet,
+        "published_at": alert.published_at.isoformat() if alert.published_at else None,
+        "indexed_at": alert.indexed_at.isoformat() if alert.indexed_at else None,
+        "matched_at": alert.matched_at.isoformat(),
+        "delivered_at": delivered_at.isoformat(),
+        "speakers": sorted({q.speaker for q in alert.quotes if q.speaker}),
+        "quotes": [q.quote for q in alert.quotes if q.new],
+        "entities": alert.entities,
+        "status": alert_status(outcomes),
+        "delivered_to": [o.target for o in done if o.ok],
+        "failed_to": [o.target for o in done if not o.ok],
+        "tries": sum(o.tries for o in done),
+        "error": "; ".join(f"{o.target}: {o.error}" for o in done if not o.ok)[:2000] or None,
+    }
 
 
 def console_line(alert: Alert) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError
@@ -116,6 +117,35 @@ class WatchStore:
         except NotFoundError:
             return []
         return [Watch.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What delivery needs of a watch."""
+
+    name: str
+    notify: tuple[str, ...]
+    secret: str
+
+
+def recipients(es: Elasticsearch, settings: Settings) -> dict[str, Recipient]:
+    """watch_id -> recipient, for every watch there is now (a removed watch is absent)."""
+    try:
+        response = es.search(
+            index=settings.watches_alias,
+            size=MAX_WATCHES,
+            query={"match_all": {}},
+            source_includes=["name", "watch_id", "notify", "secret"],
+        )
+    except NotFoundError:
+        return {}
+    found: dict[str, Recipient] = {}
+    for hit in response["hits"]["hits"]:
+        doc = hit["_source"]
+        found[doc["watch_id"]] = Recipient(
+            doc["name"], tuple(doc.get("notify") or ()), doc.get("secret") or ""
+        )
+    return found
 
 
 def alert_operations(docs: Iterable[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:

@@ -1,0 +1,211 @@
+"""Watches and alerts against the real Kafka and Elasticsearch: the indexer announces, the
+alerter matches with one ``_msearch`` per batch and delivers to a real local receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from elasticsearch import Elasticsearch
+from tests.e2e.helpers import dead_letters, topic_records
+from tests.support.alerting import alert, index, make_article
+from tests.support.webhook import WebhookReceiver
+
+from newsstream.alerts.manage import WatchSpec, add_watch, remove_watch, test_watch
+from newsstream.alerts.payload import SIGNATURE_HEADER, verify
+from newsstream.alerts.service import run_alerter
+from newsstream.messages import Alert, Indexed
+from newsstream.search import search
+from newsstream.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+MANGOTT = "Gerhard Mangott"
+
+
+@pytest.fixture
+def settings(ns_settings: Settings) -> Settings:
+    return ns_settings.model_copy(
+        update={"idle_seconds": 2.0, "index_bulk_max_wait_s": 0.2, "alert_retry_max_s": 2.0}
+    )
+
+
+@pytest.fixture
+def receiver() -> WebhookReceiver:
+    hook = WebhookReceiver().start()
+    yield hook
+    hook.stop()
+
+
+def alert_docs(es: Elasticsearch, settings: Settings) -> list[dict[str, object]]:
+    es.indices.refresh(index=settings.alerts_alias)
+    hits = es.search(index=settings.alerts_alias, size=100)["hits"]["hits"]
+    return [h["_source"] for h in hits]
+
+
+def test_alerts_speaker_watch_one_signed_alert_no_repeat_new_quote_alerts_again(
+    settings: Settings, es: Elasticsearch, receiver: WebhookReceiver
+) -> None:
+    add_watch(settings, "mangott", WatchSpec(speaker=MANGOTT, notify=[f"webhook:{receiver.url}"],
+                                             secret="s3cret"))  # fmt: skip
+    quoted = make_article("a1", quotes=[(MANGOTT, "Putin will keine Waffenruhe")])
+    other = make_article("a2", quotes=[("Ursula Brenner", "Wir müssen jetzt handeln")])
+    index(settings, quoted, other)
+    indexed = [Indexed.from_bytes(v) for v in topic_records(settings, settings.topic_indexed)]
+    assert {(n.article_id, n.revision) for n in indexed} == {(quoted.article_id, 1),
+                                                             (other.article_id, 1)}  # fmt: skip
+    assert alert(settings) == 0
+
+    assert len(receiver.received) == 1
+    got = receiver.received[0]
+    assert verify("s3cret", got.body, got.headers[SIGNATURE_HEADER])
+    assert not verify("other", got.body, got.headers[SIGNATURE_HEADER])
+    body = got.json
+    assert body["watch"] == "mangott" and body["article_id"] == quoted.article_id
+    assert body["url"] == quoted.url and body["title"] == quoted.title
+    assert [(q["speaker"], q["quote"], q["new"]) for q in body["quotes"]] == [
+        (MANGOTT, "Putin will keine Waffenruhe", True)
+    ]
+    (doc,) = alert_docs(es, settings)
+    assert doc["status"] == "delivered" and doc["delivered_to"] == [f"webhook:{receiver.url}"]
+
+    # The same revision delivered again, and an edit that changes nothing the watch sees.
+    reworded = make_article("a1", quotes=[(MANGOTT, "Putin will keine Waffenruhe")],
+                            revision=2, extra="Ein neuer Satz ohne Zitat.")  # fmt: skip
+    index(settings, quoted, reworded)
+    assert alert(settings) == 0
+    assert len(receiver.received) == 1
+
+    # An edit that adds a quotation of the speaker: one more alert, with just that one new.
+    added = make_article("a1", revision=3, quotes=[(MANGOTT, "Putin will keine Waffenruhe"),
+                                                   (MANGOTT, "Der Westen zögert")])  # fmt: skip
+    index(settings, added)
+    assert alert(settings) == 0
+    assert len(receiver.received) == 2
+    second = receiver.received[1].json
+    assert second["revision"] == 3 and second["alert_id"] != body["alert_id"]
+    assert {(q["quote"], q["new"]) for q in second["quotes"]} == {
+        ("Putin will keine Waffenruhe", False), ("Der Westen zögert", True)
+    }  # fmt: skip
+    values = [Alert.from_bytes(v) for v in topic_records(settings, settings.topic_alerts)]
+    assert len(values) == 2 and len(values[-1].evidence) == 2
+
+
+def test_alerts_entities_and_query_combine_with_and(
+    settings: Settings, es: Elasticsearch, receiver: WebhookReceiver
+) -> None:
+    add_watch(settings, "putin-ruhe", WatchSpec(entities=["Wladimir Putin"], query="Waffenruhe",
+                                                notify=[f"webhook:{receiver.url}"]))  # fmt: skip
+    both = make_article("b1", entities=[("Wladimir Putin", "PER")])
+    no_entity = make_article("b2", entities=[("Olaf Scholz", "PER")])
+    no_word = make_article("b3", title="Haushalt", entities=[("Wladimir Putin", "PER")])
+    no_word = no_word.model_copy(update={"body": "Der Haushalt für Wladimir Putin."})
+    index(settings, both, no_entity, no_word)
+    assert alert(settings) == 0
+    assert [b["article_id"] for b in receiver.bodies()] == [both.article_id]
+    assert receiver.bodies()[0]["entities"] == ["Wladimir Putin"]
+    assert receiver.bodies()[0]["quotes"] == []
+
+
+def test_alerts_outlet_filter_on_articles_without_outlet_matches_nothing(
+    settings: Settings, receiver: WebhookReceiver
+) -> None:
+    add_watch(settings, "br", WatchSpec(outlet="BR24", notify=[f"webhook:{receiver.url}"]))
+    index(settings, make_article("c1", quotes=[(MANGOTT, "Ja")]))
+    assert alert(settings) == 0
+    assert receiver.received == []
+    assert test_watch(settings, "br", since=None)["total"] == 0
+
+
+def test_alerts_watch_test_finds_what_search_finds(settings: Settings, es: Elasticsearch) -> None:
+    articles = [make_article(f"d{i}", quotes=[(MANGOTT if i % 2 else "Ursula Brenner", "Nein")])
+                for i in range(6)]  # fmt: skip
+    index(settings, *articles)
+    add_watch(settings, "mangott", WatchSpec(speaker="Mangott"))
+    tested = test_watch(settings, "mangott", since=None)
+    found = search(es, settings, "", speaker="Mangott", limit=50)
+    assert tested["total"] == found.total == 3
+    assert {m["article_id"] for m in tested["matches"]} == {h["article_id"] for h in found.hits}
+    assert all(m["quotes"][0]["speaker"] == MANGOTT for m in tested["matches"])
+
+
+def test_alerts_removed_watch_alerts_no_more(
+    settings: Settings, es: Elasticsearch, receiver: WebhookReceiver
+) -> None:
+    add_watch(settings, "mangott", WatchSpec(speaker=MANGOTT, notify=[f"webhook:{receiver.url}"]))
+    index(settings, make_article("e1", quotes=[(MANGOTT, "Erstens")]))
+    assert alert(settings) == 0
+    assert len(receiver.received) == 1
+    remove_watch(settings, "mangott")
+    index(settings, make_article("e2", quotes=[(MANGOTT, "Zweitens")]))
+    assert alert(settings) == 0
+    assert len(receiver.received) == 1
+    assert len(topic_records(settings, settings.topic_alerts)) == 1  # not even matched
+
+
+def test_alerts_webhook_down_for_30_s_then_delivered(
+    settings: Settings, receiver: WebhookReceiver
+) -> None:
+    settings = settings.model_copy(update={"alert_max_tries": 30, "alert_retry_max_s": 4.0})
+    add_watch(settings, "mangott", WatchSpec(speaker=MANGOTT, notify=[f"webhook:{receiver.url}"]))
+    receiver.stop()
+    index(settings, make_article("f1", quotes=[(MANGOTT, "Später")]))
+    stop = threading.Event()
+    thread = threading.Thread(target=run_alerter, args=(settings,), kwargs={"stop_event": stop})
+    thread.start()
+    try:
+        down_until = time.monotonic() + 30
+        while time.monotonic() < down_until:
+            assert receiver.received == []
+            time.sleep(0.5)
+        receiver.start()
+        deadline = time.monotonic() + 30
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert len(receiver.received) == 1
+    assert receiver.received[0].json["quotes"][0]["quote"] == "Später"
+    assert dead_letters(settings) == []
+
+
+def test_alerts_out_of_tries_go_to_the_dead_letter_topic(
+    settings: Settings, es: Elasticsearch, receiver: WebhookReceiver
+) -> None:
+    settings = settings.model_copy(update={"alert_max_tries": 3, "alert_retry_max_s": 0.2})
+    receiver.status = 503
+    add_watch(settings, "mangott", WatchSpec(speaker=MANGOTT, notify=[f"webhook:{receiver.url}"]))
+    index(settings, make_article("g1", quotes=[(MANGOTT, "Nie")]))
+    assert alert(settings) == 0
+    assert len(receiver.received) == 3
+    (letter,) = dead_letters(settings)
+    assert letter.stage == "notifier" and letter.error_type == "DeliveryError"
+    assert receiver.url in letter.error and "3 tries" in letter.error
+    assert Alert.from_bytes(letter.payload).watch == "mangott"
+    (doc,) = alert_docs(es, settings)
+    assert doc["status"] == "failed" and doc["failed_to"] == [f"webhook:{receiver.url}"]
+
+
+def test_alerts_console_target_prints_one_line(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_watch(settings, "mangott", WatchSpec(speaker=MANGOTT, notify=["console"]))
+    index(settings, make_article("h1", title="Ein Titel", quotes=[(MANGOTT, "Laut")]))
+    assert alert(settings) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("ALERT ")]
+    assert len(lines) == 1
+    assert "[mangott]" in lines[0] and "„Laut“" in lines[0] and "Ein Titel" in lines[0]
+
+
+def test_alerts_watch_stored_as_the_query_search_runs(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    from newsstream.search import speaker_filter
+
+    add_watch(settings, "mangott", WatchSpec(speaker=MANGOTT))
+    stored = es.get(index=settings.watches_alias, id="mangott")["_source"]
+    assert stored["articles_query"] == {"bool": {"filter": [speaker_filter(MANGOTT, quotes=False)]}}
+    assert json.loads(json.dumps(stored["quotes_query"])) == speaker_filter(MANGOTT, quotes=True)
