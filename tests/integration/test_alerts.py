@@ -13,7 +13,7 @@ from tests.e2e.helpers import dead_letters, topic_records
 from tests.support.alerting import alert, index, make_article
 from tests.support.webhook import WebhookReceiver
 
-from newsstream.alerts.manage import WatchSpec, add_watch, remove_watch, test_watch
+from newsstream.alerts.manage import WatchSpec, add_watch, remove_watch, try_watch
 from newsstream.alerts.payload import SIGNATURE_HEADER, verify
 from newsstream.alerts.service import run_alerter
 from newsstream.messages import Alert, Indexed
@@ -116,7 +116,7 @@ def test_alerts_outlet_filter_on_articles_without_outlet_matches_nothing(
     index(settings, make_article("c1", quotes=[(MANGOTT, "Ja")]))
     assert alert(settings) == 0
     assert receiver.received == []
-    assert test_watch(settings, "br", since=None)["total"] == 0
+    assert try_watch(settings, "br", since=None)["total"] == 0
 
 
 def test_alerts_watch_test_finds_what_search_finds(settings: Settings, es: Elasticsearch) -> None:
@@ -124,7 +124,7 @@ def test_alerts_watch_test_finds_what_search_finds(settings: Settings, es: Elast
                 for i in range(6)]  # fmt: skip
     index(settings, *articles)
     add_watch(settings, "mangott", WatchSpec(speaker="Mangott"))
-    tested = test_watch(settings, "mangott", since=None)
+    tested = try_watch(settings, "mangott", since=None)
     found = search(es, settings, "", speaker="Mangott", limit=50)
     assert tested["total"] == found.total == 3
     assert {m["article_id"] for m in tested["matches"]} == {h["article_id"] for h in found.hits}

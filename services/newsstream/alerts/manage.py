@@ -76,7 +76,7 @@ def remove_watch(settings: Settings, name: str, *, clients: Clients | None = Non
     _store(settings, clients).remove(name)
 
 
-def test_watch(
+def try_watch(
     settings: Settings,
     name: str,
     *,

@@ -81,7 +81,7 @@ class Notifiers:
 
         runner: Retrying = Retrying(
             stop=stop_after_attempt(max(1, self.settings.alert_max_tries)),
-            wait=jittered(initial=0.5, max=self.settings.alert_retry_max_s, jitter=0.5),
+            wait=jittered(multiplier=0.5, max=self.settings.alert_retry_max_s, jitter=0.5),
             retry=retry_if_exception(_worth_retrying),
             sleep=self._sleep,
             before_sleep=note,

@@ -83,9 +83,9 @@ def handle_test(args: argparse.Namespace, settings: Settings) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from newsstream.alerts.manage import test_watch
+    from newsstream.alerts.manage import try_watch
 
-    result = test_watch(settings, args.name, since=args.since, limit=args.limit)
+    result = try_watch(settings, args.name, since=args.since, limit=args.limit)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=str))
         return 0
