@@ -11,7 +11,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from tests.e2e.helpers import dead_letters, topic_records
 from tests.support.alerting import alert, index, make_article
-from tests.support.webhook import WebhookReceiver
+from tests.support.webhook import WebhookReceiver, free_port
 
 from newsstream.alerts.manage import WatchSpec, add_watch, remove_watch, try_watch
 from newsstream.alerts.payload import SIGNATURE_HEADER, verify
@@ -209,3 +209,59 @@ def test_alerts_watch_stored_as_the_query_search_runs(
     stored = es.get(index=settings.watches_alias, id="mangott")["_source"]
     assert stored["articles_query"] == {"bool": {"filter": [speaker_filter(MANGOTT, quotes=False)]}}
     assert json.loads(json.dumps(stored["quotes_query"])) == speaker_filter(MANGOTT, quotes=True)
+
+
+#: Twenty queries Elasticsearch's query-string parser refuses, each for its own reason.
+BAD_QUERIES = [
+    "title:(", "foo AND", '"unclosed', "published_at:abc", "a:b:c", "[a TO", "/[/",
+    "revision:x", "foo OR", "NOT", "(a OR b", "a)", "title:", "quote_count:>x", "foo~x",
+    "a^x", "published_at:[now TO x]", "\\", "AND AND", "title:/a{2,1}/",
+]  # fmt: skip
+
+
+def test_alerts_twenty_bad_queries_refused_with_the_reason(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    from newsstream.errors import WatchQueryError
+
+    reasons = []
+    for i, query in enumerate(BAD_QUERIES):
+        with pytest.raises(WatchQueryError) as refused:
+            add_watch(settings, f"bad-{i}", WatchSpec(query=query))
+        assert refused.value.exit_code == 2
+        reasons.append(refused.value.message)
+    assert all("Elasticsearch rejects the query" in r for r in reasons)
+    assert all("org.elasticsearch" not in r and "QueryShardException" not in r for r in reasons)
+    assert any("Cannot parse" in r or "Encountered" in r for r in reasons)
+    assert any("failed to parse date" in r for r in reasons)
+    es.indices.refresh(index=settings.watches_alias)
+    assert es.count(index=settings.watches_alias)["count"] == 0
+
+
+def test_alerts_email_target_through_a_real_smtp_server(settings: Settings) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    got: list[object] = []
+
+    class Keep(Message):  # type: ignore[misc]
+        def handle_message(self, message: object) -> None:
+            got.append(message)
+
+    port = free_port()
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+        add_watch(
+            settings, "mangott", WatchSpec(speaker=MANGOTT, notify=["email:desk@example.org"])
+        )
+        index(settings, make_article("i1", title="Mangott zur Lage", quotes=[(MANGOTT, "Ernst")]))
+        assert alert(settings) == 0
+    finally:
+        controller.stop()
+    assert len(got) == 1
+    message = got[0]
+    assert message["To"] == "desk@example.org"  # type: ignore[index]
+    assert message["Subject"] == "[newsstream] mangott: Mangott zur Lage"  # type: ignore[index]
+    assert "„Ernst“" in message.get_payload(decode=True).decode()  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ class WebhookReceiver:
     """``start()`` -> URL; ``received`` lists the POSTs; ``stop()``/``start()`` again."""
 
     def __init__(self, port: int = 0, status: int = 200) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.status = status
         self.received: list[Received] = []
         self._lock = threading.Lock()
@@ -74,7 +74,7 @@ class WebhookReceiver:
             return [r.json for r in self.received]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
