@@ -23,6 +23,7 @@ OUT = (
 CORE = "8.8.0"
 ARTICLES_DV = "newsstream-articles"
 QUOTES_DV = "newsstream-quotes"
+ALERTS_DV = "newsstream-alerts"
 INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 
 
@@ -39,13 +40,15 @@ def _search_source(query: str = "") -> dict[str, str]:
     return {"searchSourceJSON": json.dumps(source)}
 
 
-def data_view(obj_id: str, title: str, name: str) -> dict[str, Any]:
+def data_view(
+    obj_id: str, title: str, name: str, time_field: str = "published_at"
+) -> dict[str, Any]:
     return {
         "id": obj_id,
         "type": "index-pattern",
         "coreMigrationVersion": CORE,
         "typeMigrationVersion": "8.0.0",
-        "attributes": {"title": title, "name": name, "timeFieldName": "published_at"},
+        "attributes": {"title": title, "name": name, "timeFieldName": time_field},
         "references": [],
     }
 
@@ -240,6 +243,15 @@ def dashboard(panels: list[tuple[dict[str, Any], int, int, int, int]]) -> dict[s
 def build() -> list[dict[str, Any]]:
     articles = data_view(ARTICLES_DV, "news-articles", "News articles")
     quotes = data_view(QUOTES_DV, "news-quotes", "News quotations")
+    # Alerts are about when they were raised: the article's own time may be days earlier.
+    alerts = data_view(ALERTS_DV, "news-alerts", "Alerts", time_field="matched_at")
+    alert_list = saved_search(
+        "newsstream-alerts-delivered",
+        "Alerts",
+        ALERTS_DV,
+        ["watch", "status", "speakers", "quotes", "entities", "title", "url", "delivered_to"],
+        [["matched_at", "desc"]],
+    )
     latest_articles = saved_search(
         "newsstream-latest-articles",
         "Latest articles",
@@ -281,7 +293,8 @@ def build() -> list[dict[str, Any]]:
             (latest_quotes, 0, 42, 48, 18),
         ]
     )
-    return [articles, quotes, latest_articles, by_speaker, latest_quotes, *vis, board]
+    return [articles, quotes, alerts, latest_articles, by_speaker, latest_quotes, alert_list,
+            *vis, board]  # fmt: skip
 
 
 def main() -> None:

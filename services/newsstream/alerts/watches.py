@@ -58,7 +58,7 @@ def check_address(ip: str, *, deny_private: bool) -> None:
             candidate.is_link_local
             or candidate.is_multicast
             or candidate.is_unspecified
-            or candidate.is_reserved
+            or (candidate.is_reserved and not candidate.is_loopback)
         ):
             raise BlockedWebhookError(f"webhook address {addr} is link-local or reserved")
         if deny_private and not candidate.is_global:

@@ -29,6 +29,10 @@ PURE = (
     "newsstream.indexer.batch",
     "newsstream.indexer.ops",
     "newsstream.search",
+    "newsstream.alerts.watches",
+    "newsstream.alerts.matching",
+    "newsstream.alerts.payload",
+    "newsstream.alerts.mappings",
 )
 IO_LIBRARIES = ("httpx", "httpcore", "kafka", "elasticsearch", "elastic_transport",
                 "prometheus_client", "psutil")  # fmt: skip
