@@ -33,11 +33,11 @@ from tests.support.corpus import Variant, make_corpus  # noqa: E402
 from tests.support.feedserver import FeedServer  # noqa: E402
 
 from newsstream.bus import make_producer  # noqa: E402
+from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.stack.process import rss_mb  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.roles import settings_env  # noqa: E402
 from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics  # noqa: E402
 
 N_ARTICLES = int(os.environ.get("BENCH_ARTICLES", "2000"))

@@ -49,10 +49,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from feedproc import FeedProcess  # noqa: E402
 from newsstream.messages import article_id_for  # noqa: E402
+from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.roles import settings_env  # noqa: E402
 from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics, read_to_end  # noqa: E402
 
 FAULT_TAIL_S = 60.0

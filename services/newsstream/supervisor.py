@@ -8,8 +8,9 @@ and on Ctrl-C/SIGTERM asks every role to finish its batch, commit and exit.
 With ``until_idle`` it drains instead: the poller polls once; the extractors are stopped when
 the raw topic has no lag left for ``idle_seconds`` after the poller finished, then the indexer
 when the enriched topic is drained too, then the alerter when, after the indexer stopped,
-both ``news.indexed`` (matched) and ``news.alerts`` (delivered) are drained. Lag is read from the committed offsets of the
-consumer groups, so "drained" means "committed", not merely "seen".
+both ``news.indexed`` (matched) and ``news.alerts`` (delivered) are drained. Lag is read from
+the committed offsets of the consumer groups, so "drained" means "committed", not merely
+"seen".
 """
 
 from __future__ import annotations
@@ -200,7 +201,6 @@ class Supervisor:
                 escape(role.last_error()),
             )
         return table
-
 
     def _stage_lag(self, stage: str) -> int | None:
         if stage == "alerter":

@@ -54,13 +54,15 @@ def make_article(
     body = "\n\n".join(paragraphs)
     url = f"https://www.example.org/nachrichten/{slug}"
     mentioned = [
-        Entity(
-            text=name,
-            label=label,
-            canonical=name,
-            start=max(0, body.find(name)),  # type: ignore[arg-type]
-            end=max(0, body.find(name)) + len(name),
-        )  # fmt: skip
+        Entity.model_validate(
+            {
+                "text": name,
+                "label": label,
+                "canonical": name,
+                "start": max(0, body.find(name)),
+                "end": max(0, body.find(name)) + len(name),
+            }
+        )
         for name, label in entities
     ]
     return EnrichedArticle(

@@ -10,13 +10,13 @@ from typing import Any, ClassVar
 
 import pytest
 
+from newsstream.alerts.mappings import ALERT_PROPERTIES
 from newsstream.indexer.kibana import (
     DEFAULT_NDJSON,
     for_settings,
     import_saved_objects,
     load_objects,
 )
-from newsstream.alerts.mappings import ALERT_PROPERTIES
 from newsstream.indexer.mappings import ARTICLE_PROPERTIES, QUOTE_PROPERTIES, field_type
 from newsstream.settings import Settings
 

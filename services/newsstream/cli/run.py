@@ -9,7 +9,9 @@ from newsstream.settings import Settings
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("run", help="poller, extractors, indexer and alerter as one supervised product")
+    parser = sub.add_parser(
+        "run", help="poller, extractors, indexer and alerter as one supervised product"
+    )
     parser.add_argument(
         "--until-idle", action="store_true", help="poll once, drain every stage, commit, exit 0"
     )
