@@ -22,6 +22,9 @@ from pydantic import ValidationError
 from newsstream.alerts import metrics
 from newsstream.alerts.loop import ConsumerLoop, Record, send_all
 from newsstream.alerts.matching import (
+    WATCHES_PER_SEARCH,
+    Failure,
+    Match,
     new_alerts,
     plan_msearch,
     read_responses,
@@ -127,8 +130,33 @@ class Matcher(ConsumerLoop):
         metrics.ALERTS.inc(len(alerts))
 
     def match(self, watches: list[Watch], indexed_at: dict[str, datetime]) -> list[Alert]:
-        """Every watch against the batch's articles (one ``_msearch``); the new alerts."""
-        lines, steps = plan_msearch(watches, indexed_at, self.settings)
+        """Every watch against the batch's articles (one ``_msearch``); the new alerts.
+
+        A search of several watches that Elasticsearch refuses for its content (one watch's
+        query failing at run time) is redone watch by watch, so only that watch misses the
+        batch - and says so in the log.
+        """
+        matches, failures = self._search(watches, indexed_at, WATCHES_PER_SEARCH)
+        suspects = {w for f in failures if len(f.watch_ids) > 1 for w in f.watch_ids}
+        if suspects:
+            alone = [w for w in watches if w.watch_id in suspects]
+            matches = [m for m in matches if m.watch.watch_id not in suspects]
+            more, failures = self._search(alone, indexed_at, 1)
+            matches += more
+        for failure in failures:
+            metrics.WATCH_ERRORS.inc()
+            log.error(
+                "watch search refused; this batch is not matched against the watch",
+                extra={"watch_id": ",".join(failure.watch_ids), "status": failure.status,
+                       "error": failure.error[:300]},
+            )  # fmt: skip
+        self.matches += len(matches)
+        return new_alerts(matches, self.memory, indexed_at=indexed_at, now=datetime.now(UTC))
+
+    def _search(
+        self, watches: list[Watch], indexed_at: dict[str, datetime], group: int
+    ) -> tuple[list[Match], list[Failure]]:
+        lines, steps = plan_msearch(watches, indexed_at, self.settings, group=group)
 
         def search() -> list[Any]:
             started = time.perf_counter()
@@ -140,16 +168,7 @@ class Matcher(ConsumerLoop):
             return responses
 
         responses = self.retrying(lambda: self._again(search), "matching")
-        matches, failures = read_responses(steps, responses, watches)
-        for failure in failures:
-            metrics.WATCH_ERRORS.inc()
-            log.error(
-                "watch search refused; this batch is not matched against the watch",
-                extra={"watch_id": failure.watch_id, "status": failure.status,
-                       "error": failure.error[:300]},
-            )  # fmt: skip
-        self.matches += len(matches)
-        return new_alerts(matches, self.memory, indexed_at=indexed_at, now=datetime.now(UTC))
+        return read_responses(steps, responses, watches)
 
     def _again(self, search: Any) -> list[Any]:
         """Retry a partly refused ``_msearch`` with the same back-off as an outage."""

@@ -33,26 +33,49 @@ def _hits(*docs: dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]
 
 def test_matching_plan_filters_every_watch_to_the_batch_ids() -> None:
     lines, steps = plan_msearch([SPEAKER, ENTITY], ["a2", "a1", "a1"], SETTINGS)
-    assert [(s.kind, s.watch_id) for s in steps] == [
-        ("meta", None), ("articles", SPEAKER.watch_id), ("quotes", SPEAKER.watch_id),
-        ("articles", ENTITY.watch_id)]  # fmt: skip
+    assert [(s.kind, s.watch_ids) for s in steps] == [
+        ("meta", ()), ("articles", (SPEAKER.watch_id, ENTITY.watch_id)),
+        ("quotes", (SPEAKER.watch_id,))]  # fmt: skip
     assert len(lines) == 2 * len(steps)
     for header, body in zip(lines[::2], lines[1::2], strict=True):
         assert header["index"] in (SETTINGS.articles_alias, SETTINGS.quotes_alias)
-        assert {"terms": {"article_id": ["a1", "a2"]}} in body["query"]["bool"]["filter"]
-    assert lines[3]["query"]["bool"]["filter"][0] == SPEAKER.articles_query
-    assert lines[5]["query"]["bool"]["filter"][0] == SPEAKER.quotes_query
+        assert body["query"]["bool"]["filter"][0] == {"terms": {"article_id": ["a1", "a2"]}}
+    named = lines[3]["query"]["bool"]["filter"][1]["bool"]["should"]
+    assert named == [
+        {"bool": {"filter": [SPEAKER.articles_query], "_name": SPEAKER.watch_id}},
+        {"bool": {"filter": [ENTITY.articles_query], "_name": ENTITY.watch_id}},
+    ]  # the stored queries, unchanged
+    quotes = lines[5]["query"]["bool"]["filter"][1]["bool"]["should"]
+    assert quotes == [{"bool": {"filter": [SPEAKER.quotes_query], "_name": SPEAKER.watch_id}}]
+
+
+def test_matching_plan_one_watch_per_search_when_isolating() -> None:
+    _, steps = plan_msearch([SPEAKER, ENTITY], ["a1"], SETTINGS, group=1)
+    assert [s.watch_ids for s in steps] == [(), (SPEAKER.watch_id,), (ENTITY.watch_id,),
+                                            (SPEAKER.watch_id,)]  # fmt: skip
 
 
 def test_matching_reads_matches_with_their_quotes_and_failures() -> None:
-    _, steps = plan_msearch([SPEAKER, ENTITY], ["a1", "a2"], SETTINGS)
+    _, steps = plan_msearch([SPEAKER, ENTITY], ["a1", "a2"], SETTINGS, group=1)
     quote = {"article_id": "a1", "quote": "Nein", "speaker": "Gerhard Mangott", "position": 0}
-    responses = [_hits(META), _hits(ids=["a1"]), _hits(quote),
-                 {"error": {"reason": "too many clauses"}, "status": 400}]  # fmt: skip
+    responses = [
+        _hits(META),
+        {"hits": {"hits": [{"_id": "a1", "matched_queries": [SPEAKER.watch_id]}]}},
+        {"error": {"reason": "too many clauses"}, "status": 400},
+        {"hits": {"hits": [{"_id": "q", "_source": quote, "matched_queries": [SPEAKER.watch_id]}]}},
+    ]
     matches, failures = read_responses(steps, responses, [SPEAKER, ENTITY])
     assert [(m.watch.name, m.article["article_id"], m.quotes) for m in matches] == [
         ("s", "a1", [quote])]  # fmt: skip
-    assert [(f.watch_id, f.retriable) for f in failures] == [(ENTITY.watch_id, False)]
+    assert [(f.watch_ids, f.retriable) for f in failures] == [((ENTITY.watch_id,), False)]
+
+
+def test_matching_named_clauses_split_one_hit_between_watches() -> None:
+    _, steps = plan_msearch([SPEAKER, ENTITY], ["a1"], SETTINGS)
+    both = {"_id": "a1", "matched_queries": [ENTITY.watch_id, SPEAKER.watch_id]}
+    responses = [_hits(META), {"hits": {"hits": [both]}}, {"hits": {"hits": []}}]
+    matches, _ = read_responses(steps, responses, [SPEAKER, ENTITY])
+    assert sorted(m.watch.name for m in matches) == ["e", "s"]
 
 
 def test_matching_new_alerts_only_for_new_evidence() -> None:
