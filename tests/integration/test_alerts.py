@@ -265,3 +265,27 @@ def test_alerts_email_target_through_a_real_smtp_server(settings: Settings) -> N
     assert message["To"] == "desk@example.org"  # type: ignore[index]
     assert message["Subject"] == "[newsstream] mangott: Mangott zur Lage"  # type: ignore[index]
     assert "„Ernst“" in message.get_payload(decode=True).decode()  # type: ignore[attr-defined]
+
+
+def test_alerts_a_watch_broken_at_run_time_does_not_silence_the_others(
+    settings: Settings,
+    es: Elasticsearch,
+    receiver: WebhookReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from datetime import UTC, datetime
+
+    from newsstream.alerts.store import WatchStore
+    from newsstream.alerts.watches import new_watch
+
+    add_watch(settings, "good", WatchSpec(speaker=MANGOTT, notify=[f"webhook:{receiver.url}"]))
+    # As if a mapping change broke a stored query after it was validated: stored unvalidated.
+    broken = new_watch("broken", query="x", notify=[f"webhook:{receiver.url}"], secret="k",
+                       created_at=datetime.now(UTC))  # fmt: skip
+    broken.articles_query = {"range": {"published_at": {"gte": "not a date"}}}
+    WatchStore(es, settings).add(broken)
+    index(settings, make_article("j1", quotes=[(MANGOTT, "Trotzdem")]))
+    assert alert(settings) == 0
+    assert [b["watch"] for b in receiver.bodies()] == ["good"]
+    refused = [r for r in caplog.records if r.getMessage().startswith("watch search refused")]
+    assert refused and broken.watch_id in str(refused[0].__dict__.get("watch_id"))
