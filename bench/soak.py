@@ -86,10 +86,16 @@ def soak_settings(tag: str, feed_url: str) -> Settings:
             "topic_raw": f"{tag}.raw",
             "topic_enriched": f"{tag}.enriched",
             "topic_dead_letter": f"{tag}.dlq",
+            "topic_indexed": f"{tag}.indexed",
+            "topic_alerts": f"{tag}.alerts",
+            "alerter_group": f"{tag}-alerter",
+            "notifier_group": f"{tag}-notifier",
             "extractor_group": f"{tag}-extractor",
             "indexer_group": f"{tag}-indexer",
             "articles_alias": f"{tag}-articles",
             "quotes_alias": f"{tag}-quotes",
+            "watches_alias": f"{tag}-watches",
+            "alerts_alias": f"{tag}-alerts",
             "state_dir": Path(f"/tmp/newsstream-soak/{tag}"),
             "feeds": [feed_url],
             "allowed_hosts": [],
@@ -98,6 +104,7 @@ def soak_settings(tag: str, feed_url: str) -> Settings:
             "metrics_port_poller": 19101,
             "metrics_port_extractor": 19102,
             "metrics_port_indexer": 19103,
+            "metrics_port_alerter": 19104,
         }
     )
     create_topics(
