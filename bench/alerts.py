@@ -11,10 +11,11 @@ is searched for every batch, matching or not.
 Measured:
 * ``alert_latency_p50_s`` / ``_p95_s``: per article, publication on the feed (wall clock,
   recorded by the feed process) to the first alert for it received by the webhook;
-* ``matches_per_s``: (watch x article) evaluations per second of ``_msearch`` time, from the
-  alerter's own metrics (articles matched x watches / seconds spent in ``_msearch``);
-* ``scaling``: after the run, one batch of 10 indexed articles searched against 10, 100,
-  1,000 (and ``--watches``) watches: milliseconds per ``_msearch`` and evaluations per second.
+* ``matches_per_s``: (watch, article) pairs decided per second of matching time, from the
+  alerter's own metrics (candidate selection, ``_msearch`` and the "what is new" decision);
+* ``scaling``: after the run, one batch of 10 indexed articles against 10 ... 3,000 watches
+  of the mix, every watch searched (no candidate selection: the worst case, e.g. watches
+  whose names all occur in the batch), grouped as the alerter does and one search per watch.
 
 Usage: ``python bench/alerts.py [--watches 1000] [--articles 2000] [--rate 10]``; a quick
 check: ``--watches 50 --articles 100``. Run it alone on the machine: it is a measurement.
@@ -162,25 +163,32 @@ def wait_for_roles(settings: Settings, extractors: int, timeout_s: float = 180) 
             shape.close()
 
 
+def _msearch_ms(es: Any, lines: list[dict[str, Any]], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        es.msearch(searches=lines)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
 def scaling(settings: Settings, counts: list[int]) -> list[dict[str, Any]]:
     """``_msearch`` time of one 10-article batch of the run against ``n`` watches of the
-    bench's mix (built in memory: the search does not need them stored)."""
+    bench's mix (built in memory: the search does not need them stored), grouped as the
+    alerter does and one search per watch."""
     es = make_es(settings)
     hits = es.search(index=settings.articles_alias, size=10, source=False)["hits"]["hits"]
     ids = [h["_id"] for h in hits]
     rows = []
     for n in counts:
-        lines, _ = plan_msearch(make_watches(n, "http://127.0.0.1:9/unused"), ids, settings)
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            es.msearch(searches=lines)
-            times.append(time.perf_counter() - started)
-        p50 = statistics.median(times)
-        rows.append({"watches": n, "batch_articles": len(ids),
-                     "msearch_ms_p50": round(p50 * 1000, 1),
-                     "matches_per_s": round(n * len(ids) / p50)})  # fmt: skip
-        print(f"  scaling: {n:5d} watches x {len(ids)} articles: {p50 * 1000:7.1f} ms per _msearch")
+        watches = make_watches(n, "http://127.0.0.1:9/unused")
+        grouped = _msearch_ms(es, plan_msearch(watches, ids, settings)[0])
+        single = _msearch_ms(es, plan_msearch(watches, ids, settings, group=1)[0])
+        rows.append({"watches": n, "batch_articles": len(ids), "msearch_ms": round(grouped, 1),
+                     "msearch_ms_one_search_per_watch": round(single, 1),
+                     "matches_per_s": round(n * len(ids) * 1000 / grouped)})  # fmt: skip
+        print(f"  scaling: {n:5d} watches x {len(ids)} articles: {grouped:7.1f} ms per _msearch "
+              f"({single:7.1f} ms with one search per watch)")  # fmt: skip
     return rows
 
 
@@ -191,12 +199,21 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
 
 
-def alerter_figures() -> tuple[float, float]:
-    """(articles matched, seconds spent in _msearch) from the alerter's /metrics."""
+def alerter_figures() -> dict[str, float]:
+    """What the alerter measured itself, from its /metrics."""
     samples = scrape(ALERTER_METRICS_PORT)
-    articles = sum(v for _, v in samples.get("newsstream_alerter_articles_total", []))
-    seconds = sum(v for _, v in samples.get("newsstream_alerter_msearch_seconds_sum", []))
-    return articles, seconds
+
+    def total(name: str) -> float:
+        return sum(v for _, v in samples.get(name, []))
+
+    return {
+        "pairs": total("newsstream_alerter_pairs_total"),
+        "match_s": total("newsstream_alerter_match_seconds_sum"),
+        "batches": total("newsstream_alerter_match_seconds_count"),
+        "msearch_s": total("newsstream_alerter_msearch_seconds_sum"),
+        "msearches": total("newsstream_alerter_msearch_seconds_count"),
+        "searched": total("newsstream_alerter_watch_searches_total"),
+    }
 
 
 def drain(feed: FeedProcess, hook: WebhookReceiver) -> dict[str, float]:
@@ -242,7 +259,7 @@ def main() -> int:
         wait_for_roles(settings, args.extractors)
         feed.publish()
         first = drain(feed, hook)
-        matched, msearch_s = alerter_figures()
+        figures = alerter_figures()
     finally:
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=120)
@@ -255,7 +272,15 @@ def main() -> int:
         "watches": len(watches),
         "articles": len(published),
         "alerts": len(hook.received),
-        "matches_per_s": round(matched * len(watches) / msearch_s) if msearch_s else None,
+        "matches_per_s": round(figures["pairs"] / figures["match_s"])
+        if figures["match_s"]
+        else None,
+        "match_batches": int(figures["batches"]),
+        "match_ms_per_batch": round(1000 * figures["match_s"] / max(1, figures["batches"]), 1),
+        "watches_searched_per_batch": round(figures["searched"] / max(1, figures["batches"]), 1),
+        "msearch_ms_per_batch": round(
+            1000 * figures["msearch_s"] / max(1, figures["msearches"]), 1
+        ),
         "alert_latency_p50_s": percentile(latencies, 0.5),
         "alert_latency_p95_s": percentile(latencies, 0.95),
         "articles_without_alert": len(published) - len(latencies),

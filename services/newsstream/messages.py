@@ -208,6 +208,10 @@ class Indexed(_Message):
     article_id: str
     revision: int
     indexed_at: AwareDatetime = Field(default_factory=utc_now)
+    #: The speakers and entity names (canonical and as written) of this revision, so the
+    #: alerter can skip watches that cannot match it; None = not known (match everything).
+    speakers: list[str] | None = None
+    entities: list[str] | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Indexed:

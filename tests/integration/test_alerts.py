@@ -289,3 +289,54 @@ def test_alerts_a_watch_broken_at_run_time_does_not_silence_the_others(
     assert [b["watch"] for b in receiver.bodies()] == ["good"]
     refused = [r for r in caplog.records if r.getMessage().startswith("watch search refused")]
     assert refused and broken.watch_id in str(refused[0].__dict__.get("watch_id"))
+
+
+def test_alerts_candidate_watches_are_a_superset_of_what_elasticsearch_matches(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """Ruling watches out by the announced names never loses a match Elasticsearch finds."""
+    from datetime import UTC, datetime
+
+    from newsstream.alerts.matching import batch_names, candidates, plan_msearch, read_responses
+    from newsstream.alerts.watches import new_watch
+
+    articles = [
+        make_article("k1", quotes=[(MANGOTT, "Eins"), ("Ursula von der Leyen", "Zwei")],
+                     entities=[("Wladimir Putin", "PER"), ("Nato", "ORG")]),
+        make_article("k2", quotes=[("Jean-Claude Juncker", "Drei")],
+                     entities=[("Putins", "PER"), ("Île-de-France", "LOC")]),
+    ]  # fmt: skip
+    index(settings, *articles)
+    now = datetime.now(UTC)
+    specs: list[dict[str, object]] = [
+        {"speaker": "gerhard MANGOTT"}, {"speaker": "Mangott"}, {"speaker": "Mangot"},
+        {"speaker": "von der Leyen"}, {"speaker": "Leyen von der"}, {"speaker": "juncker"},
+        {"speaker": "Jean-Claude"}, {"speaker": "Claude Jean"}, {"speaker": "Niemand"},
+        {"entities": ["wladimir putin"]}, {"entities": ["PUTINS"]}, {"entities": ["Putin"]},
+        {"entities": ["nato", "Wladimir Putin"]}, {"entities": ["Nato", "Putins"]},
+        {"entities": ["île-de-france"]}, {"speaker": "Mangott", "entities": ["Nato"]},
+        {"speaker": "Mangott", "query": "Waffenruhe"},
+    ]  # fmt: skip
+    watches = [new_watch(f"w{i}", secret="k", created_at=now, **spec)  # type: ignore[arg-type]
+               for i, spec in enumerate(specs)]  # fmt: skip
+    ids = [a.article_id for a in articles]
+
+    def matched(among: list[object]) -> set[tuple[str, str]]:
+        lines, steps = plan_msearch(among, ids, settings)  # type: ignore[arg-type]
+        responses = es.msearch(searches=lines)["responses"]
+        found, failures = read_responses(steps, responses, among)  # type: ignore[arg-type]
+        assert failures == []
+        return {(m.watch.name, m.article["article_id"]) for m in found}
+
+    from newsstream.indexer.announce import announcements
+    from newsstream.indexer.batch import Received
+    from newsstream.indexer.writer import WriteResult
+
+    latest = {a.article_id: Received("t", 0, 0, None, None, article=a) for a in articles}
+    names = batch_names(announcements(latest, WriteResult()))
+    chosen = candidates(watches, names)
+    everything = matched(list(watches))
+    assert matched(list(chosen)) == everything
+    assert {"w0", "w1", "w3", "w5", "w9", "w10", "w12"} <= {n for n, _ in everything}
+    assert len(chosen) < len(watches)  # "Mangot", "Niemand" and "Putin" were not searched
+    assert {w.name for w in watches} - {w.name for w in chosen} >= {"w2", "w8"}

@@ -25,6 +25,8 @@ from newsstream.alerts.matching import (
     WATCHES_PER_SEARCH,
     Failure,
     Match,
+    batch_names,
+    candidates,
     new_alerts,
     plan_msearch,
     read_responses,
@@ -107,12 +109,14 @@ class Matcher(ConsumerLoop):
             self.memory = self.retrying(lambda: load_memory(self.settings), "reading alerts")
             log.info("alert memory loaded", extra={"pairs": len(self.memory)})
         indexed_at: dict[str, datetime] = {}
+        announced: list[Indexed] = []
         for record in records:
             try:
                 news = Indexed.from_bytes(record.value or b"")
             except (ValidationError, ValueError) as exc:
                 self._dead_letter(record, PoisonMessageError(f"not an Indexed record: {exc}"))
                 continue
+            announced.append(news)
             before = indexed_at.get(news.article_id)
             indexed_at[news.article_id] = max(before or news.indexed_at, news.indexed_at)
         metrics.ARTICLES.inc(len(indexed_at))
@@ -120,7 +124,12 @@ class Matcher(ConsumerLoop):
         metrics.WATCHES.set(len(watches))
         if not indexed_at or not watches:
             return
-        alerts = self.match(watches, indexed_at)
+        started = time.perf_counter()
+        searched = candidates(watches, batch_names(announced))
+        alerts = self.match(searched, indexed_at) if searched else []
+        metrics.MATCH_SECONDS.observe(time.perf_counter() - started)
+        metrics.PAIRS.inc(len(watches) * len(indexed_at))
+        metrics.SEARCHED.inc(len(searched))
         items = [(a.key.encode("utf-8"), a.to_bytes()) for a in alerts]
         self.retrying(lambda: send_all(self.producer, self.settings.topic_alerts, items),
                       "producing alerts")  # fmt: skip

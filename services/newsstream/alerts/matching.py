@@ -7,6 +7,10 @@ articles. This module builds that request, reads the answers back into matches, 
 matches into alerts with the alerter's memory of what each (watch, article) pair has already
 been alerted for. ``watch test`` builds its request here too, with a date instead of ids.
 
+Only watches that can match the batch are searched (``candidates``: a speaker watch whose
+speaker's words are not among the batch's speakers cannot match; Elasticsearch decides the
+rest).
+
 What is "new": a speaker watch alerts for quotations it has not alerted for in this article
 before (fingerprint: speaker and normalised text, so an edit elsewhere in the article changes
 nothing); any other watch alerts once per article.
@@ -15,13 +19,14 @@ nothing); any other watch alerts once per article.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from newsstream.alerts.watches import Watch
-from newsstream.messages import Alert, AlertQuote, alert_key
+from newsstream.messages import Alert, AlertQuote, Indexed, alert_key
 from newsstream.settings import Settings
 
 #: Article fields an alert reports (read once per batch, not once per watch).
@@ -149,6 +154,67 @@ def read_responses(
         if article_id in meta and watch_id in by_id  # gone meanwhile: nothing to report
     ]
     return matches, failures
+
+
+#: Above Latin Extended-B, Elasticsearch's standard tokenizer and Python's ``\w`` disagree on
+#: word boundaries (CJK, Thai): a name with such characters is never ruled out.
+_LATIN_MAX = 0x24F
+_WORD = re.compile(r"\w+")
+
+
+def name_tokens(text: str) -> frozenset[str]:
+    """Words of a name, case-folded loosely (upper, then lower: "ı" and "I" fold alike)."""
+    return frozenset(_WORD.findall(text.upper().lower()))
+
+
+@dataclass(frozen=True)
+class BatchNames:
+    """The words of every speaker and entity name in a batch (from ``news.indexed``)."""
+
+    speakers: frozenset[str]
+    entities: frozenset[str]
+
+
+def batch_names(records: Iterable[Indexed]) -> BatchNames | None:
+    """The batch's name words; None if a record does not say (then no watch is ruled out)."""
+    speakers: set[str] = set()
+    entities: set[str] = set()
+    for record in records:
+        if record.speakers is None or record.entities is None:
+            return None
+        for name in record.speakers:
+            speakers |= name_tokens(name)
+        for name in record.entities:
+            entities |= name_tokens(name)
+    return BatchNames(frozenset(speakers), frozenset(entities))
+
+
+def _may_be_among(name: str, words: frozenset[str]) -> bool:
+    if any(ord(c) > _LATIN_MAX for c in name):
+        return True
+    wanted = name_tokens(name)
+    return not wanted or wanted <= words
+
+
+def candidates(watches: Sequence[Watch], names: BatchNames | None) -> list[Watch]:
+    """The watches that can match the batch: a superset of those that do.
+
+    A speaker watch's clauses (the name equal to a speaker or a surname, ignoring case, or
+    as a phrase inside one) can only hold if every word of the name is a word of some
+    speaker of the batch; likewise each entity. Ruling the others out before searching is
+    the percolator's idea (extract the terms a query needs, index them) done here on the
+    names the indexer announces; Elasticsearch still decides every match, so the answers
+    are those of searching every watch - only the automaton-built case-insensitive term
+    queries of hopeless watches are not built (they were most of the search time).
+    """
+    if names is None:
+        return list(watches)
+    return [
+        w
+        for w in watches
+        if (not w.speaker or _may_be_among(w.speaker, names.speakers))
+        and all(_may_be_among(e, names.entities) for e in w.entities)
+    ]
 
 
 def quote_fingerprint(quote: Mapping[str, Any]) -> str:

@@ -12,6 +12,13 @@ MSEARCH_SECONDS = Histogram(
     "Time of one batch's _msearch (every watch against the batch's articles)",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+MATCH_SECONDS = Histogram(
+    "newsstream_alerter_match_seconds",
+    "Time to decide one batch against every watch (candidates, _msearch, what is new)",
+    buckets=(0.001, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+PAIRS = Counter("newsstream_alerter_pairs_total", "(watch, article) pairs decided")
+SEARCHED = Counter("newsstream_alerter_watch_searches_total", "Watches searched (candidates)")
 WATCH_ERRORS = Counter(
     "newsstream_alerter_watch_errors_total", "Watch searches Elasticsearch refused at run time"
 )

@@ -9,6 +9,8 @@ alerter's memory of what it alerted makes the repeat silent.
 
 Articles refused as older than the stored revision or rejected for good are not announced
 (nothing of theirs became searchable); withdrawn articles neither (nothing to alert on).
+Each record also names the revision's speakers and entities: the alerter searches only the
+watches whose speaker and entities can be among them (Elasticsearch still decides).
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ from newsstream.settings import Settings
 def announcements(latest: Mapping[str, Received], result: WriteResult) -> list[Indexed]:
     """One ``Indexed`` per article of the batch that is now searchable at its revision."""
     now = datetime.now(UTC)
-    return [
-        Indexed(article_id=article_id, revision=item.article.revision, indexed_at=now)
-        for article_id, item in sorted(latest.items())
-        if item.article is not None
-        and article_id not in result.rejected
-        and article_id not in result.outdated
-    ]
+    news: list[Indexed] = []
+    for article_id, item in sorted(latest.items()):
+        a = item.article
+        if a is None or article_id in result.rejected or article_id in result.outdated:
+            continue
+        speakers = sorted({q.speaker for q in a.quotes if q.speaker})
+        names = sorted({n for e in a.entities for n in (e.canonical, e.text) if n})
+        news.append(Indexed(article_id=article_id, revision=a.revision, indexed_at=now,
+                            speakers=speakers, entities=names))  # fmt: skip
+    return news
 
 
 def send_announcements(

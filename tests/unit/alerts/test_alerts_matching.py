@@ -101,3 +101,25 @@ def test_matching_entity_watch_alerts_once_per_article_with_canonical_names() ->
     assert alert.indexed_at == NOW and alert.revision == 2 and alert.quotes == []
     seen = {alert.key: set(alert.evidence)}
     assert new_alerts([Match(ENTITY, dict(META, revision=3))], seen, indexed_at={}, now=NOW) == []
+
+
+def test_matching_candidates_rule_out_only_watches_whose_names_are_absent() -> None:
+    from newsstream.alerts.matching import batch_names, candidates
+    from newsstream.messages import Indexed
+
+    news = [Indexed(article_id="a1", revision=1, speakers=["Gerhard Mangott"],
+                    entities=["Wladimir Putin", "Putins", "Île-de-France"])]  # fmt: skip
+    names = batch_names(news)
+    made = {
+        spec: new_watch("x", created_at=NOW, secret="k", **dict([spec]))  # type: ignore[arg-type]
+        for spec in [("speaker", "MANGOTT"), ("speaker", "gerhard mangott"),
+                     ("speaker", "Niemand"), ("query", "Waffenruhe"), ("outlet", "BR24"),
+                     ("speaker", "Ursula von der Leyen"), ("speaker", "日本")]
+    }  # fmt: skip
+    kept = {spec for spec, w in made.items() if w in candidates(list(made.values()), names)}
+    assert kept == {("speaker", "MANGOTT"), ("speaker", "gerhard mangott"),
+                    ("query", "Waffenruhe"), ("outlet", "BR24"), ("speaker", "日本")}  # fmt: skip
+    entity = new_watch("e", entities=["putins", "île-de-france"], secret="k", created_at=NOW)
+    assert candidates([entity], names) == [entity]
+    unknown = [Indexed(article_id="a2", revision=1)]  # an announcement without names
+    assert len(candidates(list(made.values()), batch_names(news + unknown))) == len(made)
