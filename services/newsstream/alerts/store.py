@@ -55,7 +55,7 @@ def readable_reason(error: str) -> str:
     """Elasticsearch's validation error without index names and Java class prefixes."""
     parts = []
     for part in error.split("; "):
-        text = part.strip()
+        text = part.strip().split("\n", 1)[0].strip()  # not the parser's list of expectations
         while (match := _JAVA_PREFIX.match(text)) is not None:
             text = text[match.end() :]
         if text and text not in parts:

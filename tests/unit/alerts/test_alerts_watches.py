@@ -72,3 +72,19 @@ def test_watches_private_addresses_allowed_unless_denied() -> None:
     check_address("93.184.216.34", deny_private=True)
     with pytest.raises(BlockedWebhookError):
         check_address("169.254.169.254", deny_private=False)
+
+
+def test_watches_validation_reason_is_one_readable_line() -> None:
+    from newsstream.alerts.store import readable_reason
+
+    raw = (
+        "[x-news-articles-v1/Dz7E] org.elasticsearch.index.query.QueryShardException: Failed to "
+        "parse query [foo AND]; org.apache.lucene.queryparser.classic.ParseException: Cannot "
+        "parse 'foo AND': Encountered \"<EOF>\" at line 1, column 7.\nWas expecting one of:\n"
+        "    <NOT> ...; org.apache.lucene.queryparser.classic.ParseException: Cannot parse "
+        "'foo AND': Encountered \"<EOF>\" at line 1, column 7.\nWas expecting one of:"
+    )
+    assert readable_reason(raw) == (
+        "Failed to parse query [foo AND]; Cannot parse 'foo AND': Encountered \"<EOF>\" at "
+        "line 1, column 7."
+    )
