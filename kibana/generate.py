@@ -23,6 +23,7 @@ OUT = (
 CORE = "8.8.0"
 ARTICLES_DV = "newsstream-articles"
 QUOTES_DV = "newsstream-quotes"
+ALERTS_DV = "newsstream-alerts"
 INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 
 
@@ -43,7 +44,9 @@ def _search_source(query: str = "") -> dict[str, str]:
 URL_FORMAT = {"url": {"id": "url", "params": {"type": "a", "labelTemplate": "{{value}}"}}}
 
 
-def data_view(obj_id: str, title: str, name: str) -> dict[str, Any]:
+def data_view(
+    obj_id: str, title: str, name: str, time_field: str = "published_at"
+) -> dict[str, Any]:
     return {
         "id": obj_id,
         "type": "index-pattern",
@@ -52,7 +55,7 @@ def data_view(obj_id: str, title: str, name: str) -> dict[str, Any]:
         "attributes": {
             "title": title,
             "name": name,
-            "timeFieldName": "published_at",
+            "timeFieldName": time_field,
             "fieldFormatMap": json.dumps(URL_FORMAT),
         },
         "references": [],
@@ -331,6 +334,15 @@ def dashboard(panels: list[tuple[dict[str, Any], int, int, int, int]]) -> dict[s
 def build() -> list[dict[str, Any]]:
     articles = data_view(ARTICLES_DV, "news-articles", "News articles")
     quotes = data_view(QUOTES_DV, "news-quotes", "News quotations")
+    # Alerts are about when they were raised: the article's own time may be days earlier.
+    alerts = data_view(ALERTS_DV, "news-alerts", "Alerts", time_field="matched_at")
+    alert_list = saved_search(
+        "newsstream-alerts-delivered",
+        "Alerts",
+        ALERTS_DV,
+        ["watch", "status", "speakers", "quotes", "entities", "title", "url", "delivered_to"],
+        [["matched_at", "desc"]],
+    )
     latest_articles = saved_search(
         "newsstream-latest-articles",
         "Latest articles",
@@ -386,7 +398,8 @@ def build() -> list[dict[str, Any]]:
             (over, 0, 93, 48, 10),
         ]
     )
-    return [articles, quotes, latest_articles, by_speaker, latest_quotes, *vis, board]
+    return [articles, quotes, alerts, latest_articles, by_speaker, latest_quotes, alert_list,
+            *vis, board]  # fmt: skip
 
 
 def main() -> None:

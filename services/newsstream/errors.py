@@ -253,3 +253,54 @@ class RobotsDisallowedError(FetchError):
 
     code = "NS082"
     fix = "nothing to do: the feed text is published; the count is in the poller's metrics"
+
+
+# --- watches and alerts --------------------------------------------------------------------------
+
+
+class WatchInvalidError(NewsstreamError):
+    """A watch definition that cannot work: bad name, no criterion, unknown notify target."""
+
+    code = "NS070"
+    fix = "see `newsstream watch add --help`"
+    exit_code = 2
+
+
+class WatchQueryError(NewsstreamError):
+    """Elasticsearch rejected a watch's query (``_validate/query``); the message says why."""
+
+    code = "NS071"
+    fix = 'fix the --query (query-string syntax: AND/OR/NOT, "phrases", field:value)'
+    exit_code = 2
+
+
+class WatchNotFoundError(NewsstreamError):
+    """No watch of that name (``watch remove`` / ``watch test``)."""
+
+    code = "NS072"
+    fix = "`newsstream watch list` shows the watches there are"
+
+
+class WatchExistsError(NewsstreamError):
+    """``watch add`` with a name already taken."""
+
+    code = "NS073"
+    fix = "remove it first (`newsstream watch remove NAME`) or choose another name"
+    exit_code = 2
+
+
+class DeliveryError(NewsstreamError):
+    """An alert could not be delivered to a target after ``NEWSSTREAM_ALERT_MAX_TRIES`` tries;
+    it is in the dead-letter topic with the target and the last error."""
+
+    code = "NS074"
+    fix = "check the receiver (URL, SMTP settings); the alert is in the dead-letter topic"
+
+
+class BlockedWebhookError(NewsstreamError):
+    """A webhook URL that is not http(s), or that reaches a refused address (link-local,
+    multicast; private and loopback too with ``NEWSSTREAM_ALERT_DENY_PRIVATE``)."""
+
+    code = "NS075"
+    fix = "use an http(s) URL of a reachable receiver (docs/alerts.md: which addresses are refused)"
+    exit_code = 2

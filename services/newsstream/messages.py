@@ -3,6 +3,8 @@
 ``Article`` is the value of ``news.articles.raw``; ``EnrichedArticle`` (the raw fields plus
 entities, quotes and NLP provenance) the value of ``news.articles.enriched``;
 ``DeadLetter`` the value of ``news.dead-letter``. All are keyed by ``article_id``.
+``Indexed`` (``news.indexed``, keyed by article id) says which revision the indexer has made
+searchable; ``Alert`` (``news.alerts``, keyed ``watch_id/article_id``) is one watch's match.
 """
 
 from __future__ import annotations
@@ -190,6 +192,9 @@ class EnrichedArticle(Article):
         return cls.model_validate_json(data)
 
 
+#: The stage that gave up on a message.
+Stage = Literal["poller", "extractor", "indexer", "alerter", "notifier"]
+
 #: See ``DeadLetter.payload_truncated``; well below the bus's largest message.
 DEAD_LETTER_PAYLOAD_BYTES = 1024 * 1024
 
@@ -197,7 +202,7 @@ DEAD_LETTER_PAYLOAD_BYTES = 1024 * 1024
 class DeadLetter(_Message):
     """A message a stage could not process, with the original bytes so it can be replayed."""
 
-    stage: Literal["poller", "extractor", "indexer"]
+    stage: Stage
     error: str
     error_type: str
     source_topic: str | None = None
@@ -217,7 +222,7 @@ class DeadLetter(_Message):
     def wrap(
         cls,
         *,
-        stage: Literal["poller", "extractor", "indexer"],
+        stage: Stage,
         error: BaseException,
         payload: bytes,
         source_topic: str | None = None,
@@ -244,3 +249,67 @@ class DeadLetter(_Message):
     @property
     def payload(self) -> bytes:
         return base64.b64decode(self.payload_b64)
+
+
+class Indexed(_Message):
+    """An article revision the indexer has written and refreshed: searchable from now on."""
+
+    article_id: str
+    revision: int
+    indexed_at: AwareDatetime = Field(default_factory=utc_now)
+    #: The speakers and entity names (canonical and as written) of this revision, so the
+    #: alerter can skip watches that cannot match it; None = not known (match everything).
+    speakers: list[str] | None = None
+    entities: list[str] | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Indexed:
+        return cls.model_validate_json(data)
+
+
+class AlertQuote(BaseModel):
+    """A quotation that made a watch match; ``new`` if no earlier alert of the pair had it."""
+
+    quote: str
+    speaker: str | None = None
+    speaker_role: str | None = None
+    position: int = 0
+    new: bool = True
+
+
+class Alert(_Message):
+    """One watch matching one article: what matched, where, and what was alerted before.
+
+    ``evidence`` holds the fingerprints of everything alerted so far for this (watch, article)
+    pair, this alert's included: the compacted topic's latest value per key is therefore the
+    alerter's whole memory of the pair, and a restarted alerter rebuilds it from the topic.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    alert_id: str
+    watch_id: str
+    watch: str
+    article_id: str
+    revision: int
+    url: str
+    title: str
+    outlet: str | None = None
+    published_at: AwareDatetime | None = None
+    indexed_at: AwareDatetime | None = None
+    matched_at: AwareDatetime = Field(default_factory=utc_now)
+    quotes: list[AlertQuote] = Field(default_factory=list)
+    entities: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return alert_key(self.watch_id, self.article_id)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Alert:
+        return cls.model_validate_json(data)
+
+
+def alert_key(watch_id: str, article_id: str) -> str:
+    """The ``news.alerts`` key of a (watch, article) pair."""
+    return f"{watch_id}/{article_id}"

@@ -168,7 +168,11 @@ def _index_pass(target: Settings, clients: Clients, stop: threading.Event, phase
     from newsstream.indexer.loop import Indexer
 
     consumer = clients.consumer(target.indexer_group, [target.topic_enriched])
-    indexer = Indexer(target, consumer, clients.es, stop, producer=lambda: clients.producer)
+    # A rebuild makes nothing newly searchable (the old indices serve until the swap): the
+    # alerter is not told about it.
+    indexer = Indexer(
+        target, consumer, clients.es, stop, producer=lambda: clients.producer, announce=False
+    )
     try:
         with group_progress(
             target, f"reindex ({phase})", target.indexer_group, target.topic_enriched

@@ -51,6 +51,10 @@ STAGES: dict[str, Stage] = {
         processed=(("newsstream_indexer_messages_total", {}),),
         errors=("newsstream_indexer_dead_letters_total", "newsstream_indexer_retries_total"),
     ),
+    "alerter": Stage(
+        processed=(("newsstream_alerter_articles_total", {}),),
+        errors=("newsstream_alerter_dead_letters_total", "newsstream_alerter_watch_errors_total"),
+    ),
 }
 
 
@@ -173,6 +177,7 @@ def plan_roles(settings: Settings, *, until_idle: bool, extractors: int) -> list
         port = settings.metrics_port_extractor + 10 * i if settings.metrics_port_extractor else 0
         roles.append(Role(f"extractor-{i + 1}", "extractor", ["extract"], port, {}))
     roles.append(Role("indexer", "indexer", ["index"], settings.metrics_port_indexer, {}))
+    roles.append(Role("alerter", "alerter", ["alert"], settings.metrics_port_alerter, {}))
     for role in roles:
         port_setting = f"metrics_port_{role.stage}"
         # Children write JSON lines to their own files: readable with jq, parseable for the table.

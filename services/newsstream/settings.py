@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     topic_raw: str = "news.articles.raw"
     topic_enriched: str = "news.articles.enriched"
     topic_dead_letter: str = "news.dead-letter"
+    #: Article revisions the indexer has made searchable (written and refreshed): the
+    #: alerter's input. Compacted, keyed by article id.
+    topic_indexed: str = "news.indexed"
+    #: One alert per (watch, article) and new evidence; compacted, keyed ``watch_id/article_id``.
+    topic_alerts: str = "news.alerts"
     topic_partitions: int = 6
     #: Replication of new topics; unset = follow the cluster (3 and 2 from three brokers on,
     #: else 1 and 1). Existing topics with fewer replicas make ``setup`` refuse, with the reason.
@@ -110,10 +115,32 @@ class Settings(BaseSettings):
     topic_min_insync_replicas: int | None = None
     extractor_group: str = "newsstream-extractor"
     indexer_group: str = "newsstream-indexer"
+    #: The alerter's two groups: matching (``news.indexed``), delivery (``news.alerts``).
+    alerter_group: str = "newsstream-alerter"
+    notifier_group: str = "newsstream-notifier"
 
     # --- Elasticsearch aliases (contract defaults) ------------------------------------
     articles_alias: str = "news-articles"
     quotes_alias: str = "news-quotes"
+    watches_alias: str = "news-watches"
+    alerts_alias: str = "news-alerts"
+
+    # --- alerts (``newsstream watch`` / ``newsstream alert``) ----------------------------
+    #: Delivery attempts per alert and target before the alert goes to the dead-letter topic.
+    alert_max_tries: int = 8
+    #: Longest back-off between two delivery attempts (exponential from 0.5 s, with jitter).
+    alert_retry_max_s: float = 30.0
+    #: Time-out of one webhook request or SMTP conversation.
+    alert_timeout_s: float = 10.0
+    #: Refuse webhooks to private and loopback addresses too (link-local ones are always
+    #: refused). Off by default: a receiver on the user's own machine or network is legitimate.
+    alert_deny_private: bool = False
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "newsstream@localhost"
+    smtp_starttls: bool = False
 
     # --- worker tuning -----------------------------------------------------------------
     extract_batch_size: int = 32
@@ -142,6 +169,7 @@ class Settings(BaseSettings):
     metrics_port_poller: int = 9101
     metrics_port_extractor: int = 9102
     metrics_port_indexer: int = 9103
+    metrics_port_alerter: int = 9104
     #: Set to false to start no /metrics HTTP server (tests running many workers in one process).
     metrics_enabled: bool = True
 

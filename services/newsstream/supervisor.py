@@ -1,4 +1,4 @@
-"""``newsstream run``: poller, extractors and indexer as separate processes on one machine.
+"""``newsstream run``: poller, extractors, indexer and alerter as processes on one machine.
 
 Each role runs in its own process (so extraction really uses every core), started with
 exactly this process's settings. The supervisor restarts a role that dies, shows a live
@@ -7,8 +7,10 @@ and on Ctrl-C/SIGTERM asks every role to finish its batch, commit and exit.
 
 With ``until_idle`` it drains instead: the poller polls once; the extractors are stopped when
 the raw topic has no lag left for ``idle_seconds`` after the poller finished, then the indexer
-when the enriched topic is drained too. Lag is read from the committed offsets of the
-consumer groups, so "drained" means "committed", not merely "seen".
+when the enriched topic is drained too, then the alerter when, after the indexer stopped,
+both ``news.indexed`` (matched) and ``news.alerts`` (delivered) are drained. Lag is read from
+the committed offsets of the consumer groups, so "drained" means "committed", not merely
+"seen".
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class Supervisor:
         self.stop = threading.Event()
         self.failed: list[str] = []
         self._idle_since: dict[str, float] = {}
-        self.lags: dict[str, int | None] = {"raw": None, "enriched": None}
+        self.lags: dict[str, int | None] = {
+            "raw": None, "enriched": None, "indexed": None, "alerts": None
+        }  # fmt: skip
         self._lag_reader = Clients(settings).lag_reader()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -71,6 +75,9 @@ class Supervisor:
         s = self.settings
         self.lags["raw"] = self._lag_reader.lag(s.extractor_group, s.topic_raw)
         self.lags["enriched"] = self._lag_reader.lag(s.indexer_group, s.topic_enriched)
+        if any(role.stage == "alerter" for role in self.roles):
+            self.lags["indexed"] = self._lag_reader.lag(s.alerter_group, s.topic_indexed)
+            self.lags["alerts"] = self._lag_reader.lag(s.notifier_group, s.topic_alerts)
         for role in self.roles:
             self._watch(role, now)
         if self.stop.is_set():
@@ -127,14 +134,17 @@ class Supervisor:
         self._stop_stage_when_drained("extractor", "raw", poller_done, now)
         extract_done = all(not r.running for r in self.roles if r.stage == "extractor")
         self._stop_stage_when_drained("indexer", "enriched", extract_done, now)
+        index_done = all(not r.running for r in self.roles if r.stage == "indexer")
+        self._stop_stage_when_drained("alerter", ("indexed", "alerts"), index_done, now)
 
     def _stop_stage_when_drained(
-        self, stage: str, topic: str, upstream_done: bool, now: float
+        self, stage: str, topics: str | tuple[str, ...], upstream_done: bool, now: float
     ) -> None:
         roles = [r for r in self.roles if r.stage == stage and not r.stopping]
         if not roles or not upstream_done:
             return
-        if self.lags[topic] == 0:
+        names = (topics,) if isinstance(topics, str) else topics
+        if all(self.lags[topic] == 0 for topic in names):
             since = self._idle_since.setdefault(stage, now)
             if now - since >= self.settings.idle_seconds:
                 for role in roles:
@@ -178,7 +188,7 @@ class Supervisor:
             role.history = [*role.history[-9:], (now, processed)]
             first_t, first_n = role.history[0]
             rate = (processed - first_n) / (now - first_t) if now > first_t else 0.0
-            lag = {"extractor": self.lags["raw"], "indexer": self.lags["enriched"]}.get(role.stage)
+            lag = self._stage_lag(role.stage)
             table.add_row(
                 role.name,
                 str(role.proc.pid if role.proc else "-"),
@@ -191,6 +201,12 @@ class Supervisor:
                 escape(role.last_error()),
             )
         return table
+
+    def _stage_lag(self, stage: str) -> int | None:
+        if stage == "alerter":
+            indexed, alerts = self.lags["indexed"], self.lags["alerts"]
+            return None if indexed is None or alerts is None else indexed + alerts
+        return {"extractor": self.lags["raw"], "indexer": self.lags["enriched"]}.get(stage)
 
 
 def _state(role: Role) -> str:

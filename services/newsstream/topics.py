@@ -32,6 +32,10 @@ COMPACTED = {
     "min.compaction.lag.ms": "60000",
     "max.message.bytes": str(MAX_MESSAGE_BYTES),
 }
+#: Alerts are compacted too (the latest value per watch and article is the alerter's memory
+#: of the pair), but only after a week: a newer alert of a pair must never replace an older
+#: one that the notifier has not delivered yet.
+ALERTS = {**COMPACTED, "min.compaction.lag.ms": str(7 * 24 * 3600 * 1000)}
 DEAD_LETTER = {
     "cleanup.policy": "delete",
     "retention.ms": str(30 * 24 * 3600 * 1000),
@@ -96,13 +100,15 @@ def broker_count(settings: Settings) -> int | None:
 
 
 def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
-    """Create the raw, enriched and dead-letter topics if missing (idempotent)."""
+    """Create the raw, enriched, indexed, alerts and dead-letter topics if missing (idempotent)."""
     n = partitions or settings.topic_partitions
     create_topics(
         settings,
         {
             settings.topic_raw: (n, COMPACTED),
             settings.topic_enriched: (n, COMPACTED),
+            settings.topic_indexed: (n, COMPACTED),
+            settings.topic_alerts: (n, ALERTS),
             settings.topic_dead_letter: (1, DEAD_LETTER),
         },
     )

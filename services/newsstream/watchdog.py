@@ -21,10 +21,11 @@ with :meth:`Watchdog.waiting`, which stops the stall clock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,3 +180,15 @@ class Watchdog:
         extra = {"role": self.role, "reason": reason, **state}
         log.error("consumer stopped by the watchdog", extra=extra)
         raise ConsumerStalledError(f"{self.role} {reason}")
+
+
+@contextlib.contextmanager
+def waiting(watchdog: Watchdog | None) -> Iterator[None]:
+    """A block during which the worker waits on purpose (its stall clock is stopped)."""
+    if watchdog is not None:
+        watchdog.waiting(True)
+    try:
+        yield
+    finally:
+        if watchdog is not None:
+            watchdog.waiting(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -44,7 +45,8 @@ def _log_file(args: Sequence[str]) -> Path | None:
     if base is None:
         return None
     base.mkdir(parents=True, exist_ok=True)
-    stem = "-".join(a.lstrip("-") for a in args)[:60] or "newsstream"
+    # Arguments can hold URLs and names: only characters every file system takes.
+    stem = re.sub(r"[^\w.-]+", "_", "-".join(a.lstrip("-") for a in args))[:60] or "newsstream"
     n = len(list(base.glob(f"{stem}*.log")))
     return base / f"{stem}{'-' + str(n) if n else ''}.log"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newsstream.settings import Settings
-from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
+from newsstream.topics import ALERTS, COMPACTED, DEAD_LETTER, create_topics
 
 
 def isolated(
@@ -21,10 +21,16 @@ def isolated(
         "topic_raw": f"{tag}.articles.raw",
         "topic_enriched": f"{tag}.articles.enriched",
         "topic_dead_letter": f"{tag}.dead-letter",
+        "topic_indexed": f"{tag}.indexed",
+        "topic_alerts": f"{tag}.alerts",
         "extractor_group": f"{tag}-extractor",
         "indexer_group": f"{tag}-indexer",
+        "alerter_group": f"{tag}-alerter",
+        "notifier_group": f"{tag}-notifier",
         "articles_alias": f"{tag}-news-articles",
         "quotes_alias": f"{tag}-news-quotes",
+        "watches_alias": f"{tag}-news-watches",
+        "alerts_alias": f"{tag}-news-alerts",
         "state_dir": state_dir,
     }
     values.update(overrides)
@@ -34,6 +40,8 @@ def isolated(
         {
             settings.topic_raw: (partitions, COMPACTED),
             settings.topic_enriched: (partitions, COMPACTED),
+            settings.topic_indexed: (partitions, COMPACTED),
+            settings.topic_alerts: (partitions, ALERTS),
             settings.topic_dead_letter: (1, DEAD_LETTER),
         },
     )

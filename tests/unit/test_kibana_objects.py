@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from newsstream.alerts.mappings import ALERT_PROPERTIES
 from newsstream.indexer.kibana import (
     DEFAULT_NDJSON,
     for_settings,
@@ -19,7 +20,17 @@ from newsstream.indexer.kibana import (
 from newsstream.indexer.mappings import ARTICLE_PROPERTIES, QUOTE_PROPERTIES, field_type
 from newsstream.settings import Settings
 
-PROPERTIES = {"newsstream-articles": ARTICLE_PROPERTIES, "newsstream-quotes": QUOTE_PROPERTIES}
+PROPERTIES = {
+    "newsstream-articles": ARTICLE_PROPERTIES,
+    "newsstream-quotes": QUOTE_PROPERTIES,
+    "newsstream-alerts": ALERT_PROPERTIES,
+}
+#: Articles and quotations by publication; alerts by when they were raised.
+TIME_FIELDS = {
+    "newsstream-articles": "published_at",
+    "newsstream-quotes": "published_at",
+    "newsstream-alerts": "matched_at",
+}
 SORTABLE = {"keyword", "date", "integer", "long", "boolean"}
 AGG_TYPES = {"terms": {"keyword"}, "date_histogram": {"date"}, "cardinality": {"keyword"}}
 
@@ -53,13 +64,13 @@ def test_kibana_objects_data_views_time_field(objects: list[dict[str, Any]]) -> 
     assert set(views) == set(PROPERTIES)
     for view_id, view in views.items():
         time_field = view["attributes"]["timeFieldName"]
-        assert time_field == "published_at"
+        assert time_field == TIME_FIELDS[view_id]
         assert field_type(PROPERTIES[view_id], time_field) == "date"
 
 
 def test_kibana_objects_saved_searches(objects: list[dict[str, Any]]) -> None:
     searches = {o["attributes"]["title"]: o for o in _by_type(objects, "search")}
-    assert {"Latest articles", "Quotes by speaker"} <= set(searches)
+    assert {"Latest articles", "Quotes by speaker", "Alerts"} <= set(searches)
     for search in searches.values():
         props = PROPERTIES[_data_view(search)]
         for column in search["attributes"]["columns"]:
@@ -128,7 +139,7 @@ def test_kibana_objects_dashboard_controls_filter_both_data_views(
     fields = {p["explicitInput"]["fieldName"] for p in panels.values()}
     assert fields == {"outlet", "speakers", "entities", "language"}
     for field in fields:  # one selection filters article and quotation panels alike
-        for props in PROPERTIES.values():
+        for props in (ARTICLE_PROPERTIES, QUOTE_PROPERTIES):
             assert field_type(props, field) == "keyword", field
     refs = {r["name"]: r for r in board["references"]}
     for control_id in panels:
@@ -155,13 +166,17 @@ def test_kibana_objects_dashboard_references_resolve(objects: list[dict[str, Any
 
 
 def test_kibana_objects_data_view_titles_follow_settings(objects: list[dict[str, Any]]) -> None:
-    settings = Settings(articles_alias="x-articles", quotes_alias="x-quotes")
+    settings = Settings(articles_alias="x-articles", quotes_alias="x-quotes", alerts_alias="x-al")
     titles = {
         o["id"]: o["attributes"]["title"]
         for o in for_settings(objects, settings)
         if o["type"] == "index-pattern"
     }
-    assert titles == {"newsstream-articles": "x-articles", "newsstream-quotes": "x-quotes"}
+    assert titles == {
+        "newsstream-articles": "x-articles",
+        "newsstream-quotes": "x-quotes",
+        "newsstream-alerts": "x-al",
+    }
 
 
 class _FakeKibana(BaseHTTPRequestHandler):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_plan_gives_every_role_its_own_json_log_file(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     roles = plan_roles(settings, until_idle=True, extractors=2)
     paths = {role.log_path for role in roles}
-    assert len(paths) == 4
+    assert len(paths) == 5  # poller, 2 extractors, indexer, alerter
     assert all(p is not None and p.parent == settings.state_dir / "logs" / "run" for p in paths)
     assert all(role.env["NEWSSTREAM_LOG_FORMAT"] == "json" for role in roles)
 
@@ -134,3 +135,34 @@ def test_run_pipeline_checks_the_services_before_starting_any_role(tmp_path: Pat
 def test_run_failed_error_has_its_code() -> None:
     assert RunFailedError("x").code == "NS060"
     assert signal.SIGTERM  # the supervisor treats -SIGTERM as a clean stop
+
+
+def test_until_idle_stops_the_alerter_only_when_both_its_topics_are_drained_after_the_indexer(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(tmp_path)
+    indexer = Role("indexer", "indexer", ["index"], 0, {})
+    alerter = Role("alerter", "alerter", ["alert"], 0, {})
+    supervisor = Supervisor(settings, [indexer, alerter], until_idle=True)
+    supervisor._lag_reader = _NoLag()  # type: ignore[assignment]
+    indexer.proc = subprocess.Popen(["sleep", "30"])  # a running indexer
+    try:
+        supervisor.lags.update(raw=0, enriched=0, indexed=0, alerts=0)
+        supervisor._drain(0.0)
+        supervisor._drain(10.0)
+        assert not alerter.stopping  # the indexer may still announce
+    finally:
+        indexer.proc.kill()
+        indexer.proc.wait()
+    indexer.stopping = True
+    supervisor._idle_since.clear()
+    supervisor.lags.update(indexed=0, alerts=2)  # alerts matched, not yet delivered
+    supervisor._drain(20.0)
+    supervisor._drain(30.0)
+    assert not alerter.stopping
+    supervisor.lags.update(alerts=0)
+    supervisor._drain(31.0)
+    assert not alerter.stopping  # drained, but not for idle_seconds yet
+    supervisor._drain(31.0 + settings.idle_seconds)
+    assert alerter.stopping
+    assert supervisor._stage_lag("alerter") == 0

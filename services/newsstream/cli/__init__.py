@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 #: (``options`` is not one: it holds arguments that several subcommands share).
 COMMANDS = (
     "stack", "setup", "poll", "feeds", "extract", "analyze", "index", "search", "model", "run",
-    "replay",
+    "replay", "watch", "alert",
 )  # fmt: skip
 
 log = logging.getLogger("newsstream.cli")

@@ -1,4 +1,4 @@
-"""``newsstream run [--until-idle]``: poller, extractors and indexer together on one machine."""
+"""``newsstream run [--until-idle]``: poller, extractors, indexer and alerter on one machine."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from newsstream.settings import Settings
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("run", help="poller, extractors and indexer as one supervised product")
+    parser = sub.add_parser(
+        "run", help="poller, extractors, indexer and alerter as one supervised product"
+    )
     parser.add_argument(
         "--until-idle", action="store_true", help="poll once, drain every stage, commit, exit 0"
     )

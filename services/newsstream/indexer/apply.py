@@ -3,7 +3,8 @@
 In order: the bulk write of the batch's newest revisions; withdrawals (tombstones) with all
 their quotation documents; quotation documents an updated article no longer has; and the
 quotation documents an outdated revision (refused as older than the stored one) created,
-deleted again. Each step retries while Elasticsearch is away, through the sleep it is given
+deleted again; then a refresh, so the batch is searchable when the indexer announces it.
+Each step retries while Elasticsearch is away, through the sleep it is given
 (which ends on shutdown).
 """
 
@@ -68,7 +69,16 @@ class BatchApplier:
         ]
         if undo:
             self.cleanup.stale_quotes_deleted += self.writer.write(undo).written
+        if result.written or gone:
+            self._refresh()
         return result
+
+    def _refresh(self) -> None:
+        """Make the batch searchable now: the indexer announces it on ``news.indexed`` next,
+        and the alerter searches it at once (the 1 s refresh interval would add latency and
+        could let it miss the batch)."""
+        aliases = [self.settings.articles_alias, self.settings.quotes_alias]
+        retrying(lambda: self.es.indices.refresh(index=aliases), sleep=self.sleep)
 
     def _search(self, query: dict[str, Any], size: int, fields: list[str]) -> list[Any]:
         alias = self.settings.quotes_alias

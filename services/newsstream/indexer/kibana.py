@@ -31,7 +31,11 @@ DEFAULT_NDJSON: Traversable = resources.files("newsstream.indexer").joinpath(
 )
 
 #: Data view id -> which alias (settings attribute) its title must be.
-DATA_VIEW_ALIASES = {"newsstream-articles": "articles_alias", "newsstream-quotes": "quotes_alias"}
+DATA_VIEW_ALIASES = {
+    "newsstream-articles": "articles_alias",
+    "newsstream-quotes": "quotes_alias",
+    "newsstream-alerts": "alerts_alias",
+}
 
 
 def load_objects(path: Path | Traversable = DEFAULT_NDJSON) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 The loop collects records until the batch is full by count, bytes or time
 (``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``, or at once when the topic is
 drained), hands it to one writer thread (:class:`~newsstream.indexer.apply.BatchApplier`),
-dead-letters what can never be indexed, and only then commits the offsets. Reading and parsing
+dead-letters what can never be indexed, announces the batch's searchable revisions on
+``news.indexed`` (the alerter's input), and only then commits the offsets. Reading and parsing
 the next batch overlaps the writes; at most one batch is in flight, so Elasticsearch sees the
 batches in order. While Elasticsearch is away the partitions stay paused and the consumer keeps
 polling (it stays in its group): an outage pauses the indexer, it never drops or skips.
@@ -11,13 +12,13 @@ polling (it stays in its group): an outage pauses the indexer, it never drops or
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -37,6 +38,7 @@ from newsstream.bus import (
     send_dead_letter,
 )
 from newsstream.indexer import metrics
+from newsstream.indexer.announce import announcements, send_announcements
 from newsstream.indexer.apply import BatchApplier
 from newsstream.indexer.batch import (
     Current,
@@ -52,7 +54,7 @@ from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BulkWriter, WriteResult, retrying
 from newsstream.messages import DeadLetter
 from newsstream.settings import Settings
-from newsstream.watchdog import Watchdog
+from newsstream.watchdog import Watchdog, waiting
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +126,12 @@ class Indexer:
         stop: threading.Event,
         watchdog: Watchdog | None = None,
         producer: Callable[[], KafkaProducer] | None = None,
+        *,
+        announce: bool = True,
     ) -> None:
         self.settings = settings
+        #: Produce each batch's searchable revisions to ``news.indexed`` before committing.
+        self.announce = announce
         self.consumer = consumer
         self.stop = stop
         self.watchdog = watchdog
@@ -295,6 +301,10 @@ class Indexer:
         ]
         for item, error in letters:
             self._dead_letter(item, error)
+        if self.announce:
+            news = announcements(latest, result)
+            retrying(lambda: send_announcements(self._get_producer(), self.settings, news),
+                     sleep=self._wait)  # fmt: skip
         self._commit(items)
         self.stats.batches += 1
         metrics.MESSAGES.labels(outcome="indexed").inc(len(items) - len(letters))
@@ -371,16 +381,9 @@ class Indexer:
                     raise Interrupted
                 self._carry.extend(self._poll(min(remaining, 0.5)))
 
-    @contextlib.contextmanager
-    def _waiting(self) -> Iterator[None]:
+    def _waiting(self) -> AbstractContextManager[None]:
         """Waiting for Elasticsearch with partitions paused is not a stall (watchdog)."""
-        if self.watchdog is not None:
-            self.watchdog.waiting(True)
-        try:
-            yield
-        finally:
-            if self.watchdog is not None:
-                self.watchdog.waiting(False)
+        return waiting(self.watchdog)
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:

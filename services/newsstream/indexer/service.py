@@ -21,6 +21,7 @@ from newsstream.obs import start_metrics_server
 from newsstream.reach import require_elasticsearch, require_kafka
 from newsstream.settings import Settings
 from newsstream.shutdown import stop_on_signals
+from newsstream.topics import ensure_topics
 from newsstream.wiring import Clients
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def run_indexer_with_stats(
         require_kafka(settings)
         require_elasticsearch(settings, es)
         start_metrics_server(settings.metrics_port_indexer, settings.metrics_enabled)
+        ensure_topics(settings)  # news.indexed, which the indexer produces to
         if not _ensure_indices_waiting(es, settings, stop):
             return IndexerStats()
         consumer = clients.consumer(settings.indexer_group, [settings.topic_enriched])

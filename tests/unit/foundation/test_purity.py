@@ -35,6 +35,10 @@ PURE = (
     "newsstream.outlets.politeness",
     "newsstream.outlets.language",
     "newsstream.outlets.dedupe",
+    "newsstream.alerts.watches",
+    "newsstream.alerts.matching",
+    "newsstream.alerts.payload",
+    "newsstream.alerts.mappings",
 )
 IO_LIBRARIES = ("httpx", "httpcore", "kafka", "elasticsearch", "elastic_transport",
                 "prometheus_client", "psutil")  # fmt: skip
