@@ -114,11 +114,24 @@ def ensure_topics(settings: Settings, *, partitions: int | None = None) -> None:
     )
 
 
+def replication_for(brokers: int) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for a cluster of ``brokers`` brokers.
+
+    Three copies with two in sync when there are three brokers or more (one broker may die
+    and writes with ``acks=all`` go on); otherwise whatever the brokers allow.
+    """
+    factor = min(3, max(1, brokers))
+    return factor, (2 if factor >= 3 else 1)
+
+
+def replicas_for(data_nodes: int) -> int:
+    """Index replicas: one copy elsewhere as soon as there is an elsewhere."""
+    return 1 if data_nodes >= 2 else 0
+
+
 def replication(settings: Settings) -> tuple[int, int]:
     """(replication factor, min.insync.replicas) for new topics: the settings if given, else
     what the cluster allows (3 and 2 from three brokers on, 1 and 1 on a single broker)."""
-    from newsstream.stack.topology import replication_for
-
     brokers = broker_count(settings) or 1
     auto_factor, auto_isr = replication_for(brokers)
     factor = settings.topic_replication_factor or auto_factor

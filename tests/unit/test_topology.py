@@ -9,7 +9,8 @@ import pytest
 from newsstream.settings import Settings
 from newsstream.stack.es_node import elasticsearch_yml
 from newsstream.stack.kafka_broker import server_properties
-from newsstream.stack.topology import Topology, replicas_for, replication_for
+from newsstream.stack.topology import Topology
+from newsstream.topics import replicas_for, replication_for
 
 
 def _settings(tmp_path: Path) -> Settings:

@@ -57,7 +57,7 @@ def handle_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from newsstream.outlets.commands import list_feeds
+    from newsstream.feedadmin import list_feeds
 
     origin, rows = list_feeds(settings)
     if args.json:
@@ -82,7 +82,7 @@ def handle_list(args: argparse.Namespace, settings: Settings) -> int:
 def handle_add(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
-    from newsstream.outlets.commands import add_feed
+    from newsstream.feedadmin import add_feed
     from newsstream.outlets.config import FeedConfig
 
     try:
@@ -100,7 +100,7 @@ def handle_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from newsstream.outlets.commands import remove_feed
+    from newsstream.feedadmin import remove_feed
 
     path, feed = remove_feed(settings, args.url)
     print(f"removed {feed.url} ({feed.outlet}) from {path}")
@@ -109,7 +109,7 @@ def handle_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_import(args: argparse.Namespace, settings: Settings) -> int:
-    from newsstream.outlets.commands import import_opml
+    from newsstream.feedadmin import import_opml
 
     path, added, known = import_opml(settings, args.file, language=args.language)
     print(f"imported {len(added)} feed(s) into {path} ({known} already there)")
@@ -120,7 +120,7 @@ def handle_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from newsstream.outlets.commands import validate_file
+    from newsstream.feedadmin import validate_file
 
     try:
         path, feeds = validate_file(settings, args.file)

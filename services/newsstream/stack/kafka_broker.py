@@ -14,8 +14,8 @@ from newsstream.errors import StackError
 from newsstream.settings import Settings
 from newsstream.stack.artifacts import StackPaths, java_bin
 from newsstream.stack.process import PidFile
-from newsstream.stack.topology import KafkaNode, Topology, replication_for
-from newsstream.topics import broker_answers
+from newsstream.stack.topology import KafkaNode, Topology
+from newsstream.topics import broker_answers, replication_for
 
 LOG4J2_CONFIG = """\
 Configuration:

@@ -123,21 +123,6 @@ class Topology:
         ]
 
 
-def replication_for(brokers: int) -> tuple[int, int]:
-    """(replication factor, min.insync.replicas) for a cluster of ``brokers`` brokers.
-
-    Three copies with two in sync when there are three brokers or more (one broker may die
-    and writes with ``acks=all`` go on); otherwise whatever the brokers allow.
-    """
-    factor = min(3, max(1, brokers))
-    return factor, (2 if factor >= 3 else 1)
-
-
-def replicas_for(data_nodes: int) -> int:
-    """Index replicas: one copy elsewhere as soon as there is an elsewhere."""
-    return 1 if data_nodes >= 2 else 0
-
-
 def load(settings: Settings) -> Topology:
     path = settings.state_dir / TOPOLOGY_FILE
     try:
