@@ -176,7 +176,9 @@ def _propagate(
 ) -> tuple[list[Mention], list[str]]:
     """Label the other occurrences of a name the model found once (document-level
     consistency): a weak model tags "Wladimir Putin" but misses "Putins" two lines later."""
-    covered = [(m.start, m.end) for m in mentions]
+    taken = bytearray(len(text) + 1)  # characters already inside a mention
+    for m in mentions:
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
     forms: dict[str, tuple[str, EntityLabel]] = {}
     for name, m in zip(canon, mentions, strict=True):
         if m.label == "MISC" or len(name) < 3 or not name[:1].isupper():
@@ -196,10 +198,10 @@ def _propagate(
     )
     for match in pattern.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in covered):
+        if any(taken[start:end]):
             continue
         name, label = forms[match.group(1)]
-        covered.append((start, end))
+        taken[start:end] = b"\x01" * (end - start)
         mentions.append(Mention(match.group(0), label, start, end))
         canon.append(name)
     return mentions, canon

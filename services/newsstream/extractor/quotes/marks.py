@@ -9,6 +9,7 @@ so one typo does not swallow the rest of the article.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: Opening mark -> the marks that may close it (typographic sloppiness included).
@@ -91,11 +92,30 @@ def _continues_next_paragraph(text: str, newline: int, opener: str) -> bool:
     return bool(rest) and rest[0] == opener and len(text[:newline].rsplit("\n", 1)[-1]) > 40
 
 
+#: Every character the scanner acts on; all others leave its state as it is, so only these
+#: positions are visited (a regex finds them in C: the scan is ~10x faster than per character).
+_SIGNIFICANT = re.compile(
+    "["
+    + re.escape(
+        "".join(
+            sorted(
+                set(_DOUBLE)
+                | {c for v in _DOUBLE.values() for c in v}
+                | set(_NESTED)
+                | {c for v in _NESTED.values() for c in v}
+            )
+        )
+    )
+    + "\n\r]"
+)
+
+
 def find_quoted_spans(text: str) -> list[QuotedSpan]:
     """All top-level quoted spans of ``text`` in order; nested quotes stay inside their parent."""
     spans: list[QuotedSpan] = []
     stack: list[tuple[str, int]] = []  # (opening mark, index)
-    for i, ch in enumerate(text):
+    for found in _SIGNIFICANT.finditer(text):
+        i, ch = found.start(), found.group()
         if ch in "\n\r":
             if stack and _continues_next_paragraph(text, i, stack[0][0]):
                 spans.append(QuotedSpan(stack[0][1], i, continues=True))

@@ -86,6 +86,11 @@ def _is_boundary(text: str, i: int, end: int) -> int | None:
     return j
 
 
+_SENTENCE_MARKS = re.compile(
+    "[" + re.escape("".join(sorted(set(_TERMINAL) | set('“”"»«’‘')))) + "]"
+)
+
+
 def sentences(text: str, spans: list[QuotedSpan]) -> list[Sentence]:
     """Sentences of every paragraph; a sentence never ends inside a quoted span."""
     inside = _span_lookup(spans)
@@ -94,6 +99,10 @@ def sentences(text: str, spans: list[QuotedSpan]) -> list[Sentence]:
         start = p_start
         i = p_start
         while i < p_end:
+            found = _SENTENCE_MARKS.search(text, i, p_end)  # jump to the next character that
+            if found is None:  # can end a sentence (the others change nothing)
+                break
+            i = found.start()
             ch = text[i]
             if ch in _TERMINAL and inside(i) is None:
                 stop = _is_boundary(text, i, p_end)
