@@ -40,6 +40,9 @@ STALL_EXIT_CODE = 75
 #: Empty polls per second that count as a busy loop, and for how long.
 SPIN_POLLS_PER_S = 50.0
 SPIN_WINDOW_S = 10.0
+#: An idle consumer (no record for a whole window) whose process uses more than this share of
+#: a core is spinning inside the client (seen with kafka-python 3.0: 85 % of a core, idle).
+SPIN_CPU_SHARE = 0.6
 #: How often the watchdog looks (its checks read only local client state).
 CHECK_EVERY_S = 1.0
 
@@ -89,6 +92,8 @@ class Watchdog:
     #: None when unknown (then an unassigned member is given the benefit of the doubt).
     group_shape: Callable[[], tuple[int, int] | None] = lambda: None
     clock: Callable[[], float] = time.monotonic
+    #: The process's CPU seconds (all threads); None turns the idle-CPU check off.
+    cpu: Callable[[], float] | None = None
     _started: float = field(default=0.0, init=False)
     _last_progress: float = field(default=0.0, init=False)
     _last_positions: dict[Any, int | None] = field(default_factory=dict, init=False)
@@ -96,6 +101,7 @@ class Watchdog:
     _next_check: float = field(default=0.0, init=False)
     _unassigned_since: float | None = field(default=None, init=False)
     _waiting: bool = field(default=False, init=False)
+    _idle_window: tuple[float, float] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._started = self._last_progress = self.clock()
@@ -106,11 +112,16 @@ class Watchdog:
         self._waiting = on
         self._last_progress = self.clock()
 
+    def progress(self) -> None:
+        """The worker has just finished work (a batch): a fresh idle-CPU window starts now."""
+        self._idle_window = None
+
     def polled(self, records: int) -> None:
         now = self.clock()
         if records:
             self._last_progress = now
             self._empty_polls.clear()
+            self._idle_window = None
             return
         self._empty_polls.append(now)
         while self._empty_polls and self._empty_polls[0] < now - SPIN_WINDOW_S:
@@ -126,7 +137,26 @@ class Watchdog:
         if reason is not None:
             self._trip(reason)
 
+    def _burning(self, now: float) -> str | None:
+        """Idle for a whole window, yet the process kept a core busy: a spin in the client."""
+        if self.cpu is None or self._waiting:
+            return None
+        if self._idle_window is None:
+            self._idle_window = (now, self.cpu())
+            return None
+        began, cpu_then = self._idle_window
+        if now - began < SPIN_WINDOW_S:
+            return None
+        share = (self.cpu() - cpu_then) / (now - began)
+        self._idle_window = (now, self.cpu())
+        if share > SPIN_CPU_SHARE:
+            return f"spinning: {share:.0%} of a core while idle for {now - began:.0f}s"
+        return None
+
     def _spinning(self, now: float) -> str | None:
+        burning = self._burning(now)
+        if burning is not None:
+            return burning
         if now - self._started < SPIN_WINDOW_S or not self._empty_polls:
             return None
         rate = len(self._empty_polls) / SPIN_WINDOW_S

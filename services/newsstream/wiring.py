@@ -69,8 +69,13 @@ class Clients:
         self._closables.append(shape)
         return shape
 
-    def watchdog(self, consumer: KafkaConsumer, role: str, group: str, topic: str) -> Watchdog:
-        """The watchdog of a role's consumer (stalled, unassigned, spinning -> exit 75)."""
+    def watchdog(
+        self, consumer: KafkaConsumer, role: str, group: str, topic: str, *, idle_cpu: bool = False
+    ) -> Watchdog:
+        """The watchdog of a role's consumer (stalled, unassigned, spinning -> exit 75);
+        ``idle_cpu`` also stops a process that burns a core while it has nothing to do."""
+        import time
+
         from newsstream.bus import JOIN_GRACE_S, consumer_lag
         from newsstream.watchdog import Watchdog
 
@@ -81,6 +86,7 @@ class Clients:
             join_grace_s=2 * JOIN_GRACE_S,
             lag=lambda: consumer_lag(consumer),
             group_shape=self.group_shape(group, topic),
+            cpu=time.process_time if idle_cpu else None,
         )
 
     def close(self) -> None:

@@ -126,3 +126,38 @@ def test_watchdog_unassigned_member_of_a_full_group_is_fine() -> None:
         clock.now += 1
         full.check()
         unknown.check()
+
+
+class Cpu:
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def test_watchdog_stops_an_idle_process_that_burns_a_core() -> None:
+    """Seen with kafka-python 3.0: an idle extractor at 85 % of a core, polls at a normal rate."""
+    consumer, clock, cpu = Consumer(), Clock(), Cpu()
+    dog = _watchdog(consumer, clock, lag=0, cpu=cpu)
+    with pytest.raises(ConsumerStalledError, match="while idle"):
+        for _ in range(300):
+            clock.now += 0.5
+            cpu.seconds += 0.45  # 90 % of a core
+            dog.polled(0)
+            dog.check()
+
+
+def test_watchdog_work_between_polls_is_not_burning() -> None:
+    consumer, clock, cpu = Consumer(), Clock(), Cpu()
+    dog = _watchdog(consumer, clock, lag=0, cpu=cpu)
+    for _ in range(20):
+        dog.polled(32)  # a batch...
+        clock.now += 12
+        cpu.seconds += 12  # ...processed at full speed for 12 s
+        dog.progress()
+        for _ in range(40):  # then idle, as it should be
+            clock.now += 0.5
+            cpu.seconds += 0.005
+            dog.polled(0)
+            dog.check()

@@ -31,7 +31,7 @@ from newsstream.bus import (
     subscribe,
 )
 from newsstream.errors import BusError
-from newsstream.extractor.enrich import enrich
+from newsstream.extractor.enrich import enrich, warm_up
 from newsstream.messages import Article, DeadLetter, EnrichedArticle
 from newsstream.obs import start_metrics_server
 from newsstream.settings import Settings
@@ -99,6 +99,7 @@ def run_extractor(
 
     require_kafka(settings)
     nlp = load_pipeline(settings)
+    warm_up(nlp)  # before joining the group: the first article gets no cold-start bill
     start_metrics_server(settings.metrics_port_extractor, settings.metrics_enabled)
     clients = clients or Clients(settings)
     listener = _Revocations()
@@ -106,7 +107,10 @@ def run_extractor(
         settings.extractor_group, max_poll_records=max(1, settings.extract_batch_size)
     )
     subscribe(consumer, [settings.topic_raw], listener=listener)
-    watchdog = clients.watchdog(consumer, "extractor", settings.extractor_group, settings.topic_raw)
+    # the extractor does all its work between polls, so an idle one should use no CPU at all
+    watchdog = clients.watchdog(
+        consumer, "extractor", settings.extractor_group, settings.topic_raw, idle_cpu=True
+    )
     worker = _Worker(settings, nlp, consumer, clients.producer, listener, watchdog)
     log.info(
         "extractor started",
@@ -157,6 +161,8 @@ class _Worker:
             if batch:
                 last_message = time.monotonic()
                 self.process(batch)
+                if self.watchdog is not None:
+                    self.watchdog.progress()
             elif until_idle and self._idle(started, last_message):
                 log.info("idle, exiting", extra={"idle_seconds": self.settings.idle_seconds})
                 break
