@@ -127,20 +127,27 @@ def _partitions_ready(consumer: KafkaConsumer, topic: str) -> bool:
 
 
 def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = None) -> None:
-    """Join the group for ``topics`` once the consumer knows their partitions.
+    """Join the group for ``topics`` with metadata that already describes them.
 
-    A member that joins before it has the topics' metadata is assigned no partition and
-    may sit idle until the next rebalance (seen with freshly created topics).
+    kafka-python joins on the first poll with whatever metadata it held when ``subscribe`` was
+    called; for a new consumer that is none, so the leader records an empty snapshot, sees the
+    partitions a moment later and makes the whole group rebalance again (every fresh worker
+    joined twice; once in CI that second join hung for two minutes). Refreshing the metadata
+    after subscribing, until every partition has a leader, lets the first join be the only one.
     """
     names = list(topics)
-    deadline = time.monotonic() + _METADATA_WAIT_S
-    for name in names:
-        while not _partitions_ready(consumer, name) and time.monotonic() < deadline:
-            time.sleep(0.2)
     if listener is None:
         consumer.subscribe(names)
     else:
         consumer.subscribe(names, listener=listener)
+    deadline = time.monotonic() + _METADATA_WAIT_S
+    while True:
+        consumer.topics()  # a metadata request: the coordinator's snapshot now has the topics
+        if all(_partitions_ready(consumer, name) for name in names):
+            return
+        if time.monotonic() >= deadline:
+            return  # the group still forms; it rebalances when the partitions appear
+        time.sleep(0.2)
 
 
 def send_dead_letter(

@@ -93,6 +93,9 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     root.setLevel(level.upper())
     # kafka-python is chatty at INFO about every connection; keep its warnings (rebalances).
     logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
+    # ...but its group membership story (join, sync, assignment, revocation) is a few lines
+    # per rebalance and is what a stalled consumer's log must show.
+    logging.getLogger("kafka.coordinator").setLevel(root.level)
     # The ES transport warns about every retried request; our own lines say what we retry.
     logging.getLogger("elastic_transport").setLevel(max(logging.ERROR, root.level))
     _configured = True

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import time
+from typing import Any
 
-from newsstream.bus import make_producer
+import pytest
+from kafka import ConsumerRebalanceListener
+
+from newsstream.bus import make_consumer, make_producer, subscribe
 from newsstream.settings import Settings
 from newsstream.topics import GroupShape, LagReader, read_to_end
 
@@ -56,3 +60,37 @@ def test_group_shape_reports_partitions_and_members(ns_settings: Settings) -> No
         assert shape() == (3, 0)  # the test topics have 3 partitions; nobody joined yet
     finally:
         shape.close()
+
+
+class _Rebalances(ConsumerRebalanceListener):
+    def __init__(self) -> None:
+        self.assigned: list[set[int]] = []
+        self.revoked: list[set[int]] = []
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        if revoked:
+            self.revoked.append({tp.partition for tp in revoked})
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.assigned.append({tp.partition for tp in assigned})
+
+
+def test_a_fresh_member_joins_its_group_once(ns_settings: Settings) -> None:
+    """Before: every new worker was assigned its partitions, had them revoked at once and
+    joined a second time (kafka-python joined with metadata from before the subscription);
+    once in CI that second join hung for two minutes."""
+    listener = _Rebalances()
+    consumer = make_consumer(ns_settings, ns_settings.extractor_group)
+    try:
+        subscribe(consumer, [ns_settings.topic_raw], listener=listener)
+        deadline = time.monotonic() + 30
+        while not listener.assigned and time.monotonic() < deadline:
+            consumer.poll(timeout_ms=100)
+        settle = time.monotonic() + 5  # the second join, when it came, came within a second
+        while time.monotonic() < settle:
+            consumer.poll(timeout_ms=100)
+        assigned, revoked = list(listener.assigned), list(listener.revoked)
+    finally:
+        consumer.close()  # (revokes everything: not part of the story)
+    assert assigned == [{0, 1, 2}]
+    assert revoked == []
