@@ -57,6 +57,8 @@ class FeedProcess:
     rate: float
     total: int
     log: Path
+    #: Entries the feed shows (newest first). A burst faster than the poller polls needs a
+    #: window of ``total``, or articles scroll out of the feed before anyone sees them.
     window: int = 100
     full_length: bool = True
 

@@ -65,7 +65,9 @@ def _searchable_after(feed: FeedProcess, run: Any, timeout: float) -> tuple[dict
 
 def phase_pipeline(n: int) -> dict[str, Any]:
     tag = f"bp{uuid.uuid4().hex[:6]}"
-    feed = FeedProcess(rate=1000.0, total=n, log=Path(f"/tmp/newsstream-bench/{tag}.feed"))
+    feed = FeedProcess(
+        rate=1000.0, total=n, window=n, log=Path(f"/tmp/newsstream-bench/{tag}.feed")
+    )
     settings = run_settings(tag, feed.start())
     run = start_run(settings, extractors=EXTRACTORS)
     try:
@@ -136,7 +138,9 @@ def phase_naive(n: int) -> float:
     from newsstream.poller.article import extract_article
 
     tag = f"bn{uuid.uuid4().hex[:6]}"
-    feed = FeedProcess(rate=1000.0, total=n, log=Path(f"/tmp/newsstream-bench/{tag}.feed"))
+    feed = FeedProcess(
+        rate=1000.0, total=n, window=n, log=Path(f"/tmp/newsstream-bench/{tag}.feed")
+    )
     feed_url = feed.start()
     feed.publish()
     while not feed.done():

@@ -148,6 +148,9 @@ class Settings(BaseSettings):
     index_bulk_max_docs: int = 500
     index_bulk_max_bytes: int = 5 * 1024 * 1024
     index_bulk_max_wait_s: float = 1.0
+    #: While batches keep coming, the indexer refreshes (makes searchable, then announces and
+    #: commits) at most this often; a batch written in a lull is refreshed at once.
+    index_refresh_every_s: float = 1.0
     #: ``--until-idle`` exits after the input had no new message for this long.
     idle_seconds: float = 5.0
     #: The watchdog stops a consumer whose positions have not moved for this long while

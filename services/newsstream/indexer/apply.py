@@ -52,10 +52,17 @@ class BatchApplier:
         self.sleep = sleep
         self.cleanup = Cleanup()
 
-    def apply(self, ops: list[Op], current: Mapping[str, Current], gone: set[str]) -> WriteResult:
+    def apply(
+        self,
+        ops: list[Op],
+        current: Mapping[str, Current],
+        gone: set[str],
+        refresh: bool = True,
+    ) -> WriteResult:
         """Stale quote documents are looked for only where the article document existed
         before (``updated``): a first revision has none, which keeps the common path to one
-        bulk request per batch."""
+        bulk request per batch. ``refresh`` makes this batch and every earlier one searchable
+        (the loop asks for it at most once a second while batches keep coming)."""
         result = self.writer.write(ops)
         if gone:
             self._withdraw(gone)
@@ -69,16 +76,15 @@ class BatchApplier:
         ]
         if undo:
             self.cleanup.stale_quotes_deleted += self.writer.write(undo).written
-        if result.written or gone:
-            self._refresh()
+        if refresh:
+            retrying(self.refresh_once, sleep=self.sleep)
         return result
 
-    def _refresh(self) -> None:
-        """Make the batch searchable now: the indexer announces it on ``news.indexed`` next,
-        and the alerter searches it at once (the 1 s refresh interval would add latency and
-        could let it miss the batch)."""
-        aliases = [self.settings.articles_alias, self.settings.quotes_alias]
-        retrying(lambda: self.es.indices.refresh(index=aliases), sleep=self.sleep)
+    def refresh_once(self) -> None:
+        """Make what was written searchable now: the indexer announces it on ``news.indexed``
+        next, and the alerter searches it at once (the 1 s refresh interval would add latency
+        and could let it miss the batch)."""
+        self.es.indices.refresh(index=[self.settings.articles_alias, self.settings.quotes_alias])
 
     def _search(self, query: dict[str, Any], size: int, fields: list[str]) -> list[Any]:
         alias = self.settings.quotes_alias

@@ -4,7 +4,11 @@ The loop collects records until the batch is full by count, bytes or time
 (``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``, or at once when the topic is
 drained), hands it to one writer thread (:class:`~newsstream.indexer.apply.BatchApplier`),
 dead-letters what can never be indexed, announces the batch's searchable revisions on
-``news.indexed`` (the alerter's input), and only then commits the offsets. Reading and parsing
+``news.indexed`` (the alerter's input), and only then commits the offsets. Announcing needs a
+refresh first; while batches keep coming the refresh is made at most once every
+``index_refresh_every_s`` and covers every batch written before it (a refresh per batch cost a
+third of the indexer's throughput), and the batches it covers are announced and committed
+together; in a lull, a written batch is refreshed at once. Reading and parsing
 the next batch overlaps the writes; at most one batch is in flight, so Elasticsearch sees the
 batches in order. While Elasticsearch is away the partitions stay paused and the consumer keeps
 polling (it stays in its group): an outage pauses the indexer, it never drops or skips.
@@ -81,6 +85,8 @@ class IndexerStats:
     withdrawn: int = 0
     dead_letters: int = 0
     batches: int = 0
+    #: Refreshes asked for (one covers every batch written before it).
+    refreshes: int = 0
     #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
     retries: int = 0
     #: ``time.perf_counter()`` when the loop began polling (after setup), at the first record
@@ -97,6 +103,8 @@ class _InFlight:
     items: list[Received]
     latest: dict[str, Received]
     future: Future[WriteResult]
+    #: The writer refreshes after this batch: it and every batch before it become searchable.
+    refreshed: bool = True
 
 
 @dataclass
@@ -140,6 +148,9 @@ class Indexer:
         self._producer: KafkaProducer | None = None
         self._carry: list[Received] = []
         self._inflight: _InFlight | None = None
+        #: Written batches waiting for a refresh before they are announced and committed.
+        self._written: list[tuple[_InFlight, WriteResult]] = []
+        self._last_refresh = 0.0
         self._committer = Committer(consumer)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
         writer = BulkWriter(
@@ -161,17 +172,21 @@ class Indexer:
             now = time.monotonic()
             if self._inflight is not None and self._inflight.future.done():
                 self._finish()  # commit as soon as Elasticsearch has the batch
+            if self._written and self._inflight is None and not buffer.items:
+                self._settle_now()  # a lull: make the written batches searchable at once
             if buffer.items and (self.stop.is_set() or drained or self._full(buffer, now)):
                 batch, rest = split_batch(
                     buffer.items, s.index_bulk_max_docs, s.index_bulk_max_bytes
                 )
-                self._submit(batch)
+                more = bool(rest) or not (drained or self.stop.is_set())
+                self._submit(batch, more=more)
                 buffer = _Buffer(rest + self._take_carry(), time.monotonic())
                 continue
             if self._should_end(until_idle, buffer, now - last_message, now - started):
                 self._finish()
                 buffer = _Buffer(self._take_carry(), now)
                 if not buffer.items:
+                    self._settle_now()
                     self._committer.flush()  # offsets a rebalance refused, if any are left
                     return
                 continue
@@ -269,12 +284,13 @@ class Indexer:
         return items
 
     # --- one batch ---------------------------------------------------------------------
-    def _submit(self, items: list[Received]) -> None:
+    def _submit(self, items: list[Received], *, more: bool = False) -> None:
         """Finish the batch in flight (commit), then start writing ``items`` in the background.
 
         One batch at most is in flight, so Elasticsearch sees the batches strictly in order
         (a newer revision's stale-quote clean-up never overtakes an older write) while the
-        main thread reads and parses the next batch from Kafka.
+        main thread reads and parses the next batch from Kafka. With ``more`` batches
+        waiting, this one is refreshed only if the last refresh is ``index_refresh_every_s`` old.
         """
         gone = withdrawn(items)
         latest = {aid: it for aid, it in latest_per_article(items).items() if aid not in gone}
@@ -282,15 +298,40 @@ class Indexer:
         ops = index_ops(articles.values(), self.settings)
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
         self._finish()
-        future = self._executor.submit(self._applier.apply, ops, current, gone)
-        self._inflight = _InFlight(items, latest, future)
+        refresh = (
+            not more or time.monotonic() - self._last_refresh >= self.settings.index_refresh_every_s
+        )
+        future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
+        self._inflight = _InFlight(items, latest, future, refresh)
 
     def _finish(self) -> None:
-        """Wait for the batch in flight, dead-letter its rejects, commit its offsets."""
+        """Wait for the batch in flight; once refreshed, settle it and those before it."""
         inflight, self._inflight = self._inflight, None
         if inflight is None:
             return
         result = self._await(inflight.future)
+        self._written.append((inflight, result))
+        if inflight.refreshed:
+            self._last_refresh = time.monotonic()
+            self.stats.refreshes += 1
+            self._settle()
+
+    def _settle_now(self) -> None:
+        """Refresh here (the writer thread is idle), then settle every written batch."""
+        self._finish()
+        if self._written:
+            retrying(self._applier.refresh_once, sleep=self._wait)
+            self._last_refresh = time.monotonic()
+            self.stats.refreshes += 1
+            self._settle()
+
+    def _settle(self) -> None:
+        """Dead-letter, announce and commit every written batch, in order (all searchable)."""
+        written, self._written = self._written, []
+        for inflight, result in written:
+            self._settle_one(inflight, result)
+
+    def _settle_one(self, inflight: _InFlight, result: WriteResult) -> None:
         items, latest = inflight.items, inflight.latest
         self.stats.docs_written += result.written
         self.stats.docs_stale += result.stale
