@@ -72,8 +72,11 @@ def phase_pipeline(n: int) -> dict[str, Any]:
     run = start_run(settings, extractors=EXTRACTORS)
     try:
         wait_ready(run, EXTRACTORS)
+        time.sleep(1.1)  # one more CPU sample after the roles became ready
+        cpu_before = {k: v[-1] for k, v in run.cpu.items() if v}
         feed.publish()
         latencies, missing = _searchable_after(feed, run, timeout=1800)
+        cpu_used = {k: round(v[-1] - cpu_before.get(k, v[0]), 1) for k, v in run.cpu.items() if v}
         first = min(p["t"] for p in feed.published())
         last = max(run.seen[a] for a in latencies) if latencies else time.time()
     finally:
@@ -82,8 +85,9 @@ def phase_pipeline(n: int) -> dict[str, Any]:
     seconds = last - first
     print(f"pipeline: {len(latencies)} of {n} articles searchable in {seconds:.1f}s "
           f"({missing} never)")  # fmt: skip
+    print("  CPU seconds meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(cpu_used.items())))
     return {"seconds": seconds, "indexed": len(latencies), "missing": missing,
-            "rss_mb": peak_rss(run)}  # fmt: skip
+            "rss_mb": peak_rss(run), "cpu_s": cpu_used}  # fmt: skip
 
 
 _NLP: Any = None
@@ -216,6 +220,7 @@ def main() -> int:
         "latency_p95_s": latency["p95"],
         "never_searchable": pipeline["missing"] + latency["missing"],
         "peak_rss_mb": pipeline["rss_mb"],
+        "pipeline_cpu_s": pipeline["cpu_s"],
     }
     print(f"pipeline {pipeline_rate:.1f} articles/s = {result['ratio_vs_extract']}x extraction "
           f"alone, {result['speedup_vs_naive']}x the naive script")  # fmt: skip

@@ -60,6 +60,8 @@ class Run:
     log: Path
     seen: dict[str, float] = field(default_factory=dict)
     rss: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    #: CPU seconds (user + system) of each role and JVM, sampled with the memory.
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     began: float = field(default_factory=time.monotonic)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -148,9 +150,11 @@ def _sample_rss(run: Run) -> None:
             key = f"{role}-{counts[role]}" if role == "extract" else role
             try:
                 rss = proc.memory_info().rss / 2**20
+                times = proc.cpu_times()
             except psutil.NoSuchProcess:
                 continue
             run.rss.setdefault(key, []).append((now, rss))
+            run.cpu.setdefault(key, []).append(times.user + times.system)
 
 
 def _watch_searchable(run: Run) -> None:
@@ -173,6 +177,11 @@ def _watch_searchable(run: Run) -> None:
         now = time.time()
         for hit in hits:
             run.seen.setdefault(hit["_id"], now)
+
+
+def cpu_seconds(run: Run) -> dict[str, float]:
+    """CPU seconds each role and JVM used while the run was sampled (where the cores went)."""
+    return {k: round(v[-1] - v[0], 1) for k, v in run.cpu.items() if v}
 
 
 def peak_rss(run: Run) -> dict[str, float]:
