@@ -10,15 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-SHARED_ARTICLE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "articles"
-    / "br24-putin-waffenruhe.txt"
-)
+from tests.support.shared import SEED_ARTICLE, read_text
+
+#: The seed article of the shared development data (a test without it skips with the reason).
+SHARED_ARTICLE = SEED_ARTICLE
 
 SPEAKERS = (
     ("Politikwissenschaftlerin", "Ursula Brenner"),
@@ -57,7 +53,7 @@ class Variant:
 
 def filler_paragraphs() -> list[str]:
     """Paragraphs of the real article with no quotation marks and no page furniture."""
-    text = SHARED_ARTICLE.read_text(encoding="utf-8")
+    text = read_text(SHARED_ARTICLE)
     paragraphs = [p.strip() for p in text.split("\n\n")]
     return [
         p
@@ -70,7 +66,7 @@ def article_paragraphs() -> list[str]:
     """Every paragraph of the real article's cleaned body (its own 8 quotations included)."""
     from newsstream.text.clean import clean_text
 
-    body = clean_text(SHARED_ARTICLE.read_text(encoding="utf-8")).body
+    body = clean_text(read_text(SHARED_ARTICLE)).body
     return [p for p in body.split("\n\n") if p.strip()]
 
 

@@ -45,8 +45,10 @@ _NOT_ROLE = frozenset(
 
 def load_gold(name: str, directory: Path = GOLD_DIR) -> dict[str, Any]:
     """The seed gold JSON plus its raw text under ``"text"``."""
-    gold: dict[str, Any] = json.loads((directory / f"{name}.gold.json").read_text("utf-8"))
-    gold["text"] = (directory / f"{name}.txt").read_text("utf-8")
+    from tests.support.shared import need
+
+    gold: dict[str, Any] = json.loads(need(directory / f"{name}.gold.json").read_text("utf-8"))
+    gold["text"] = need(directory / f"{name}.txt").read_text("utf-8")
     return gold
 
 
