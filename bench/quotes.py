@@ -35,9 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -57,6 +55,7 @@ from tests.support.gold import (  # noqa: E402
     score_article,
     summarize,
 )
+from tests.support.gold import reference_counts as shared_reference_counts  # noqa: E402
 
 from newsstream.messages import EnrichedArticle  # noqa: E402
 
@@ -78,19 +77,7 @@ def load_nlp(blank: bool) -> Any:
 
 def reference_counts(article: DevArticle, result: EnrichedArticle) -> dict[str, int]:
     """``quote_eval.py GOLD PRED`` on this article (PRED = the ``analyze --json`` output)."""
-    with tempfile.TemporaryDirectory(prefix="ns-quotes-") as tmp:
-        gold_path = Path(tmp) / "gold.json"
-        pred_path = Path(tmp) / "pred.json"
-        gold_path.write_text(json.dumps({"quotes": article.quotes}), encoding="utf-8")
-        pred_path.write_text(json.dumps(result.model_dump(mode="json")), encoding="utf-8")
-        out = subprocess.run(
-            [sys.executable, str(REFERENCE_SCORER), str(gold_path), str(pred_path)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    counts: dict[str, int] = json.loads(out.strip().splitlines()[-1])
-    return counts
+    return shared_reference_counts(article.quotes, result)
 
 
 def print_errors(score: ArticleScore) -> None:

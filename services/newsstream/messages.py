@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -199,6 +199,26 @@ Stage = Literal["poller", "extractor", "indexer", "alerter", "notifier"]
 DEAD_LETTER_PAYLOAD_BYTES = 1024 * 1024
 
 
+class _TopicPartition(Protocol):
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+
+
+class ConsumedRecord(Protocol):
+    """What the roles keep of a consumed Kafka record (its place, key and value)."""
+
+    @property
+    def tp(self) -> _TopicPartition: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+
+
 class DeadLetter(_Message):
     """A message a stage could not process, with the original bytes so it can be replayed."""
 
@@ -244,6 +264,19 @@ class DeadLetter(_Message):
             payload_size=len(payload),
             payload_sha256=hashlib.sha256(payload).hexdigest(),
             payload_truncated=len(kept) < len(payload),
+        )
+
+    @classmethod
+    def of_record(cls, stage: Stage, error: BaseException, record: ConsumedRecord) -> DeadLetter:
+        """The dead letter of a record a role consumed and cannot process."""
+        return cls.wrap(
+            stage=stage,
+            error=error,
+            payload=record.value or b"",
+            source_topic=record.tp.topic,
+            partition=record.tp.partition,
+            offset=record.offset,
+            key=record.key,
         )
 
     @property

@@ -13,12 +13,6 @@ either it skips and says what is missing. No Kafka or Elasticsearch involved.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 from tests.support.gold import (
     DEV_DIR,
@@ -27,6 +21,7 @@ from tests.support.gold import (
     DevArticle,
     analyze_text,
     load_dev,
+    reference_counts,
     score_article,
     summarize,
 )
@@ -71,28 +66,13 @@ def test_quotes_dev_set_quality_gate(
 
 
 def test_quotes_dev_scoring_agrees_with_reference_scorer(
-    dev_results: list[tuple[DevArticle, EnrichedArticle, ArticleScore]], tmp_path: Path
+    dev_results: list[tuple[DevArticle, EnrichedArticle, ArticleScore]],
 ) -> None:
     if not REFERENCE_SCORER.is_file():
         pytest.skip(f"reference scorer missing: {REFERENCE_SCORER}")
     disagreements = []
     for article, result, score in dev_results:
-        reference = _reference_counts(article, result, tmp_path)
+        reference = reference_counts(article.quotes, result)
         if reference != score.reference_counts():
             disagreements.append((article.name, reference, score.reference_counts()))
     assert not disagreements
-
-
-def _reference_counts(article: DevArticle, result: EnrichedArticle, tmp: Path) -> dict[str, Any]:
-    gold = tmp / f"{article.name}.gold.json"
-    pred = tmp / f"{article.name}.pred.json"
-    gold.write_text(json.dumps({"quotes": article.quotes}), encoding="utf-8")
-    pred.write_text(json.dumps(result.model_dump(mode="json")), encoding="utf-8")
-    out = subprocess.run(
-        [sys.executable, str(REFERENCE_SCORER), str(gold), str(pred)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    counts: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return counts

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -275,3 +277,20 @@ def analyze_text(text: str, nlp: Any, settings: Settings | None = None) -> Enric
         path = Path(tmp) / "article.txt"
         path.write_text(text, encoding="utf-8")
         return analyze(str(path), settings or Settings(), nlp=nlp)
+
+
+def reference_counts(quotes: Any, result: Any) -> dict[str, Any]:
+    """``quote_eval.py GOLD PRED`` (the shared reference scorer) on one article: ``quotes`` are
+    the gold quotations, ``result`` the extractor's ``EnrichedArticle``."""
+    with tempfile.TemporaryDirectory(prefix="ns-quotes-") as tmp:
+        gold_path, pred_path = Path(tmp) / "gold.json", Path(tmp) / "pred.json"
+        gold_path.write_text(json.dumps({"quotes": quotes}), encoding="utf-8")
+        pred_path.write_text(json.dumps(result.model_dump(mode="json")), encoding="utf-8")
+        out = subprocess.run(
+            [sys.executable, str(REFERENCE_SCORER), str(gold_path), str(pred_path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    counts: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return counts

@@ -126,15 +126,7 @@ class Notifier(ConsumerLoop):
             lines = again
 
     def _dead_letter(self, record: Record, error: Exception) -> None:
-        letter = DeadLetter.wrap(
-            stage="notifier",
-            error=error,
-            payload=record.value or b"",
-            source_topic=record.tp.topic,
-            partition=record.tp.partition,
-            offset=record.offset,
-            key=record.key,
-        )
+        letter = DeadLetter.of_record("notifier", error, record)
         self.retrying(lambda: send_dead_letter(self.producer, self.settings, letter),
                       "dead letter")  # fmt: skip
         metrics.DEAD_LETTERS.inc()

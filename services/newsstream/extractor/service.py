@@ -294,15 +294,7 @@ class _Worker:
         return self.producer.send(self.settings.topic_enriched, key=record.key, value=None)
 
     def _dead_letter(self, record: _Record, exc: BaseException) -> None:
-        letter = DeadLetter.wrap(
-            stage="extractor",
-            error=exc,
-            payload=record.value or b"",
-            source_topic=record.tp.topic,
-            partition=record.tp.partition,
-            offset=record.offset,
-            key=record.key,
-        )
+        letter = DeadLetter.of_record("extractor", exc, record)
         send_dead_letter(self.producer, self.settings, letter)
         DEAD_LETTERS.inc()
 
