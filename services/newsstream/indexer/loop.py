@@ -178,7 +178,9 @@ class Indexer:
                 batch, rest = split_batch(
                     buffer.items, s.index_bulk_max_docs, s.index_bulk_max_bytes
                 )
-                more = bool(rest) or not (drained or self.stop.is_set())
+                # more input already waiting (buffered, or unread in Kafka): a backlog, where one
+                # refresh may cover several batches; a trickle is refreshed batch by batch
+                more = not self.stop.is_set() and (bool(rest) or self._lag() > 0)
                 self._submit(batch, more=more)
                 buffer = _Buffer(rest + self._take_carry(), time.monotonic())
                 continue
