@@ -147,8 +147,9 @@ class Watchdog:
         began, cpu_then = self._idle_window
         if now - began < SPIN_WINDOW_S:
             return None
-        share = (self.cpu() - cpu_then) / (now - began)
-        self._idle_window = (now, self.cpu())
+        cpu_now = self.cpu()
+        share = (cpu_now - cpu_then) / (now - began)
+        self._idle_window = (now, cpu_now)
         if share > SPIN_CPU_SHARE:
             return f"spinning: {share:.0%} of a core while idle for {now - began:.0f}s"
         return None

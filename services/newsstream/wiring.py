@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
+from time import process_time
 from typing import TYPE_CHECKING, Any
 
 from newsstream.settings import Settings
@@ -74,8 +75,6 @@ class Clients:
     ) -> Watchdog:
         """The watchdog of a role's consumer (stalled, unassigned, spinning -> exit 75);
         ``idle_cpu`` also stops a process that burns a core while it has nothing to do."""
-        import time
-
         from newsstream.bus import JOIN_GRACE_S, consumer_lag
         from newsstream.watchdog import Watchdog
 
@@ -86,7 +85,7 @@ class Clients:
             join_grace_s=2 * JOIN_GRACE_S,
             lag=lambda: consumer_lag(consumer),
             group_shape=self.group_shape(group, topic),
-            cpu=time.process_time if idle_cpu else None,
+            cpu=process_time if idle_cpu else None,
         )
 
     def close(self) -> None:

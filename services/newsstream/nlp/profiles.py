@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 #: The GermEval train split with partly recovered text (see :mod:`newsstream.nlp.partial`).
@@ -54,31 +54,23 @@ _SOURCES = (*_EUROPARL, "extra/smartdata/train.tsv")
 #: Both profiles use the GermEval train split by mention replacement and all 1,000,001 cluster
 #: forms (nlp/README.md, session 3: about +9 F1 over the profiles before them).
 _ALL_CLUSTERS = 1_000_001
+# What CI and `make model` train: about 6 minutes of CPU on 2 cores.
+_FAST = Profile(
+    name="fast",
+    sources=_SOURCES,
+    max_steps=2000,
+    # 64, not 96: the same F1 within noise at twice the speed (nlp/README.md).
+    width=64,
+    eval_frequency=250,
+    mask_misc=True,
+    partial_mode="replace",
+    cluster_words=_ALL_CLUSTERS,
+)
 PROFILES: dict[str, Profile] = {
-    # What CI and `make model` train: about 6 minutes of CPU on 2 cores.
-    "fast": Profile(
-        name="fast",
-        sources=_SOURCES,
-        max_steps=2000,
-        # 64, not 96: the same F1 within noise at twice the speed (nlp/README.md).
-        width=64,
-        eval_frequency=250,
-        mask_misc=True,
-        partial_mode="replace",
-        cluster_words=_ALL_CLUSTERS,
-    ),
+    "fast": _FAST,
     # The same data trained longer. Session 2's extras for full (floret vectors, GermEval x2,
     # SmartData dev) measured no gain on top of the two levers (nlp/README.md: "full + both").
-    "full": Profile(
-        name="full",
-        sources=_SOURCES,
-        max_steps=3000,
-        width=64,
-        eval_frequency=500,
-        mask_misc=True,
-        partial_mode="replace",
-        cluster_words=_ALL_CLUSTERS,
-    ),
+    "full": replace(_FAST, name="full", max_steps=3000, eval_frequency=500),
 }
 
 
