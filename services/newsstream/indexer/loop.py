@@ -104,7 +104,7 @@ class _InFlight:
     latest: dict[str, Received]
     future: Future[WriteResult]
     #: The writer refreshes after this batch: it and every batch before it become searchable.
-    refreshed: bool = True
+    refreshed: bool
 
 
 @dataclass
@@ -314,8 +314,6 @@ class Indexer:
         result = self._await(inflight.future)
         self._written.append((inflight, result))
         if inflight.refreshed:
-            self._last_refresh = time.monotonic()
-            self.stats.refreshes += 1
             self._settle()
 
     def _settle_now(self) -> None:
@@ -323,12 +321,13 @@ class Indexer:
         self._finish()
         if self._written:
             retrying(self._applier.refresh_once, sleep=self._wait)
-            self._last_refresh = time.monotonic()
-            self.stats.refreshes += 1
             self._settle()
 
     def _settle(self) -> None:
-        """Dead-letter, announce and commit every written batch, in order (all searchable)."""
+        """Right after a refresh: dead-letter, announce and commit every written batch, in
+        order (all searchable now)."""
+        self._last_refresh = time.monotonic()
+        self.stats.refreshes += 1
         written, self._written = self._written, []
         for inflight, result in written:
             self._settle_one(inflight, result)
