@@ -38,7 +38,8 @@ from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.stack.topology import Topology  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.topics import COMPACTED, DEAD_LETTER, LagReader, create_topics  # noqa: E402
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics  # noqa: E402
+from runkit import wait_committed  # noqa: E402
 
 CLUSTER_STATE = Path("/tmp/newsstream-cluster-tests")
 
@@ -55,21 +56,6 @@ def stacks() -> tuple[Settings, Settings, list[tuple[Settings, list[str]]]]:
         update={"kafka_bootstrap": shape.bootstrap(base), "es_url": shape.es_url(base)}
     )
     return single, cluster, started
-
-
-def _wait_indexed(s: Settings, n: int, timeout: float) -> None:
-    """Until the indexer has committed all ``n`` enriched articles (it commits after the bulk
-    write is acknowledged, so committed means written)."""
-    reader = LagReader(s)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if reader.offsets(s.indexer_group, s.topic_enriched) == (n, n):
-                return
-            time.sleep(0.2)
-    finally:
-        reader.close()
-    raise SystemExit(f"the indexer did not commit {n} articles within {timeout}s")
 
 
 def one_round(stack: Settings, articles: list[bytes]) -> float:
@@ -104,7 +90,7 @@ def one_round(stack: Settings, articles: list[bytes]) -> float:
         # the extractors still load their model and leave before the first article arrives
         indexer = subprocess.Popen([*cmd, "index"], env=env, stderr=log)
         codes = [proc.wait(timeout=3600) for proc in workers]
-        _wait_indexed(s, len(articles), timeout=600)
+        wait_committed(s, s.indexer_group, s.topic_enriched, 600, total=len(articles))
         seconds = time.monotonic() - began
         indexer.send_signal(signal.SIGTERM)
         codes.append(indexer.wait(timeout=120))

@@ -47,12 +47,14 @@ from newsstream.nlp.model import load_pipeline, model_info
 from newsstream.roles import settings_env
 from newsstream.settings import Settings
 from newsstream.text.clean import clean_text
-from newsstream.topics import COMPACTED, DEAD_LETTER, LagReader, create_topics
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.support.gold: gold loading and scoring
 
 from tests.support.gold import load_gold, score_quotes  # noqa: E402
+
+from runkit import wait_committed  # noqa: E402
 
 
 def make_articles(n: int, seed: int = 7) -> list[Article]:
@@ -242,22 +244,6 @@ def _drain_until(settings: Settings, n: int, timeout: float) -> int:
         consumer.close()
 
 
-def _wait_committed(settings: Settings, timeout: float) -> None:
-    """Until the workers have committed every raw article (a cheap admin request twice a
-    second: the benchmark must not compete with the workers for the CPU by reading their
-    output while they run; the output is read once, afterwards)."""
-    reader = LagReader(settings)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if reader.lag(settings.extractor_group, settings.topic_raw) == 0:
-                return
-            time.sleep(0.5)
-    finally:
-        reader.close()
-    raise RuntimeError(f"raw topic not drained within {timeout}s")
-
-
 def run_workers(
     base: Settings, articles: list[Article], count: int, partitions: int
 ) -> tuple[float, float]:
@@ -274,7 +260,7 @@ def run_workers(
             producer.send(settings.topic_raw, key=a.article_id.encode(), value=a.to_bytes())
         producer.flush(timeout=60)
         producer.close()
-        _wait_committed(settings, timeout=900)
+        wait_committed(settings, settings.extractor_group, settings.topic_raw, 900)
         cpu = sum(w.cpu_seconds() for w in workers) - cpu_before
         last_ms = _drain_until(settings, len(articles), timeout=120)
         return (last_ms - start_ms) / 1000, cpu

@@ -32,7 +32,7 @@ from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.topics import admin_client  # noqa: E402
+from newsstream.topics import LagReader, admin_client  # noqa: E402
 
 
 def run_settings(tag: str, feed_url: str, **overrides: Any) -> Settings:
@@ -193,3 +193,22 @@ def percentile(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def wait_committed(
+    settings: Settings, group: str, topic: str, timeout: float, total: int | None = None
+) -> None:
+    """Until ``group`` has committed all of ``topic`` (exactly ``total`` messages, if given):
+    a cheap admin request five times a second, so the wait does not compete with the roles
+    for the CPU by reading their output while they run."""
+    reader = LagReader(settings)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            offsets = reader.offsets(group, topic)
+            if offsets is not None and offsets[0] == offsets[1] and total in (None, offsets[1]):
+                return
+            time.sleep(0.2)
+    finally:
+        reader.close()
+    raise SystemExit(f"{group} did not commit all of {topic} within {timeout:.0f}s")
