@@ -34,10 +34,9 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from newsstream.bus import (
     JOIN_GRACE_S,
     LAG_EVERY_S,
-    LAG_UNKNOWN,
     Committer,
     close_quietly,
-    consumer_lag,
+    fetched_lag,
     paused,
     send_dead_letter,
 )
@@ -203,7 +202,9 @@ class Indexer:
             buffer.items.extend(received)
             if received:
                 last_message = time.monotonic()
-            drained = bool(buffer.items) and not received and self._lag() == 0
+            # nothing more in Kafka (by the watermarks this poll brought back): write now; a
+            # trickle must not wait out a batch window, and a backlog still fills batches
+            drained = bool(buffer.items) and self._lag() == 0
 
     def _full(self, buffer: _Buffer, now: float) -> bool:
         s = self.settings
@@ -255,21 +256,7 @@ class Indexer:
         return True
 
     def _lag(self) -> int:
-        """Unconsumed messages, from the high watermarks the fetches brought back (no request);
-        asks the broker only while a partition has not been fetched yet."""
-        total = 0
-        try:
-            for tp in self.consumer.assignment():
-                highwater = self.consumer.highwater(tp)
-                if highwater is None:
-                    return consumer_lag(self.consumer)
-                position = self.consumer.position(tp)
-                if position is None:
-                    return LAG_UNKNOWN
-                total += max(0, highwater - position)
-        except (KafkaError, OSError):
-            return LAG_UNKNOWN  # the broker is restarting: not drained, and no crash
-        return total
+        return fetched_lag(self.consumer)
 
     def _poll(self, timeout_s: float, max_records: int | None = None) -> list[Received]:
         polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)

@@ -44,9 +44,9 @@ class FeedBook:
     def record(self, feed: FeedConfig) -> FeedRecord:
         return self.state.get_feed(feed.url, self.base_s(feed))
 
-    def _schedule(self, feed: FeedConfig) -> dict[str, Any]:
+    def _schedule(self, feed: FeedConfig, now: float | None = None) -> dict[str, Any]:
         base = self.base_s(feed)
-        return {"now": time.time(), "base_s": base,
+        return {"now": time.time() if now is None else now, "base_s": base,
                 "max_s": max(self.settings.poll_max_interval_s, base), "rng": self.rng}  # fmt: skip
 
     def _save(self, feed: FeedConfig, sched: FeedSchedule, **validators: Any) -> FeedSchedule:
@@ -58,11 +58,16 @@ class FeedBook:
     def hints(self, feed: FeedConfig, hints: FeedHints) -> None:
         self.state.save_hints(feed.url, floor_s=hints.floor_s, skip_hours=hints_text(hints))
 
-    def not_modified(self, feed: FeedConfig, record: FeedRecord, stats: PollStats) -> None:
+    def not_modified(
+        self, feed: FeedConfig, record: FeedRecord, stats: PollStats, *, started: float
+    ) -> None:
+        """The feed answered 304. ``started``: when this poll began, so that the interval runs
+        from poll to poll (a slow round does not push every later poll back)."""
         stats.not_modified += 1
         NOT_MODIFIED.inc()
         FEEDS_POLLED.labels("not_modified").inc()
-        self._save(feed, after_success(record.schedule, changed=False, **self._schedule(feed)))
+        sched = after_success(record.schedule, changed=False, **self._schedule(feed, started))
+        self._save(feed, sched)
         self.state.record_outcome(feed.url, error=None)
         self._mark(feed.url, failing=False)
 
@@ -73,9 +78,11 @@ class FeedBook:
         *,
         changed: bool,
         validators: Mapping[str, str] | None,
+        started: float,
     ) -> None:
+        """The feed was read; ``started`` as in :meth:`not_modified`."""
         FEEDS_POLLED.labels("ok").inc()
-        sched = after_success(record.schedule, changed=changed, **self._schedule(feed))
+        sched = after_success(record.schedule, changed=changed, **self._schedule(feed, started))
         headers = validators or {}
         self._save(feed, sched, etag=headers.get("etag"),
                    last_modified=headers.get("last-modified"), validators=True)  # fmt: skip
@@ -115,6 +122,10 @@ class FeedBook:
 
     def due(self, feeds: Iterable[FeedConfig], now: float) -> list[FeedConfig]:
         return [f for f in feeds if self.record(f).schedule.next_due <= now]
+
+    def next_due(self, feeds: Iterable[FeedConfig]) -> float | None:
+        """When the soonest feed is due (epoch seconds); None without feeds."""
+        return min((self.record(f).schedule.next_due for f in feeds), default=None)
 
 
 def hints_text(hints: FeedHints) -> str:
