@@ -172,6 +172,31 @@ def test_extractor_stop_event_ends_the_loop(settings: Settings, gold_body: str) 
     assert result == [0] and len(out) == 3
 
 
+def test_extractor_trickle_is_enriched_at_once_not_after_the_batch_window(
+    settings: Settings, gold_body: str
+) -> None:
+    """Before: a lone record waited out ``extract_batch_wait_ms`` for a batch to fill. Now the
+    records in hand go as soon as Kafka holds nothing more: well inside a 30 s window."""
+    tuned = settings.model_copy(
+        update={"extract_batch_size": 32, "extract_batch_wait_ms": 30_000, "idle_seconds": 60.0}
+    )
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: run_extractor(tuned, stop_event=stop), daemon=True)
+    worker.start()
+    try:
+        first, second = make_articles(gold_body, 2)
+        publish(settings, [first])  # waits out the model load and the group join
+        read_all(settings, settings.topic_enriched, 1, timeout=180)
+        publish(settings, [second])
+        sent = time.monotonic()
+        out = read_all(settings, settings.topic_enriched, 2, timeout=30)
+        took = time.monotonic() - sent
+        assert len(out) == 2 and took < 10.0, f"{len(out)} enriched; the second took {took:.1f}s"
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+
+
 def _worker_env(settings: Settings) -> dict[str, str]:
     """The worker subprocesses read exactly ``settings``, with small batches and a short idle."""
     return settings_env(

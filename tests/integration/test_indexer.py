@@ -236,3 +236,40 @@ def test_indexer_under_load_refreshes_once_for_many_batches_and_announces_all(
         assert reader.lag(settings.indexer_group, settings.topic_enriched) == 0
     finally:
         reader.close()
+
+
+def test_indexer_trickle_is_written_at_once_not_after_the_batch_window(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """Before: a lone record waited for more (the next poll, up to ``index_bulk_max_wait_s``)
+    before its batch was written. Now a batch goes as soon as Kafka holds nothing more, so a
+    trickle of articles is searchable well inside a 30 s batch window."""
+    import threading
+    import time
+
+    tuned = settings.model_copy(update={"index_bulk_max_wait_s": 30.0, "idle_seconds": 60.0})
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: run_indexer(tuned, stop_event=stop), daemon=True)
+    worker.start()
+    try:
+        for name in ("trickle-1", "trickle-2"):  # the first also waits out the group join
+            publish(settings, gold_article(article_id=name))
+            sent = time.monotonic()
+            while time.monotonic() - sent < 120 and not _searchable(es, settings, name):
+                time.sleep(0.1)
+            took = time.monotonic() - sent
+        assert took < 10.0, f"the second article took {took:.1f}s (batch window 30 s)"
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+
+
+def _searchable(es: Elasticsearch, settings: Settings, article_id: str) -> bool:
+    """Found by a search now (no refresh forced: the indexer's own refresh must have run)."""
+    from elasticsearch import NotFoundError
+
+    try:
+        query = {"ids": {"values": [article_id]}}
+        return bool(es.count(index=settings.articles_alias, query=query)["count"])
+    except NotFoundError:  # the indexer has not created its indices yet
+        return False

@@ -272,3 +272,39 @@ def test_service_feed_timeout_is_counted(feed_server: FeedServer, tmp_path: Path
     producer = RecordingProducer()
     stats = _poll(feed_server, tmp_path, producer, http_timeout_s=0.3)
     assert stats.errors["feed_timeout"] == 1 and producer.sent == []
+
+
+def test_service_interval_runs_from_poll_start_and_loop_sleeps_until_due(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Before: the next poll was scheduled from the end of a round, and the loop slept a fixed
+    second after it, so a 1 s interval became nearly 2 s. Now the interval runs from the start
+    of the poll (±10 % jitter) and the loop sleeps only until the next feed is due."""
+    import time
+
+    from newsstream.poller.http import Fetcher
+    from newsstream.poller.service import IDLE_MAX_S, IDLE_MIN_S, Poller
+
+    _three(feed_server)
+    feed_server.set_latency("/nachrichten/a1", 0.6)  # a slow round
+    settings = local_settings(feed_server, tmp_path, poll_interval_s=1.0)
+    state = PollerState(settings.state_dir)
+
+    async def go() -> tuple[float, float, float, float]:
+        async with Fetcher(settings, allowed_hosts=frozenset({"127.0.0.1"})) as fetcher:
+            poller = Poller(settings, fetcher=fetcher, producer=RecordingProducer(), state=state)
+            feeds = [feed_server.feed_url]
+            started = time.time()
+            await poller.poll_once(feeds)
+            ended = time.time()
+            due = poller.book.next_due(poller.configure(feeds))
+            assert due is not None
+            return started, ended, due - ended, poller.idle_for(feeds, ended)
+
+    try:
+        started, ended, left, idle = asyncio.run(go())
+    finally:
+        state.close()
+    assert ended - started >= 0.6
+    assert started + 0.9 <= ended + left <= started + 1.1 + 0.05  # due = start + interval
+    assert idle == max(IDLE_MIN_S, min(IDLE_MAX_S, left))
