@@ -3,8 +3,8 @@
 Why detect at all: outlets declare one language for a whole site (``<html lang="de">``, the
 feed's ``<language>``) while publishing English, Turkish or Ukrainian pieces beside German
 ones; a German model run over them finds nonsense entities. ``py3langid`` (a maintained,
-numpy-only port of langid.py with its model in the package) classifies a 5 kB text in well
-under a millisecond. Short texts (a teaser) are too little to judge: there the declared
+numpy-only port of langid.py with its model in the package) needs about a microsecond per
+character, so it reads only the head of the text. Short texts (a teaser) are too little to judge: there the declared
 language wins unless the detector is very sure.
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-#: Text looked at (the head of title + body): enough for a stable answer, bounded cost.
-SAMPLE_CHARS = 5_000
+#: Text looked at (the head of title + body): ~200 words, far more than langid needs for a
+#: stable answer; 5,000 cost 5.5 ms per article, a tenth of the poller's CPU at full speed.
+SAMPLE_CHARS = 1_500
 #: Below this many characters the declared language wins unless detection is very sure.
 SHORT_TEXT_CHARS = 200
 SURE = 0.99
