@@ -218,6 +218,10 @@ def report(args: Any, run: Run, settings: Settings, expected: dict[str, float],
     latencies = {a: run.seen[a] - t for a, t in expected.items() if a in run.seen}
     quiet = [v for a, v in latencies.items() if not in_fault_window(expected[a], faults)]
     peak, growth = peak_rss(run), rss_growth(run)
+    series = (
+        settings.state_dir / "rss.json"
+    )  # the whole memory curve, to tell growth from a plateau
+    series.write_text(json.dumps(run.rss))
     result: dict[str, Any] = {
         "minutes": args.minutes,
         "articles": len(expected),
@@ -239,7 +243,7 @@ def report(args: Any, run: Run, settings: Settings, expected: dict[str, float],
     print(f"restarts {restarts} (stalls {stalls}); faults {result['faults']}")
     p50, p95 = result["latency_p50_s"], result["latency_p95_s"]
     print(f"latency outside faults p50 {p50} s, p95 {p95} s")
-    print(f"peak RSS MiB {peak}; growth after minute 5 (%) {growth}")
+    print(f"peak RSS MiB {peak}; growth after minute 5 (%) {growth}; curve in {series}")
     print(json.dumps(result))
     return result
 
