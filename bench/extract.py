@@ -19,8 +19,11 @@ needed). Part 2 runs ``--attempts`` pairs in alternating order and reports every
 median of each side (the speedup is median over median), and the workers' CPU time per
 article (one vs two). The workers get exactly this process's settings (``settings_env``), so
 they load the same model from the same cache.
+Part 2 also times bare ``nlp.pipe`` over the same texts in one process and in two (no Kafka,
+no extraction code, models loaded before the clock): ``bare_two_process_speedup`` is how far
+this machine itself scales from one core to two, the ceiling for the workers' speedup.
 Last line: JSON with articles_per_s, words_per_s, bare_words_per_s, ratio_vs_bare,
-two_worker_speedup (and more).
+two_worker_speedup, bare_two_process_speedup (and more).
 """
 
 from __future__ import annotations
@@ -127,6 +130,42 @@ def bench_inprocess(nlp: Any, articles: list[Article], rounds: int) -> dict[str,
         "bare_rounds_s": [round(x, 3) for x in wall["bare"]],
         "full_rounds_s": [round(x, 3) for x in wall["full"]],
     }
+
+
+# --- the machine's own ceiling: bare nlp.pipe in one process vs two -------------------
+
+
+def _bare_process(texts: list[str], barrier: Any, ends: Any) -> None:
+    """Load the model and warm up (before the barrier, outside the clock), then pipe."""
+    nlp = load_pipeline(Settings(metrics_enabled=False))
+    for _doc in nlp.pipe(texts, batch_size=32):
+        pass
+    barrier.wait()
+    for _doc in nlp.pipe(texts, batch_size=32):
+        pass
+    ends.put(time.time())
+
+
+def bare_processes(texts: list[str], count: int) -> float:
+    """Wall seconds for ``count`` processes to pipe ``texts`` (split evenly) through bare
+    spaCy: no Kafka, no extraction code. Two of them on two cores show how far this machine
+    itself scales; the workers' speedup cannot exceed it."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, ends = ctx.Barrier(count + 1), ctx.Queue()
+    procs = [
+        ctx.Process(target=_bare_process, args=(texts[i::count], barrier, ends))
+        for i in range(count)
+    ]
+    for proc in procs:
+        proc.start()
+    barrier.wait(timeout=300)
+    start = time.time()
+    finished = [ends.get(timeout=900) for _ in procs]
+    for proc in procs:
+        proc.join()
+    return max(finished) - start
 
 
 # --- workers on Kafka -----------------------------------------------------------------
@@ -350,6 +389,19 @@ def main() -> int:
                     f"= {rate:6.1f} articles/s; worker CPU {cpu:6.1f} s "
                     f"({1000 * cpu / len(kafka_articles):.0f} ms/article)"
                 )
+        bare: dict[str, list[float]] = {"one": [], "two": []}
+        texts = [a.body for a in kafka_articles]
+        for attempt in range(args.attempts):
+            order = (("one", 1), ("two", 2)) if attempt % 2 == 0 else (("two", 2), ("one", 1))
+            for label, count in order:
+                bare[label].append(bare_processes(texts, count))
+        ceiling = statistics.median(bare["one"]) / statistics.median(bare["two"])
+        result["bare_two_process_speedup"] = round(ceiling, 3)
+        rounded = {k: [round(x, 2) for x in v] for k, v in bare.items()}
+        print(
+            f"bare nlp.pipe, two processes vs one (this machine's ceiling): {ceiling:.2f}x "
+            f"(one {rounded['one']} s, two {rounded['two']} s)"
+        )
         one, two = statistics.median(timings["one"]), statistics.median(timings["two"])
         # CPU cost per article, one worker vs two: 1.0 means two workers waste nothing, so on
         # two otherwise idle cores they would approach 2x; this figure is robust to the noise.
