@@ -40,7 +40,6 @@ from newsstream.bus import (
     paused,
     send_dead_letter,
 )
-from newsstream.heap import HeapTrimmer
 from newsstream.indexer import metrics
 from newsstream.indexer.announce import announcements, send_announcements
 from newsstream.indexer.apply import BatchApplier
@@ -151,7 +150,6 @@ class Indexer:
         #: Written batches waiting for a refresh before they are announced and committed.
         self._written: list[tuple[_InFlight, WriteResult]] = []
         self._last_refresh = 0.0
-        self._heap = HeapTrimmer()
         self._committer = Committer(consumer)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
         writer = BulkWriter(
@@ -175,7 +173,6 @@ class Indexer:
                 self._finish()  # commit as soon as Elasticsearch has the batch
             if self._written and self._inflight is None and not buffer.items:
                 self._settle_now()  # a lull: make the written batches searchable at once
-                self._heap.in_lull()  # and give a backlog's memory back, now and then
             if buffer.items and (self.stop.is_set() or drained or self._full(buffer, now)):
                 batch, rest = split_batch(
                     buffer.items, s.index_bulk_max_docs, s.index_bulk_max_bytes
