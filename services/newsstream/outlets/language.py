@@ -4,8 +4,8 @@ Why detect at all: outlets declare one language for a whole site (``<html lang="
 feed's ``<language>``) while publishing English, Turkish or Ukrainian pieces beside German
 ones; a German model run over them finds nonsense entities. ``py3langid`` (a maintained,
 numpy-only port of langid.py with its model in the package) needs about a microsecond per
-character, so it reads only the head of the text. Short texts (a teaser) are too little to judge: there the declared
-language wins unless the detector is very sure.
+character, so it reads only the head of the text. Short texts (a teaser) are too little to
+judge: there the declared language wins unless the detector is very sure.
 """
 
 from __future__ import annotations
