@@ -266,10 +266,14 @@ def test_indexer_trickle_is_written_at_once_not_after_the_batch_window(
 
 def _searchable(es: Elasticsearch, settings: Settings, article_id: str) -> bool:
     """Found by a search now (no refresh forced: the indexer's own refresh must have run)."""
-    from elasticsearch import NotFoundError
+    from elasticsearch import ApiError
 
     try:
         query = {"ids": {"values": [article_id]}}
         return bool(es.count(index=settings.articles_alias, query=query)["count"])
-    except NotFoundError:  # the indexer has not created its indices yet
-        return False
+    except ApiError as exc:
+        # 404: the indexer has not created its indices yet; 503: just created, shards not yet
+        # allocated (seen once in a fresh clone's run)
+        if exc.meta.status in (404, 503):
+            return False
+        raise
