@@ -40,6 +40,7 @@ from newsstream.bus import (
     paused,
     send_dead_letter,
 )
+from newsstream.heap import HeapTrimmer
 from newsstream.indexer import metrics
 from newsstream.indexer.announce import announcements, send_announcements
 from newsstream.indexer.apply import BatchApplier
@@ -88,6 +89,8 @@ class IndexerStats:
     refreshes: int = 0
     #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
     retries: int = 0
+    #: Times the idle indexer gave freed heap memory back to the OS (:mod:`newsstream.heap`).
+    heap_trims: int = 0
     #: ``time.perf_counter()`` when the loop began polling (after setup), at the first record
     #: and at the last commit: the benchmark's clock runs from the first to the last.
     loop_started_at: float | None = None
@@ -150,6 +153,7 @@ class Indexer:
         #: Written batches waiting for a refresh before they are announced and committed.
         self._written: list[tuple[_InFlight, WriteResult]] = []
         self._last_refresh = 0.0
+        self._heap = HeapTrimmer()
         self._committer = Committer(consumer)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
         writer = BulkWriter(
@@ -202,6 +206,10 @@ class Indexer:
             buffer.items.extend(received)
             if received:
                 last_message = time.monotonic()
+            elif not buffer.items and self._inflight is None and not self._written:
+                # idle: nothing read, nothing being written; give the freed memory of a
+                # backlog back to the OS (at most once a minute)
+                self.stats.heap_trims += self._heap.in_lull()
             # nothing more in Kafka (by the watermarks this poll brought back): write now; a
             # trickle must not wait out a batch window, and a backlog still fills batches
             drained = bool(buffer.items) and self._lag() == 0
