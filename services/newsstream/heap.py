@@ -17,13 +17,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import logging
 import time
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 #: Lulls closer together than this share one trim.
 TRIM_EVERY_S = 60.0
