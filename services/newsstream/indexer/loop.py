@@ -89,7 +89,7 @@ class IndexerStats:
     refreshes: int = 0
     #: Back-off waits (Elasticsearch or Kafka unavailable, or items to retry).
     retries: int = 0
-    #: Times the idle indexer gave freed heap memory back to the OS (:mod:`newsstream.heap`).
+    #: Times the indexer gave a backlog's freed heap back to the OS (:mod:`newsstream.heap`).
     heap_trims: int = 0
     #: ``time.perf_counter()`` when the loop began polling (after setup), at the first record
     #: and at the last commit: the benchmark's clock runs from the first to the last.
@@ -198,6 +198,8 @@ class Indexer:
             if now - last_lag >= LAG_EVERY_S:
                 metrics.LAG.set(self._lag())
                 last_lag = now
+            if not buffer.items and self._inflight is None and not self._written:
+                self._trim_heap()  # between batches: the moment a steady stream also has
             received = self._poll(
                 self._poll_wait(buffer, now), max(1, s.index_bulk_max_docs - buffer.docs)
             )
@@ -206,13 +208,15 @@ class Indexer:
             buffer.items.extend(received)
             if received:
                 last_message = time.monotonic()
-            elif not buffer.items and self._inflight is None and not self._written:
-                # idle: nothing read, nothing being written; give the freed memory of a
-                # backlog back to the OS (at most once a minute)
-                self.stats.heap_trims += self._heap.in_lull()
             # nothing more in Kafka (by the watermarks this poll brought back): write now; a
             # trickle must not wait out a batch window, and a backlog still fills batches
             drained = bool(buffer.items) and self._lag() == 0
+
+    def _trim_heap(self) -> None:
+        """Give a backlog's freed memory back to the OS once it is written (:mod:`heap`)."""
+        if self._heap.maybe_trim():
+            self.stats.heap_trims += 1
+            metrics.HEAP_TRIMS.inc()
 
     def _full(self, buffer: _Buffer, now: float) -> bool:
         s = self.settings

@@ -24,3 +24,7 @@ DEAD_LETTERS = Counter(
     "newsstream_indexer_dead_letters_total", "Messages sent to the dead-letter topic", ["reason"]
 )
 LAG = Gauge("newsstream_indexer_lag", "Messages in the enriched topic not yet consumed")
+HEAP_TRIMS = Counter(
+    "newsstream_indexer_heap_trims_total",
+    "Times the idle indexer gave freed heap memory back to the operating system",
+)

@@ -1,22 +1,63 @@
-"""Free heap memory goes back to the OS in a lull, and not more often than asked."""
+"""Free heap memory goes back to the OS after growth, and not more often than asked."""
 
 from __future__ import annotations
 
 import psutil
 import pytest
 
-from newsstream.heap import HeapTrimmer, trim
+from newsstream.heap import HeapTrimmer, resident_bytes, supported, trim
+
+MIB = 2**20
+
+
+def _trimmer(now: list[float], size: list[int]) -> HeapTrimmer:
+    if not supported():
+        pytest.skip("this C library has no malloc_trim (not glibc): trimming is a no-op")
+    return HeapTrimmer(
+        every_s=60.0, grown_bytes=4 * MIB, clock=lambda: now[0], resident=lambda: size[0]
+    )
+
+
+def test_trimmer_trims_after_growth_not_on_a_flat_heap() -> None:
+    """The first soak fix waited for a lull a steady stream never has; growth is the signal."""
+    now, size = [1000.0], [70 * MIB]
+    trimmer = _trimmer(now, size)
+    assert not trimmer.maybe_trim()  # the first call only takes the floor
+    now[0] += 600.0
+    size[0] += 3 * MIB
+    assert not trimmer.maybe_trim()  # grown, but not by enough to be worth a trim
+    size[0] += 2 * MIB  # a backlog: +5 MiB over the floor
+    assert trimmer.maybe_trim()
 
 
 def test_trimmer_runs_at_most_once_per_interval() -> None:
-    now = [1000.0]
-    trimmer = HeapTrimmer(every_s=60.0, clock=lambda: now[0])
-    if not trimmer.in_lull():
-        pytest.skip("this C library has no malloc_trim (not glibc): trimming is a no-op")
+    now, size = [1000.0], [70 * MIB]
+    trimmer = _trimmer(now, size)
+    trimmer.maybe_trim()
+    size[0] += 10 * MIB
+    assert trimmer.maybe_trim()
+    size[0] += 10 * MIB  # the trim gave nothing back (the fake never shrinks) and it grew again
     now[0] += 59.0
-    assert not trimmer.in_lull()
+    assert not trimmer.maybe_trim()
     now[0] += 1.0
-    assert trimmer.in_lull() and trimmer.trims == 2
+    assert trimmer.maybe_trim()
+
+
+def test_trimmer_lowers_its_floor_when_memory_shrinks() -> None:
+    now, size = [1000.0], [80 * MIB]
+    trimmer = _trimmer(now, size)
+    trimmer.maybe_trim()
+    size[0] = 70 * MIB
+    assert not trimmer.maybe_trim()
+    size[0] = 75 * MIB  # +5 over the new floor, +-5 over the first
+    assert trimmer.maybe_trim()
+
+
+def test_resident_bytes_reads_this_process() -> None:
+    measured = resident_bytes()
+    if measured is None:
+        pytest.skip("no /proc/self/statm on this system")
+    assert abs(measured - psutil.Process().memory_info().rss) < 8 * MIB
 
 
 def test_trim_gives_a_fragmented_heap_back() -> None:
