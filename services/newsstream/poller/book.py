@@ -121,11 +121,14 @@ class FeedBook:
         FAILING_FEEDS.set(len(self._failing))
 
     def due(self, feeds: Iterable[FeedConfig], now: float) -> list[FeedConfig]:
-        return [f for f in feeds if self.record(f).schedule.next_due <= now]
+        """The feeds to poll now; a feed never polled is due at once."""
+        times = self.state.next_due_times()
+        return [f for f in feeds if times.get(f.url, 0.0) <= now]
 
     def next_due(self, feeds: Iterable[FeedConfig]) -> float | None:
         """When the soonest feed is due (epoch seconds); None without feeds."""
-        return min((self.record(f).schedule.next_due for f in feeds), default=None)
+        times = self.state.next_due_times()
+        return min((times.get(f.url, 0.0) for f in feeds), default=None)
 
 
 def hints_text(hints: FeedHints) -> str:
