@@ -56,6 +56,28 @@ def _malloc_trim() -> Callable[[int], Any] | None:
     return trim
 
 
+#: ``mallopt`` parameter number of glibc's mmap threshold (malloc.h).
+_M_MMAP_THRESHOLD = -3
+#: Allocations at least this big get their own mapping, returned to the OS when freed.
+MMAP_THRESHOLD_BYTES = 128 * 1024
+
+
+def keep_big_buffers_out_of_the_heap() -> bool:
+    """Fix glibc's mmap threshold at its default (128 KiB); False where unsupported.
+
+    glibc raises the threshold each time a mapped buffer is freed (up to 32 MiB), so after
+    the first big bulk body or Kafka fetch, later ones are carved from the heap arenas, where
+    a backlog's buffers stay resident. Fixed, they are unmapped as soon as they are freed:
+    a 20 s Elasticsearch outage left the indexer +5.1 MB after a trim, +3.4 MB with this.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+
+
 def supported() -> bool:
     """Whether this C library can give memory back (glibc)."""
     return _malloc_trim() is not None

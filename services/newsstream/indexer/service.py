@@ -14,6 +14,7 @@ import threading
 from elasticsearch import Elasticsearch
 from tenacity import Retrying, retry_if_exception
 
+from newsstream import heap
 from newsstream.indexer.loop import Indexer, IndexerStats, Interrupted
 from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BACKOFF, is_retriable_exception
@@ -67,6 +68,7 @@ def run_indexer_with_stats(
     with stop_on_signals(stop_event or threading.Event()) as stop:
         require_kafka(settings)
         require_elasticsearch(settings, es)
+        heap.keep_big_buffers_out_of_the_heap()  # a backlog's buffers are not kept resident
         start_metrics_server(settings.metrics_port_indexer, settings.metrics_enabled)
         ensure_topics(settings)  # news.indexed, which the indexer produces to
         if not _ensure_indices_waiting(es, settings, stop):
