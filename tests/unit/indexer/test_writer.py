@@ -56,6 +56,9 @@ def test_writer_backoff_grows_and_caps() -> None:
     delays = [delay(n) for n in range(1, 13)]
     assert delays[0] < 1.1 < delays[3]
     assert max(delays) <= BACKOFF_MAX_S + 0.5
+    # the end of an outage is noticed within seconds: before, the cap was 30 s and a 20 s
+    # outage kept every article waiting for a minute
+    assert max(delays) <= 10.5
 
 
 def test_retrying_waits_out_a_service_error_and_raises_a_bad_request_at_once() -> None:
