@@ -26,5 +26,5 @@ DEAD_LETTERS = Counter(
 LAG = Gauge("newsstream_indexer_lag", "Messages in the enriched topic not yet consumed")
 HEAP_TRIMS = Counter(
     "newsstream_indexer_heap_trims_total",
-    "Times the idle indexer gave freed heap memory back to the operating system",
+    "Times the indexer gave a backlog's freed heap memory back to the operating system",
 )
