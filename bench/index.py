@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support
 
 from tests.support.samples import enriched_from_gold
 
+from newsstream import gctune
 from newsstream.bus import make_producer
 from newsstream.indexer.documents import article_document, quote_documents
 from newsstream.indexer.service import run_indexer_with_stats
@@ -311,6 +312,9 @@ def main() -> None:
             f"{len(articles)} articles -> {docs} documents, "
             f"built in {time.perf_counter() - t0:.1f}s"
         )
+        # The indexer sets the garbage collector for streaming when it starts (gctune); set
+        # here first, so the bare baseline runs with the same interpreter settings in every round.
+        gctune.tune_for_streaming()
         # Interleaved rounds (bare, indexer, then indexer, bare, ...) so that both see the
         # same load on a shared machine. Figures are medians over the rounds (a load spike in
         # one round does not decide the result); the totals are printed as well.

@@ -69,7 +69,7 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "enable_idempotence": True,
         "retries": 2**31 - 1,
         "max_in_flight_requests_per_connection": 5,
-        "compression_type": "gzip",
+        "compression_type": "zstd",
         "linger_ms": 5,
         "max_request_size": MAX_MESSAGE_BYTES,
         "delivery_timeout_ms": int(SEND_TIMEOUT_S * 1000),

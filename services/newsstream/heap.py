@@ -25,7 +25,7 @@ import gc
 import os
 import time
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 #: Trims closer together than this are merged into one.
@@ -45,7 +45,7 @@ def resident_bytes() -> int | None:
         return None
 
 
-@lru_cache(maxsize=1)
+@cache
 def _libc_function(name: str) -> Callable[..., Any] | None:
     """``name`` from the C library, if it has it (glibc does; musl and macOS lack some)."""
     try:

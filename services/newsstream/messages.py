@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
 #: 2: ``outlet``, ``story_id``, ``duplicate_of``; ``source``/``source_error`` renamed to
 #: ``body_from``/``body_error`` (version-1 messages are still read: see ``Article``).
@@ -97,27 +97,18 @@ class Article(_Message):
     #: Where ``body`` came from: the fetched page, or the feed entry when the page could not
     #: be used (error, robots.txt). Called ``source`` in version 1, which readers took for
     #: the outlet.
-    body_from: Literal["page", "feed"] = "page"
+    body_from: Literal["page", "feed"] = Field(
+        "page", validation_alias=AliasChoices("body_from", "source")
+    )
     #: Why the page could not be used when ``body_from == "feed"``.
-    body_error: str | None = None
+    body_error: str | None = Field(
+        None, validation_alias=AliasChoices("body_error", "source_error")
+    )
     #: The story this article tells: the article id of the first article seen with this text
     #: (its own id when it is no copy). Copies of one agency story share it.
     story_id: str | None = None
     #: For a later copy: the article id it copies (the story's first article); else None.
     duplicate_of: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _read_version_1(cls, data: Any) -> Any:
-        """Messages already in the compacted topics call ``body_from`` ``source``."""
-        if isinstance(data, dict) and ("source" in data or "source_error" in data):
-            data = dict(data)
-            source, error = data.pop("source", None), data.pop("source_error", None)
-            if "body_from" not in data and source is not None:
-                data["body_from"] = source
-            if "body_error" not in data and error is not None:
-                data["body_error"] = error
-        return data
 
     @property
     def source(self) -> str:

@@ -8,10 +8,11 @@ dead-letters what can never be indexed, announces the batch's searchable revisio
 refresh first; while batches keep coming the refresh is made at most once every
 ``index_refresh_every_s`` and covers every batch written before it (a refresh per batch cost a
 third of the indexer's throughput), and the batches it covers are announced and committed
-together; in a lull, a written batch is refreshed at once. Reading and parsing
-the next batch overlaps the writes; at most one batch is in flight, so Elasticsearch sees the
-batches in order. While Elasticsearch is away the partitions stay paused and the consumer keeps
-polling (it stays in its group): an outage pauses the indexer, it never drops or skips.
+together; in a lull, a written batch is refreshed at once. Reading, parsing and encoding
+the next batch, and announcing and committing the batches before, overlap the writes; at most
+one batch is in flight, so Elasticsearch sees the batches in order. While Elasticsearch is
+away the partitions stay paused and the consumer keeps polling (it stays in its group): an
+outage pauses the indexer, it never drops or skips.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from newsstream.indexer.batch import (
     split_batch,
     withdrawn,
 )
+from newsstream.indexer.ops import encode
 from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BulkWriter, WriteResult, retrying
 from newsstream.messages import DeadLetter
@@ -297,22 +299,34 @@ class Indexer:
         latest = {aid: it for aid, it in latest_per_article(items).items() if aid not in gone}
         articles = {aid: item.article for aid, item in latest.items() if item.article is not None}
         ops = index_ops(articles.values(), self.settings)
+        encode(ops)  # here, while Elasticsearch is still busy with the batch in flight
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
-        self._finish()
+        searchable = self._collect()
         refresh = (
             not more or time.monotonic() - self._last_refresh >= self.settings.index_refresh_every_s
         )
         future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
         self._inflight = _InFlight(items, latest, future, refresh)
+        if searchable:
+            # Announce and commit the batches written before while Elasticsearch writes this
+            # one: it would sit idle for those Kafka round trips otherwise.
+            self._settle()
 
-    def _finish(self) -> None:
-        """Wait for the batch in flight; once refreshed, settle it and those before it."""
+    def _collect(self) -> bool:
+        """Wait for the batch in flight and keep its result; True if it was refreshed (it and
+        every written batch before it are searchable and may be settled)."""
         inflight, self._inflight = self._inflight, None
         if inflight is None:
-            return
+            return False
         result = self._await(inflight.future)
         self._written.append((inflight, result))
         if inflight.refreshed:
+            self._last_refresh = time.monotonic()
+        return inflight.refreshed
+
+    def _finish(self) -> None:
+        """Wait for the batch in flight; once refreshed, settle it and those before it."""
+        if self._collect():
             self._settle()
 
     def _settle_now(self) -> None:
@@ -320,12 +334,12 @@ class Indexer:
         self._finish()
         if self._written:
             retrying(self._applier.refresh_once, sleep=self._wait)
+            self._last_refresh = time.monotonic()
             self._settle()
 
     def _settle(self) -> None:
-        """Right after a refresh: dead-letter, announce and commit every written batch, in
-        order (all searchable now)."""
-        self._last_refresh = time.monotonic()
+        """After a refresh: dead-letter, announce and commit every written batch, in order (all
+        searchable now)."""
         self.stats.refreshes += 1
         written, self._written = self._written, []
         for inflight, result in written:

@@ -6,8 +6,12 @@ Elasticsearch client or Prometheus.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -32,3 +36,18 @@ class Op:
             target.update(version=self.version, version_type="external_gte")
         meta: dict[str, Any] = {self.action: target}
         return [meta] if self.source is None else [meta, self.source]
+
+    @cached_property
+    def ndjson(self) -> bytes:
+        """This operation's lines of a bulk body, encoded once.
+
+        The indexer encodes a batch on its main thread while Elasticsearch is still writing
+        the previous one, so the writer thread only joins bytes; a retry of some items
+        re-sends their bytes without encoding them again.
+        """
+        return b"".join(orjson.dumps(line) + b"\n" for line in self.lines())
+
+
+def encode(ops: Iterable[Op]) -> int:
+    """Encode every operation now (see ``Op.ndjson``); the bulk body's size in bytes."""
+    return sum(len(op.ndjson) for op in ops)

@@ -14,7 +14,7 @@ import threading
 from elasticsearch import Elasticsearch
 from tenacity import Retrying, retry_if_exception
 
-from newsstream import heap
+from newsstream import gctune, heap
 from newsstream.indexer.loop import Indexer, IndexerStats, Interrupted
 from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BACKOFF, is_retriable_exception
@@ -78,6 +78,7 @@ def run_indexer_with_stats(
             consumer, "indexer", settings.indexer_group, settings.topic_enriched
         )
         indexer = Indexer(settings, consumer, es, stop, watchdog, lambda: clients.producer)
+        gctune.tune_for_streaming()
         log.info(
             "indexer started",
             extra={"topic": settings.topic_enriched, "group": settings.indexer_group},

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from newsstream import gctune
 from newsstream.errors import FeedError, FetchError, NoFeedsError, PublishError
 from newsstream.messages import article_id_for, canonicalize_url
 from newsstream.outlets.config import FeedConfig, feeds_from_urls
@@ -309,6 +310,7 @@ def run_poller(
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     ensure_topics(settings)
     clients = clients or Clients(settings)
+    gctune.tune_for_streaming()
     try:
         stop = stop_event or threading.Event()
         watch = feeds is None and "feeds" not in settings.model_fields_set

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionError, SerializationError
@@ -90,8 +92,10 @@ class FakeBulk:
         self.answers = answers
         self.calls: list[list[dict[str, object]]] = []
 
-    def bulk(self, *, operations: list[dict[str, object]], require_alias: bool) -> object:
-        assert require_alias
+    def bulk(
+        self, *, operations: list[bytes], require_alias: bool, filter_path: list[str]
+    ) -> object:
+        assert require_alias and "items.*.status" in filter_path
         self.calls.append(operations)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -123,7 +127,21 @@ def test_writer_retries_request_and_items_then_succeeds() -> None:
     result = writer.write([_op("a"), _op("b")])
     assert result.written == 2 and not result.rejected
     assert len(waits) == 2 and len(fake.calls) == 3
-    assert len(fake.calls[2]) == 2  # only the rejected-for-now item was sent again
+    assert fake.calls[2] == [_op("b").ndjson]  # only the rejected-for-now item was sent again
+
+
+def test_op_encodes_its_bulk_lines_once_as_ndjson() -> None:
+    op = Op("index", "news-quotes", "q1", 3, "a1", {"quote": "„Nein“, sagte er.", "n": 1})
+    lines = op.ndjson.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 3  # meta and source, each ending in a newline
+    assert json.loads(lines[0]) == {
+        "index": {"_index": "news-quotes", "_id": "q1", "version": 3,
+                  "version_type": "external_gte"}
+    }  # fmt: skip
+    assert json.loads(lines[1]) == {"quote": "„Nein“, sagte er.", "n": 1}
+    assert op.ndjson is op.ndjson  # encoded once, re-sent as is on a retry
+    delete = Op("delete", "news-quotes", "q2", None, "a1", None, "quotes")
+    assert json.loads(delete.ndjson) == {"delete": {"_index": "news-quotes", "_id": "q2"}}
 
 
 def test_writer_isolates_a_request_refused_as_a_whole() -> None:
