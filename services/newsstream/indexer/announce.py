@@ -2,10 +2,11 @@
 
 After a batch's bulk writes and refresh succeeded, and before its offsets are committed, the
 indexer produces one small record per article it wrote (key = article id, the revision and
-when). The alerter consumes them: it learns exactly which articles to match, when they are
-searchable, without polling Elasticsearch. Committing only after the produce keeps it
-at-least-once: a crash in between re-indexes (idempotently) and announces again, and the
-alerter's memory of what it alerted makes the repeat silent.
+when); it commits once Kafka has acknowledged all of them. The alerter consumes them: it
+learns exactly which articles to match, when they are searchable, without polling
+Elasticsearch. Committing only after the acknowledgement keeps it at-least-once: a crash in
+between re-indexes (idempotently) and announces again, and the alerter's memory of what it
+alerted makes the repeat silent.
 
 Articles refused as older than the stored revision or rejected for good are not announced
 (nothing of theirs became searchable); withdrawn articles neither (nothing to alert on).
@@ -19,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from kafka import KafkaProducer
+from kafka.producer.future import FutureRecordMetadata
 
 from newsstream.bus import SEND_TIMEOUT_S
 from newsstream.indexer.batch import Received
@@ -42,13 +44,23 @@ def announcements(latest: Mapping[str, Received], result: WriteResult) -> list[I
     return news
 
 
+def produce_announcements(
+    producer: KafkaProducer, settings: Settings, news: Sequence[Indexed]
+) -> list[FutureRecordMetadata]:
+    """Hand every record to the producer; each future is done once Kafka has it (``acks=all``).
+
+    The indexer does not wait here: it reads the next batch meanwhile and commits this one
+    once all its futures are done (a synchronous wait was a sixth of its main thread's time).
+    """
+    return [
+        producer.send(settings.topic_indexed, key=n.article_id.encode("utf-8"), value=n.to_bytes())
+        for n in news
+    ]
+
+
 def send_announcements(
     producer: KafkaProducer, settings: Settings, news: Sequence[Indexed]
 ) -> None:
     """Produce every record and wait until Kafka has all of them (``acks=all``)."""
-    futures = [
-        producer.send(settings.topic_indexed, key=n.article_id.encode("utf-8"), value=n.to_bytes())
-        for n in news
-    ]
-    for future in futures:
+    for future in produce_announcements(producer, settings, news):
         future.get(timeout=SEND_TIMEOUT_S)

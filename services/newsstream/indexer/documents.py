@@ -113,7 +113,9 @@ def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
     own.
     """
     published, _ = display_time(a)
+    # the same for every quotation of the article: computed once
     entities = _unique(e.canonical or e.text for e in _ranked(a.entities))
+    outlet, categories, published_at = a.outlet_name, _unique(a.categories), published.isoformat()
     docs: list[tuple[str, dict[str, Any]]] = []
     for position, q in enumerate(a.quotes):
         doc_id = quote_id(a.article_id, position)
@@ -139,13 +141,13 @@ def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
                     "title": a.title,
                     "url": a.url,
                     "feed": a.feed_url,
-                    "outlet": a.outlet_name,
+                    "outlet": outlet,
                     "language": a.language,
                     "story_id": a.story,
                     "duplicate_of": a.duplicate_of,
                     "is_copy": a.duplicate_of is not None,
-                    "categories": _unique(a.categories),
-                    "published_at": published.isoformat(),
+                    "categories": categories,
+                    "published_at": published_at,
                     "entities": entities,
                 },
             )

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from typing import Any
 
 from elasticsearch import Elasticsearch
+from kafka import ConsumerRebalanceListener
 from tenacity import Retrying, retry_if_exception
 
 from newsstream import gctune, heap
+from newsstream.bus import subscribe
 from newsstream.indexer.loop import Indexer, IndexerStats, Interrupted
 from newsstream.indexer.setup import ensure_indices
 from newsstream.indexer.writer import BACKOFF, is_retriable_exception
@@ -28,6 +32,20 @@ from newsstream.wiring import Clients
 log = logging.getLogger(__name__)
 
 __all__ = ["IndexerStats", "run_indexer", "run_indexer_with_stats"]
+
+
+class _Joined(ConsumerRebalanceListener):
+    """Notes when the group first gave this indexer partitions: the end of its setup."""
+
+    def __init__(self) -> None:
+        self.first_at: float | None = None
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        if assigned and self.first_at is None:
+            self.first_at = time.perf_counter()
 
 
 def _ensure_indices_waiting(es: Elasticsearch, settings: Settings, stop: threading.Event) -> bool:
@@ -73,7 +91,9 @@ def run_indexer_with_stats(
         ensure_topics(settings)  # news.indexed, which the indexer produces to
         if not _ensure_indices_waiting(es, settings, stop):
             return IndexerStats()
-        consumer = clients.consumer(settings.indexer_group, [settings.topic_enriched])
+        consumer = clients.consumer(settings.indexer_group)
+        joined = _Joined()
+        subscribe(consumer, [settings.topic_enriched], listener=joined)
         watchdog = clients.watchdog(
             consumer, "indexer", settings.indexer_group, settings.topic_enriched
         )
@@ -90,6 +110,7 @@ def run_indexer_with_stats(
         finally:
             indexer.close()
             clients.close()
+        indexer.stats.assigned_at = joined.first_at
         log.info("indexer stopped", extra={"messages": indexer.stats.messages})
         return indexer.stats
 
