@@ -18,6 +18,7 @@ outage pauses the indexer, it never drops or skips.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -180,6 +181,8 @@ class Indexer:
         #: Announced batches, oldest first, waiting for Kafka's acks before their commit.
         self._announced: deque[_Announced] = deque()
         self._last_refresh = 0.0
+        #: Documents per record lately (an article and its quotations), to size each poll.
+        self._docs_per_record = 1.0
         self._heap = HeapTrimmer()
         self._committer = Committer(consumer)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
@@ -229,9 +232,7 @@ class Indexer:
                 last_lag = now
             if not buffer.items and self._inflight is None and not self._written:
                 self._trim_heap()  # between batches: the moment a steady stream also has
-            received = self._poll(
-                self._poll_wait(buffer, now), max(1, s.index_bulk_max_docs - buffer.docs)
-            )
+            received = self._poll(self._poll_wait(buffer, now), self._records_wanted(buffer))
             if received and not buffer.items:
                 buffer.started = time.monotonic()
             buffer.items.extend(received)
@@ -265,6 +266,13 @@ class Indexer:
             return True  # never got a partition: nothing of ours to index or commit
         self._commit_announced(wait=True)
         return self._caught_up() and self._committer.flush()
+
+    def _records_wanted(self, buffer: _Buffer) -> int:
+        """Records that should fill the next batch, from the documents a record has made
+        lately: asking for documents' worth of records (9 documents an article) parsed 9
+        batches at once, while the writer thread sat idle for want of the next one."""
+        docs_left = max(1, self.settings.index_bulk_max_docs - buffer.docs)
+        return max(1, math.ceil(docs_left / self._docs_per_record))
 
     def _poll_wait(self, buffer: _Buffer, now: float) -> float:
         s = self.settings
@@ -307,6 +315,9 @@ class Indexer:
             for records in polled.values()
             for r in records
         ]
+        if items:
+            docs = sum(max(1, item.docs) for item in items) / len(items)
+            self._docs_per_record = 0.7 * self._docs_per_record + 0.3 * docs
         if self.watchdog is not None:
             self.watchdog.polled(len(items))
         if items and self.stats.first_message_at is None:
