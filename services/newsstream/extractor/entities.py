@@ -18,6 +18,7 @@ from typing import Any
 from newsstream.extractor.names import NameResolver
 from newsstream.extractor.quotes.speakers import is_role
 from newsstream.messages import Entity, EntityLabel
+from newsstream.text.mentions import find_mentions
 
 LABELS: dict[str, EntityLabel] = {
     "PER": "PER",
@@ -191,18 +192,12 @@ def _propagate(
                 forms.setdefault(variant, (name, m.label))
     if not forms:
         return mentions, canon
-    pattern = re.compile(
-        r"(?<![\w-])("
-        + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        + r")(s|’|')?(?![\w-])"
-    )
-    for match in pattern.finditer(text):
-        start, end = match.span()
+    for start, end, form in find_mentions(text, forms):
         if any(taken[start:end]):
             continue
-        name, label = forms[match.group(1)]
+        name, label = forms[form]
         taken[start:end] = b"\x01" * (end - start)
-        mentions.append(Mention(match.group(0), label, start, end))
+        mentions.append(Mention(text[start:end], label, start, end))
         canon.append(name)
     return mentions, canon
 

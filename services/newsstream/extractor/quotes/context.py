@@ -32,6 +32,7 @@ from newsstream.extractor.quotes.persons import (
 from newsstream.extractor.quotes.refs import EntityIndex, LexicalHint, is_role
 from newsstream.extractor.quotes.segments import Sentence, Word, paragraphs, sentences, words
 from newsstream.messages import Entity
+from newsstream.text.mentions import find_mentions
 
 _WORDS = re.compile(r"\w+")
 _TRIGGERS = (
@@ -169,22 +170,18 @@ def _add_surname_mentions(ctx: Context, book: PersonBook, found: Sequence[FoundN
     surnames = sorted(ctx.entities.surnames, key=len, reverse=True)
     if not surnames:
         return
-    pattern = re.compile(
-        r"(?<![\w-])(" + "|".join(re.escape(s) for s in surnames) + r")(?:s|’|')?(?![\w-])"
-    )
     covered = sorted(
         [(start, end) for start, (_, end, label) in ctx.entities.spans.items() if label == "PER"]
         + [(n.start, n.end) for n in found]
     )
     starts = [start for start, _ in covered]
-    for match in pattern.finditer(ctx.text):
-        start = match.start()
+    for start, end, surname in find_mentions(ctx.text, surnames):
         k = bisect_right(starts, start) - 1
         if (k >= 0 and covered[k][1] > start) or _inside_quote(ctx.spans, start):
             continue  # part of a name already in the timeline ("Anna Weber")
-        name = book.canonical(match.group(1))
-        if name != match.group(1):
-            _add_mention(ctx, book, name, start, match.end())
+        name = book.canonical(surname)
+        if name != surname:
+            _add_mention(ctx, book, name, start, end)
 
 
 def _names_the_model_missed(ctx: Context) -> list[FoundName]:
