@@ -10,6 +10,7 @@ judge: there the declared language wins unless the detector is very sure.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -31,12 +32,31 @@ class LanguageGuess:
     method: str
 
 
+_LOADING = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """py3langid's identifier with normalised probabilities (loaded once, ~1 s)."""
+    """py3langid's identifier with normalised probabilities (loaded once, ~1 s).
+
+    Under a lock: the poller detects in worker threads, and ``lru_cache`` lets every thread
+    that asks before the first load finishes load its own copy. A first burst of articles
+    did exactly that (six loads at once, 16 CPU seconds of the pipeline benchmark's 33 s).
+    """
+    with _LOADING:
+        return _load_identifier()
+
+
+@lru_cache(maxsize=1)
+def _load_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def load() -> None:
+    """Load the detector now (a role's start-up), not with the first article."""
+    _identifier()
 
 
 def detect(text: str) -> tuple[str, float]:

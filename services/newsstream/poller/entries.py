@@ -9,6 +9,7 @@ carries the outlet, the detected language and its story (syndicated copies share
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from newsstream.errors import ExtractionError, FetchError, RobotsDisallowedError
 from newsstream.messages import Article, canonicalize_url, content_hash_for
+from newsstream.outlets import language
 from newsstream.outlets.config import FeedConfig
 from newsstream.outlets.dedupe import Fingerprint, fingerprint
 from newsstream.outlets.language import LanguageGuess, guess_language
@@ -75,6 +77,27 @@ def canonical_for(page: ExtractedPage, final_url: str) -> str:
 def _analyse(title: str, body: str, declared: str | None) -> tuple[LanguageGuess, Any]:
     """Language and fingerprint of a new revision (CPU work, run in a worker thread)."""
     return guess_language(title, body, declared), fingerprint(body)
+
+
+#: Our own text (no third-party article): enough words for a fingerprint.
+_WARM_UP_TEXT = " ".join(
+    f"Die Gemeinde Beispielstadt meldet am Tag {n} neue Zahlen zum Haushalt und zur Schule."
+    for n in range(1, 6)
+)
+_WARM_UP_PAGE = (
+    "<html lang='de'><head><title>Aufwärmen</title></head><body><article><h1>Aufwärmen</h1>"
+    f"<p>{_WARM_UP_TEXT}</p><p>{_WARM_UP_TEXT}</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Do once at start what the first article would otherwise pay for, in every worker
+    thread at once: the language model (~1 s), the page extractor's imports, the MinHash
+    permutations. Afterwards :func:`newsstream.gctune.tune_for_streaming` freezes them."""
+    language.load()
+    with contextlib.suppress(ExtractionError):
+        _extract(_WARM_UP_PAGE, "https://newsstream.invalid/warm-up")
+    _analyse("Aufwärmen", _WARM_UP_TEXT, "de")
 
 
 class EntryPublisher:

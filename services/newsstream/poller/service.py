@@ -23,7 +23,7 @@ from newsstream.errors import FeedError, FetchError, NoFeedsError, PublishError
 from newsstream.messages import article_id_for, canonicalize_url
 from newsstream.outlets.config import FeedConfig, feeds_from_urls
 from newsstream.poller.book import FeedBook
-from newsstream.poller.entries import EntryPublisher, FeedContext, canonical_for
+from newsstream.poller.entries import EntryPublisher, FeedContext, canonical_for, warm_up
 from newsstream.poller.feeds import FeedEntry, parse_feed
 from newsstream.poller.http import Fetcher
 from newsstream.poller.recovery import recover_if_empty
@@ -310,6 +310,7 @@ def run_poller(
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     ensure_topics(settings)
     clients = clients or Clients(settings)
+    warm_up()  # before the first burst of articles, whose worker threads would all load it
     gctune.tune_for_streaming()
     try:
         stop = stop_event or threading.Event()

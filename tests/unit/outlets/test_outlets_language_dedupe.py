@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 
+from newsstream.outlets import language
 from newsstream.outlets.dedupe import fingerprint, similarity
 from newsstream.outlets.language import guess_language
 from newsstream.poller.stories import StoryIndex
@@ -93,3 +95,21 @@ def test_outlets_recovery_folds_stories_and_fingerprints_recent_articles() -> No
     assert latest["a"].source == "feed" and latest["a"].story_id is None
     assert (latest["b"].revision, latest["b"].story_id, latest["b"].duplicate_of) == (2, "a", "a")
     assert latest["b"].fingerprint is not None and latest["c"].fingerprint is None  # too old
+
+
+def test_threads_asking_at_once_load_the_detector_once() -> None:
+    """A first burst of articles in the poller's worker threads loaded one model per thread."""
+    language._identifier.cache_clear()
+    language._load_identifier.cache_clear()
+    barrier = threading.Barrier(6)
+
+    def first_article() -> None:
+        barrier.wait()
+        language.detect("Die Gemeinde meldet neue Zahlen zum Haushalt und zur Schule.")
+
+    threads = [threading.Thread(target=first_article) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert language._load_identifier.cache_info().misses == 1
