@@ -43,7 +43,6 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from newsstream import gctune
 from newsstream.bus import bootstrap_servers, make_producer
 from newsstream.extractor.enrich import enrich, warm_up
 from newsstream.messages import Article
@@ -142,7 +141,6 @@ def bench_inprocess(nlp: Any, articles: list[Article], rounds: int) -> dict[str,
 def _bare_process(texts: list[str], barrier: Any, ends: Any) -> None:
     """Load the model and warm up (before the barrier, outside the clock), then pipe."""
     nlp = load_pipeline(Settings(metrics_enabled=False))
-    gctune.tune_for_streaming()  # as the extractor workers do once their model is loaded
     for _doc in nlp.pipe(texts, batch_size=32):
         pass
     barrier.wait()
@@ -348,9 +346,6 @@ def main() -> int:
 
     base = Settings(metrics_enabled=False)
     nlp = load_pipeline(base)
-    # The extractor sets the garbage collector for streaming once its model is loaded
-    # (gctune); so does this process, for both sides of part 1 alike.
-    gctune.tune_for_streaming()
     name, version = model_info(nlp)
     print(f"model: {name} {version}; pipeline: {nlp.pipe_names}")
     articles = make_articles(args.articles)

@@ -13,7 +13,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-from newsstream import gctune
 from newsstream.alerts.loop import ConsumerLoop, Interrupted
 from newsstream.alerts.matcher import Matcher, _Assigned
 from newsstream.alerts.notifier import Notifier
@@ -83,7 +82,6 @@ def run_alerter(
                                       settings.notifier_group, settings.topic_alerts))  # fmt: skip
         if on_started is not None:
             on_started(matcher, notifier)
-        gctune.tune_for_streaming()
         errors: list[BaseException] = []
         threads = [
             threading.Thread(target=_run_loop, args=(loop, stop, errors), name=loop.role)

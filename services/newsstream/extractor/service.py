@@ -21,7 +21,6 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
-from newsstream import gctune
 from newsstream.bus import (
     JOIN_GRACE_S,
     LAG_EVERY_S,
@@ -114,7 +113,6 @@ def run_extractor(
         consumer, "extractor", settings.extractor_group, settings.topic_raw, idle_cpu=True
     )
     worker = _Worker(settings, nlp, consumer, clients.producer, listener, watchdog)
-    gctune.tune_for_streaming()
     log.info(
         "extractor started",
         extra={"topic": settings.topic_raw, "group": settings.extractor_group},

@@ -93,7 +93,7 @@ _WARM_UP_PAGE = (
 def warm_up() -> None:
     """Do once at start what the first article would otherwise pay for, in every worker
     thread at once: the language model (~1 s), the page extractor's imports, the MinHash
-    permutations. Afterwards :func:`newsstream.gctune.tune_for_streaming` freezes them."""
+    permutations."""
     language.load()
     with contextlib.suppress(ExtractionError):
         _extract(_WARM_UP_PAGE, "https://newsstream.invalid/warm-up")

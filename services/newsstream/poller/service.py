@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from newsstream import gctune
 from newsstream.errors import FeedError, FetchError, NoFeedsError, PublishError
 from newsstream.messages import article_id_for, canonicalize_url
 from newsstream.outlets.config import FeedConfig, feeds_from_urls
@@ -311,7 +310,6 @@ def run_poller(
     ensure_topics(settings)
     clients = clients or Clients(settings)
     warm_up()  # before the first burst of articles, whose worker threads would all load it
-    gctune.tune_for_streaming()
     try:
         stop = stop_event or threading.Event()
         watch = feeds is None and "feeds" not in settings.model_fields_set
