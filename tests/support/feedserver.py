@@ -258,9 +258,12 @@ class FeedServer:
 
     def render_feed(self, kind: str) -> bytes:
         """The feed document now (cached while nothing changed, like a real CMS would)."""
-        state = (kind, self.duplicate_entries, tuple(
-            (a.slug, a.revision, a.link_style) for a in self.articles.values()
-        ))  # fmt: skip
+        # Under the lock: a publisher thread adding articles meanwhile made this iteration fail
+        # ("dictionary changed size during iteration"), and the feed request with it (a 500
+        # that sent the poller into back-off and spoiled a latency benchmark).
+        with self._lock:
+            revisions = tuple((a.slug, a.revision, a.link_style) for a in self.articles.values())
+        state = (kind, self.duplicate_entries, revisions)
         if not self.rotate_guids and self._feed_cache.get(kind, (None, b""))[0] == state:
             return self._feed_cache[kind][1]
         self._renders += 1
