@@ -43,7 +43,7 @@ from newsstream.messages import article_id_for  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from runkit import peak_rss, percentile, run_settings, start_run, wait_ready  # noqa: E402
+from runkit import drop, peak_rss, percentile, run_settings, start_run, wait_ready  # noqa: E402
 
 N_ARTICLES = int(os.environ.get("BENCH_ARTICLES", "400"))
 LATENCY_RATE = 10.0
@@ -82,6 +82,7 @@ def phase_pipeline(n: int) -> dict[str, Any]:
     finally:
         run.terminate()
         feed.stop()
+        drop(settings)
     seconds = last - first
     print(f"pipeline: {len(latencies)} of {n} articles searchable in {seconds:.1f}s "
           f"({missing} never)")  # fmt: skip
@@ -189,6 +190,7 @@ def phase_latency() -> dict[str, Any]:
     finally:
         run.terminate()
         feed.stop()
+        drop(settings)
     values = list(latencies.values())
     p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
     print(f"latency at {LATENCY_RATE:.0f} articles/s for {LATENCY_SECONDS:.0f}s: p50 {p50}s, "

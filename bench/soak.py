@@ -50,7 +50,7 @@ from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
 from newsstream.topics import read_to_end  # noqa: E402
-from runkit import Run, peak_rss, percentile, run_settings, start_run, wait_ready  # noqa: E402
+from runkit import Run, drop, peak_rss, percentile, run_settings, start_run, wait_ready  # noqa: E402
 
 FAULT_TAIL_S = 60.0
 ES_DOWN_S = 20.0
@@ -206,7 +206,10 @@ def main() -> int:
     finally:
         run.terminate()
         feed.stop()
-    result = report(args, run, settings, expected, faults)
+    try:
+        result = report(args, run, settings, expected, faults)
+    finally:
+        drop(settings)
     return 0 if result["lost"] == 0 and result["index_exactly_once"] else 1
 
 
