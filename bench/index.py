@@ -24,7 +24,6 @@ search_p50_ms, search_p95_ms.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import json
 import os
@@ -54,7 +53,8 @@ from newsstream.search import search
 from newsstream.settings import Settings
 from newsstream.stack import manager
 from newsstream.store import make_es
-from newsstream.topics import COMPACTED, DEAD_LETTER, admin_client, create_topics
+from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
+from runkit import drop
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "articles"
 
@@ -277,21 +277,6 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def cleanup(settings: Settings, bare: Settings, tag: str) -> None:
-    with contextlib.suppress(Exception):
-        admin = admin_client(settings)
-        admin.delete_topics([t for t in admin.list_topics() if t.startswith(tag)])
-        admin.close()
-    es = make_es(settings)
-    for s in (settings, bare):
-        for alias in (s.articles_alias, s.quotes_alias):
-            with contextlib.suppress(Exception):
-                indices = list(es.indices.get_alias(name=alias).body)
-                es.indices.delete(index=",".join(indices))
-            with contextlib.suppress(Exception):
-                es.indices.delete_index_template(name=alias)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
@@ -342,7 +327,8 @@ def main() -> None:
         n_idx, s_idx = indexer_round(es, warm_idx, warmup)
         print(f"  warm-up  {n_bare:,} docs: bare {n_bare / s_bare:,.0f}/s, indexer "
               f"{n_idx / s_idx:,.0f}/s (not counted)")  # fmt: skip
-        cleanup(warm_idx, warm_bare, f"{tag}warm")
+        drop(warm_idx)
+        drop(warm_bare)
         size = -(-len(articles) // args.rounds)
         for r in range(args.rounds):
             chunk = articles[r * size : (r + 1) * size]
@@ -397,7 +383,8 @@ def main() -> None:
             )
         )
     finally:
-        cleanup(settings, bare, tag)
+        drop(settings)
+        drop(bare)
 
 
 if __name__ == "__main__":

@@ -55,11 +55,6 @@ def _load_identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def load() -> None:
-    """Load the detector now (a role's start-up), not with the first article."""
-    _identifier()
-
-
 def detect(text: str) -> tuple[str, float]:
     """(ISO 639-1 code, probability) for ``text``."""
     code, probability = _identifier().classify(text[:SAMPLE_CHARS])

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from newsstream.errors import ExtractionError, FetchError, RobotsDisallowedError
 from newsstream.messages import Article, canonicalize_url, content_hash_for
-from newsstream.outlets import language
 from newsstream.outlets.config import FeedConfig
 from newsstream.outlets.dedupe import Fingerprint, fingerprint
 from newsstream.outlets.language import LanguageGuess, guess_language
@@ -92,9 +91,8 @@ _WARM_UP_PAGE = (
 
 def warm_up() -> None:
     """Do once at start what the first article would otherwise pay for, in every worker
-    thread at once: the language model (~1 s), the page extractor's imports, the MinHash
-    permutations."""
-    language.load()
+    thread at once: the language model (~1 s, loaded by ``_analyse``), the page extractor's
+    imports, the MinHash permutations."""
     with contextlib.suppress(ExtractionError):
         _extract(_WARM_UP_PAGE, "https://newsstream.invalid/warm-up")
     _analyse("Aufwärmen", _WARM_UP_TEXT, "de")
