@@ -13,6 +13,7 @@ import hashlib
 import html
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +67,21 @@ class FeedEntry:
         stamp = when.isoformat() if when else ""
         raw = "\x1f".join((self.link or "", self.title, self.summary, stamp))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def oldest_first(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """The order to handle a feed's entries in: the longest-waiting article first.
+
+    Dated entries go oldest first; undated ones follow in reverse feed order (feeds list
+    their newest item first). A round's articles become ready one by one (the poller's CPU
+    thread takes them in this order), so the article published earliest is not the one kept
+    waiting for all the others.
+    """
+    newest_last = list(reversed(entries))  # ties (dates to the second) keep this order
+    dated = [e for e in newest_last if (e.updated or e.published) is not None]
+    undated = [e for e in newest_last if (e.updated or e.published) is None]
+    dated.sort(key=lambda e: e.updated or e.published or datetime.min.replace(tzinfo=UTC))
+    return dated + undated
 
 
 @dataclass

@@ -22,8 +22,15 @@ from newsstream.errors import FeedError, FetchError, NoFeedsError, PublishError
 from newsstream.messages import article_id_for, canonicalize_url
 from newsstream.outlets.config import FeedConfig, feeds_from_urls
 from newsstream.poller.book import FeedBook
-from newsstream.poller.entries import EntryPublisher, FeedContext, canonical_for, warm_up
-from newsstream.poller.feeds import FeedEntry, parse_feed
+from newsstream.poller.entries import (
+    EntryPublisher,
+    FeedContext,
+    Priority,
+    canonical_for,
+    entry_priority,
+    warm_up,
+)
+from newsstream.poller.feeds import FeedEntry, oldest_first, parse_feed
 from newsstream.poller.http import Fetcher
 from newsstream.poller.recovery import recover_if_empty
 from newsstream.poller.state import FeedRecord, PollerState
@@ -133,7 +140,10 @@ class Poller:
                 if kind != "entry_without_link":  # counted once, as entry_no_link, below
                     stats.error(kind)
             ctx = self._context(feed, parsed.language)
-            published = await asyncio.gather(*(self._entry(e, ctx, stats) for e in parsed.entries))
+            entries = oldest_first(parsed.entries)
+            published = await asyncio.gather(
+                *(self._entry(e, ctx, stats, entry_priority(e, i)) for i, e in enumerate(entries))
+            )
         except (FetchError, FeedError, PublishError) as exc:
             self.book.failed(feed, record, exc, stats)
             if isinstance(exc, PublishError):
@@ -148,13 +158,15 @@ class Poller:
 
     # --- entries ------------------------------------------------------------------------
 
-    async def _entry(self, entry: FeedEntry, ctx: FeedContext, stats: PollStats) -> bool | None:
+    async def _entry(
+        self, entry: FeedEntry, ctx: FeedContext, stats: PollStats, priority: Priority
+    ) -> bool | None:
         """Handle one entry: True if a revision was published, None if the entry failed.
 
         Only a Kafka failure propagates, so that the feed is retried with its validators unset.
         """
         try:
-            return await self._handle_entry(entry, ctx, stats)
+            return await self._handle_entry(entry, ctx, stats, priority)
         except PublishError:
             raise
         except Exception:  # a bug or an input we did not foresee: count it, keep polling
@@ -162,7 +174,9 @@ class Poller:
             log.exception("entry failed", extra={"feed": ctx.url, "link": entry.link})
             return None
 
-    async def _handle_entry(self, entry: FeedEntry, ctx: FeedContext, stats: PollStats) -> bool:
+    async def _handle_entry(
+        self, entry: FeedEntry, ctx: FeedContext, stats: PollStats, priority: Priority
+    ) -> bool:
         if entry.link is None:
             stats.error("entry_no_link")
             return False
@@ -171,7 +185,7 @@ class Poller:
         if known and known.fingerprint == entry.fingerprint and known.source == "page":
             stats.count("skipped")
             return False
-        fetched = await self.entries.page(entry.link, ctx, stats)
+        fetched = await self.entries.page(entry.link, ctx, stats, priority)
         if fetched.page is None and not (entry.title or entry.summary):
             stats.error("entry_empty")
             return False
@@ -180,7 +194,7 @@ class Poller:
         # Two entries of one poll can be the same article (same canonical URL): one at a time.
         async with self._locks.setdefault(article_id, asyncio.Lock()):
             return await self.entries.publish_if_changed(
-                entry, ctx, key, article_id, canonical, fetched, stats
+                entry, ctx, key, article_id, canonical, fetched, stats, priority
             )
 
     # --- rounds -------------------------------------------------------------------------

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.support.feedserver import FeedServer
 
 from newsstream.poller.feeds import (
     FAILING_AFTER,
+    FeedEntry,
     FeedError,
     FeedSchedule,
     after_failure,
     after_success,
+    oldest_first,
     parse_feed,
 )
 
@@ -159,3 +162,21 @@ def test_feeds_same_guid_different_links_keeps_both_and_reports() -> None:
     feed = parse_feed(rss, "https://www.br.de/feed")
     assert [e.link for e in feed.entries] == ["https://www.br.de/a", "https://www.br.de/b"]
     assert len(feed.problems) == 1 and feed.problems[0].startswith("duplicate guid:")
+
+
+def test_oldest_first_puts_the_longest_waiting_entry_first() -> None:
+    """Feeds list their newest item first; the poller must handle the oldest new one first
+    (it has waited longest), dates to the second tying in reverse feed order, undated last."""
+    t = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+    def entry(name: str, seconds: int | None, *, updated: int | None = None) -> FeedEntry:
+        when = None if seconds is None else t + timedelta(seconds=seconds)
+        changed = None if updated is None else t + timedelta(seconds=updated)
+        return FeedEntry(guid=name, link=f"https://x/{name}", title=name, summary="",
+                         published=when, updated=changed)  # fmt: skip
+
+    feed = [entry("new", 5), entry("tie-b", 3), entry("tie-a", 3), entry("nodate-2", None),
+            entry("edited", 1, updated=4), entry("old", 0), entry("nodate-1", None)]  # fmt: skip
+    order = [e.title for e in oldest_first(feed)]
+    assert order == ["old", "tie-a", "tie-b", "edited", "new", "nodate-1", "nodate-2"]
+    assert oldest_first([]) == []

@@ -17,6 +17,7 @@ from tests.support.fixtures import local_settings
 from tests.support.pages import shared_article_spec
 
 from newsstream.messages import article_id_for
+from newsstream.poller.entries import CpuQueue, Priority
 from newsstream.poller.service import PollStats, poll_once
 from newsstream.poller.state import PollerState
 
@@ -52,6 +53,27 @@ def test_service_publishes_each_article_once(feed_server: FeedServer, tmp_path: 
     }
     again = _poll(feed_server, tmp_path, producer)
     assert again.not_modified == 1 and len(producer.sent) == 3
+
+
+def test_service_queues_a_rounds_cpu_work_oldest_entry_first(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each entry's CPU work is queued with its entry's priority: the oldest first (the
+    queue's own order is tested in ``test_poller_cpu_queue.py``)."""
+    for i in range(8):
+        feed_server.add_article(f"o{i}", f"Artikel {i}", [f"Absatz {i}, lang genug für Text."])
+    queued: list[tuple[Priority, str]] = []
+    run = CpuQueue.run
+
+    async def recording(self: CpuQueue, priority: Priority, func: Any, *args: Any) -> Any:
+        queued.append((priority, str(args[1]) if len(args) > 1 else ""))
+        return await run(self, priority, func, *args)
+
+    monkeypatch.setattr(CpuQueue, "run", recording)
+    stats = _poll(feed_server, tmp_path, RecordingProducer())
+    assert stats.new == 8
+    by_priority = [url for _, url in sorted(queued)]
+    assert by_priority == [feed_server.url_for(f"o{i}") for i in range(8)]
 
 
 def test_service_update_gives_exactly_one_new_revision(
