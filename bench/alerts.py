@@ -58,6 +58,7 @@ from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
 from newsstream.topics import ALERTS, COMPACTED, DEAD_LETTER, GroupShape, create_topics  # noqa: E402
+from runkit import drop  # noqa: E402
 
 ALERTER_METRICS_PORT = 19104
 #: The HMAC key of the bench's watches (fresh per run; the receiver does not check it).
@@ -274,7 +275,10 @@ def main() -> int:
     # The alert stage alone: searchable (the indexer's announcement) -> webhook receipt.
     stage = [at - datetime.fromisoformat(indexed).timestamp()
              for at, indexed in first.values() if indexed]  # fmt: skip
-    rows = scaling(settings, sorted({10, 100, 1000, 3000, len(watches)} - {0}))
+    try:
+        rows = scaling(settings, sorted({10, 100, 1000, 3000, len(watches)} - {0}))
+    finally:
+        drop(settings)  # its topics, indices and templates: left behind, they slow later runs
     result = {
         "watches": len(watches),
         "articles": len(published),

@@ -39,7 +39,7 @@ from newsstream.stack import manager  # noqa: E402
 from newsstream.stack.topology import Topology  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
 from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics  # noqa: E402
-from runkit import wait_committed  # noqa: E402
+from runkit import drop, wait_committed  # noqa: E402
 
 CLUSTER_STATE = Path("/tmp/newsstream-cluster-tests")
 
@@ -97,6 +97,7 @@ def one_round(stack: Settings, articles: list[bytes]) -> float:
     es = make_es(s)
     es.indices.refresh(index=s.articles_alias)
     found = int(es.count(index=s.articles_alias)["count"])
+    drop(s)  # its topics, indices and templates: left behind, they slow every later run
     if found != len(articles) or any(codes):
         tail = log_path.read_text("utf-8", "replace")[-4000:]
         raise SystemExit(
