@@ -340,3 +340,25 @@ def test_alerts_candidate_watches_are_a_superset_of_what_elasticsearch_matches(
     assert {"w0", "w1", "w3", "w5", "w9", "w10", "w12"} <= {n for n, _ in everything}
     assert len(chosen) < len(watches)  # "Mangot", "Niemand" and "Putin" were not searched
     assert {w.name for w in watches} - {w.name for w in chosen} >= {"w2", "w8"}
+
+
+def test_alerts_recipients_reads_only_the_watches_a_batch_names(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """The notifier asks for the watches its batch's alerts name; a removed one is absent."""
+    from newsstream.alerts.store import recipients
+
+    hooks = {n: f"webhook:http://127.0.0.1:9/{n}" for n in ("eins", "zwei", "drei")}
+    made = {n: add_watch(settings, n, WatchSpec(speaker=MANGOTT, notify=[t]))
+            for n, t in hooks.items()}  # fmt: skip
+    es.indices.refresh(index=settings.watches_alias)
+    wanted = {made["eins"].watch_id, made["drei"].watch_id, "no-such-watch"}
+    found = recipients(es, settings, wanted)
+    assert set(found) == {made["eins"].watch_id, made["drei"].watch_id}
+    assert found[made["drei"].watch_id].notify == (hooks["drei"],)
+    assert found[made["eins"].watch_id].secret == made["eins"].secret
+    assert len(recipients(es, settings)) == 3  # no ids: every watch
+    assert recipients(es, settings, set()) == {}
+    remove_watch(settings, "drei")
+    es.indices.refresh(index=settings.watches_alias)
+    assert set(recipients(es, settings, wanted)) == {made["eins"].watch_id}

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,6 +31,9 @@ from newsstream.watchdog import Watchdog, waiting
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: While waiting with its partitions paused, a loop polls this often to stay in its group.
+POLL_EVERY_S = 0.1
 
 
 class Interrupted(Exception):
@@ -128,13 +133,15 @@ class ConsumerLoop:
                     raise Interrupted
                 self._carry.extend(self.poll(min(remaining, 0.5)))
 
-    def wait_for(self, done: Callable[[], bool]) -> None:
-        """Poll (paused) until ``done()``; used while deliveries run on other threads."""
-        if done():
+    def wait_for(self, futures: Sequence[Future[Any]]) -> None:
+        """Wait for ``futures`` (deliveries on other threads), polling (paused) to stay in the
+        group. The wait ends when the last future does: a paused poll of 0.1 s as the only
+        clock held every batch ~0.1 s after a 5 ms delivery."""
+        if all(f.done() for f in futures):
             return
         with paused(self.consumer), waiting(self.watchdog):
-            while not done():
-                self._carry.extend(self.poll(0.1))
+            while not wait_futures(futures, timeout=POLL_EVERY_S).done.issuperset(futures):
+                self._carry.extend(self.poll(0))
 
     def retrying(self, call: Callable[[], T], what: str) -> T:
         """``call`` until it succeeds, while Elasticsearch or Kafka is away (logged)."""

@@ -72,7 +72,9 @@ class Notifier(ConsumerLoop):
                 self._dead_letter(record, PoisonMessageError(f"not an Alert: {exc}"))
         if not alerts:
             return
-        current = self.retrying(lambda: recipients(self.es, self.settings), "reading watches")
+        wanted = {alert.watch_id for _, alert in alerts}
+        current = self.retrying(lambda: recipients(self.es, self.settings, wanted),
+                                "reading watches")  # fmt: skip
         jobs: list[tuple[Record, Alert, list[Future[Outcome]] | None]] = []
         for record, alert in alerts:
             who = current.get(alert.watch_id)
@@ -82,7 +84,7 @@ class Notifier(ConsumerLoop):
                            for target in who.notify]  # fmt: skip
             jobs.append((record, alert, futures))
         pending = [f for _, _, futures in jobs for f in futures or []]
-        self.wait_for(lambda: all(f.done() for f in pending))
+        self.wait_for(pending)
         now = datetime.now(UTC)
         docs = []
         for record, alert, futures in jobs:
