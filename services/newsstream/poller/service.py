@@ -1,6 +1,7 @@
 """The poll loop: feeds -> article pages -> cleaned, versioned ``Article`` messages in Kafka.
 
-One asyncio loop does the I/O (httpx), extraction runs in worker threads, and the Kafka
+One asyncio loop does the I/O (httpx), extraction runs on one CPU thread (longest-waiting
+entry first, :class:`~newsstream.poller.entries.CpuQueue`), and the Kafka
 producer's acknowledgements are bridged back into the loop. State is written only after an
 acknowledgement; every bad input is counted by kind and logged, and never stops the loop.
 Each feed is polled under its own configuration (:class:`FeedConfig`: outlet, interval
@@ -323,7 +324,7 @@ def run_poller(
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     ensure_topics(settings)
     clients = clients or Clients(settings)
-    warm_up()  # before the first burst of articles, whose worker threads would all load it
+    warm_up()  # before the first burst of articles, whose first one would wait for it
     try:
         stop = stop_event or threading.Event()
         watch = feeds is None and "feeds" not in settings.model_fields_set
