@@ -10,7 +10,6 @@ memory once a second (peak = the maximum of the samples).
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.isolation import isolated  # noqa: E402
+from tests.support.isolation import drop_isolated, isolated  # noqa: E402
 
 from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
@@ -224,23 +223,8 @@ def wait_committed(
 def drop(settings: Settings) -> None:
     """Delete what one run created on the shared stack: its topics, indices and templates.
 
-    Left behind, they piled up (469 topics, 267 indices and 266 templates on the local stack), and
-    every later run measured a busier stack: a restarted Elasticsearch spent its first
-    minutes recovering them. Names are resolved first: Elasticsearch 8 refuses wildcard
-    deletes of indices.
+    Left behind, they piled up (469 topics, 267 indices and 266 templates on the local stack),
+    and every later run measured a busier stack: a restarted Elasticsearch spent its first
+    minutes recovering them.
     """
-    tag = settings.topic_raw.split(".")[0]
-    with contextlib.suppress(Exception):
-        admin = admin_client(settings)
-        admin.delete_topics([t for t in admin.list_topics() if t.startswith(f"{tag}.")])
-        admin.close()
-    es = make_es(settings)
-    with contextlib.suppress(Exception):
-        names = list(es.indices.get(index=f"{tag}-*", expand_wildcards="all").body)
-        if names:
-            es.indices.delete(index=",".join(names))
-    with contextlib.suppress(Exception):
-        templates = es.indices.get_index_template(name=f"{tag}-*").body["index_templates"]
-        for template in templates:
-            es.indices.delete_index_template(name=template["name"])
-    es.close()
+    drop_isolated(settings, settings.topic_raw.split(".")[0])

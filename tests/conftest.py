@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient
-from tests.support.isolation import isolated
+from tests.support.isolation import drop_isolated, isolated
 from tests.support.shared import seed_gold, seed_text
 
-from newsstream.bus import bootstrap_servers
 from newsstream.settings import Settings
 from newsstream.store import make_es
 
@@ -53,24 +51,7 @@ def ns_settings(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     tag = f"t{uuid.uuid4().hex[:10]}"
     settings = isolated(stack, tag, tmp_path / "state", idle_seconds=3.0)
     yield settings
-    _drop_test_resources(settings, tag)
-
-
-def _drop_test_resources(settings: Settings, tag: str) -> None:
-    with contextlib.suppress(Exception):
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(settings))
-        try:
-            mine = [t for t in admin.list_topics() if t.startswith(tag)]
-            if mine:
-                admin.delete_topics(mine)
-        finally:
-            admin.close()
-    with contextlib.suppress(Exception):
-        es = make_es(settings)
-        es.indices.delete(index=f"{tag}-*", ignore_unavailable=True, allow_no_indices=True)
-        templates = es.indices.get_index_template(name=f"{tag}-*")
-        for item in templates.get("index_templates", []):
-            es.indices.delete_index_template(name=item["name"])
+    drop_isolated(settings, tag)
 
 
 @pytest.fixture

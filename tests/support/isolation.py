@@ -6,11 +6,13 @@ see each other's data, and cleaning up is "delete what starts with the tag".
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from newsstream.settings import Settings
-from newsstream.topics import ALERTS, COMPACTED, DEAD_LETTER, create_topics
+from newsstream.store import make_es
+from newsstream.topics import ALERTS, COMPACTED, DEAD_LETTER, admin_client, create_topics
 
 
 def isolated(
@@ -46,3 +48,28 @@ def isolated(
         },
     )
     return settings
+
+
+def drop_isolated(settings: Settings, tag: str) -> None:
+    """Delete what was created under ``tag``: its topics, indices and index templates.
+
+    Best effort (the stack may be away at the end of a fault test): what is left is only
+    clutter, never another run's data.
+    """
+    with contextlib.suppress(Exception):
+        admin = admin_client(settings)
+        try:
+            mine = [t for t in admin.list_topics() if t.startswith(f"{tag}.")]
+            if mine:
+                admin.delete_topics(mine)
+        finally:
+            admin.close()
+    with contextlib.suppress(Exception):
+        es = make_es(settings)
+        try:
+            es.indices.delete(index=f"{tag}-*", ignore_unavailable=True, allow_no_indices=True)
+            templates = es.indices.get_index_template(name=f"{tag}-*")
+            for item in templates.get("index_templates", []):
+                es.indices.delete_index_template(name=item["name"])
+        finally:
+            es.close()
