@@ -35,14 +35,13 @@ class LanguageGuess:
 _LOADING = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def _identifier() -> Any:
     """py3langid's identifier with normalised probabilities (loaded once, ~1 s).
 
-    Under a lock: the poller detects in worker threads, and ``lru_cache`` lets every thread
-    that asks before the first load finishes load its own copy. A first burst of articles
-    did exactly that: loading was 13 % of the poller's samples in the pipeline benchmark,
-    and the poller's peak memory fell from 407 to 238 MB once it loaded one copy.
+    Under a lock: ``lru_cache`` lets every thread that asks before the first load finishes
+    load its own copy. The poller's first burst of articles once did exactly that (loading
+    was 13 % of its samples in the pipeline benchmark; its peak memory fell from 407 to
+    238 MB once it loaded one copy).
     """
     with _LOADING:
         return _load_identifier()

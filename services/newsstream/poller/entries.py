@@ -58,8 +58,6 @@ class PageResult:
     page: ExtractedPage | None
     final_url: str
     error: str | None
-    #: Language and fingerprint of the page's text, worked out with the extraction.
-    analysis: tuple[LanguageGuess, Fingerprint | None] | None = None
 
 
 T = TypeVar("T")
@@ -69,14 +67,10 @@ Priority = tuple[float, int]
 #: Work that has no entry to speak for it goes after every entry of the round.
 LAST: Priority = (float("inf"), 0)
 
-_CPU: ThreadPoolExecutor | None = None
 
-
-def _cpu() -> ThreadPoolExecutor:
-    global _CPU
-    if _CPU is None:
-        _CPU = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poller-cpu")
-    return _CPU
+@functools.cache
+def _cpu_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="poller-cpu")
 
 
 def entry_priority(entry: FeedEntry, place: int) -> Priority:
@@ -92,7 +86,8 @@ class CpuQueue:
     were extracted all at once and became ready together at the round's end (~0.4 s for ten
     articles here): the article published first on the feed waited for every other one.
     Taking the waiting work by priority, not by arrival, also keeps a fetch that happened to
-    finish early from jumping the queue.
+    finish early from jumping the queue, and lets an article's second step (its analysis)
+    go before the later articles' extractions.
     """
 
     def __init__(self) -> None:
@@ -113,7 +108,7 @@ class CpuQueue:
                 raise
         self._busy = True
         try:
-            return await loop.run_in_executor(_cpu(), functools.partial(func, *args))
+            return await loop.run_in_executor(_cpu_thread(), functools.partial(func, *args))
         finally:
             self._next()
 
@@ -151,15 +146,6 @@ def _analyse(
     return guess_language(title, body, declared), fingerprint(body)
 
 
-def _extract_and_analyse(
-    html: str, url: str, declared: str | None
-) -> tuple[ExtractedPage, tuple[LanguageGuess, Fingerprint | None]]:
-    """The page and its analysis in one go on the CPU thread: in two, an article's analysis
-    queued behind every other article's extraction of the round."""
-    page = _extract(html, url)
-    return page, _analyse(page.title or "", page.body, page.language or declared)
-
-
 #: Our own text (no third-party article): enough words for a fingerprint.
 _WARM_UP_TEXT = " ".join(
     f"Die Gemeinde Beispielstadt meldet am Tag {n} neue Zahlen zum Haushalt und zur Schule."
@@ -172,9 +158,8 @@ _WARM_UP_PAGE = (
 
 
 def warm_up() -> None:
-    """Do once at start what the first article would otherwise pay for, in every worker
-    thread at once: the language model (~1 s, loaded by ``_analyse``), the page extractor's
-    imports, the MinHash permutations."""
+    """Do once at start what the first article would otherwise pay for: the language model
+    (~1 s, loaded by ``_analyse``), the page extractor's imports, the MinHash permutations."""
     with contextlib.suppress(ExtractionError):
         _extract(_WARM_UP_PAGE, "https://newsstream.invalid/warm-up")
     _analyse("Aufwärmen", _WARM_UP_TEXT, "de")
@@ -221,11 +206,8 @@ class EntryPublisher:
                 headers={"Accept": "text/html,*/*;q=0.8", "User-Agent": agent},
                 allowed_hosts=ctx.hosts,
             )
-            declared = ctx.feed.language or ctx.language
-            page, analysis = await self.cpu.run(
-                priority, _extract_and_analyse, result.text, result.final_url, declared
-            )
-            return PageResult(page, result.final_url, None, analysis)
+            page = await self.cpu.run(priority, _extract, result.text, result.final_url)
+            return PageResult(page, result.final_url, None)
         except (FetchError, ExtractionError) as exc:
             stats.error(f"page_{exc.kind}")
             log.warning(
@@ -278,11 +260,8 @@ class EntryPublisher:
             )  # fmt: skip
             stats.count("unchanged")
             return False
-        if fetched.analysis is not None:
-            guess, fp = fetched.analysis
-        else:
-            declared = ctx.feed.language or ctx.language
-            guess, fp = await self.cpu.run(priority, _analyse, title or "", body, declared)
+        declared = (page.language if page else None) or ctx.feed.language or ctx.language
+        guess, fp = await self.cpu.run(priority, _analyse, title or "", body, declared)
         story = self._story(article_id, fp, stats)
         article = self._article(entry, ctx, page, {
             "article_id": article_id, "revision": (previous.revision if previous else 0) + 1,

@@ -99,7 +99,6 @@ def test_outlets_recovery_folds_stories_and_fingerprints_recent_articles() -> No
 
 def test_threads_asking_at_once_load_the_detector_once() -> None:
     """A first burst of articles in the poller's worker threads loaded one model per thread."""
-    language._identifier.cache_clear()
     language._load_identifier.cache_clear()
     barrier = threading.Barrier(6)
 

@@ -17,7 +17,7 @@ from tests.support.fixtures import local_settings
 from tests.support.pages import shared_article_spec
 
 from newsstream.messages import article_id_for
-from newsstream.poller.entries import CpuQueue, Priority
+from newsstream.poller.entries import CpuQueue, Priority, _extract
 from newsstream.poller.service import PollStats, poll_once
 from newsstream.poller.state import PollerState
 
@@ -66,7 +66,8 @@ def test_service_queues_a_rounds_cpu_work_oldest_entry_first(
     run = CpuQueue.run
 
     async def recording(self: CpuQueue, priority: Priority, func: Any, *args: Any) -> Any:
-        queued.append((priority, str(args[1]) if len(args) > 1 else ""))
+        if func is _extract:  # a page's extraction: its URL is the second argument
+            queued.append((priority, str(args[1])))
         return await run(self, priority, func, *args)
 
     monkeypatch.setattr(CpuQueue, "run", recording)
