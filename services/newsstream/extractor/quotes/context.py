@@ -167,7 +167,7 @@ def _add_unnamed_openers(ctx: Context, book: PersonBook) -> None:
 def _add_surname_mentions(ctx: Context, book: PersonBook, found: Sequence[FoundName]) -> None:
     """Every later "Weber" / "Webers" of a person the article named in full, where the model
     did not tag it: "Webers Attacken" keeps Anna Weber the topic for a later "sie"."""
-    surnames = sorted(ctx.entities.surnames, key=len, reverse=True)
+    surnames = ctx.entities.surnames  # find_mentions takes the longest name at a place itself
     if not surnames:
         return
     covered = sorted(
