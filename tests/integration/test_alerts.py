@@ -362,3 +362,25 @@ def test_alerts_recipients_reads_only_the_watches_a_batch_names(
     remove_watch(settings, "drei")
     es.indices.refresh(index=settings.watches_alias)
     assert set(recipients(es, settings, wanted)) == {made["eins"].watch_id}
+
+
+def test_watch_store_version_changes_with_every_add_and_remove_only(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """The matcher re-reads the watches only when this changes: it must change on an add and
+    on a remove (also back to the same number of watches), and not without a write."""
+    from newsstream.alerts.store import WatchStore, ensure_alert_indices
+
+    store = WatchStore(es, settings)
+    ensure_alert_indices(es, settings)
+    empty = store.version()
+    assert empty is not None and empty == store.version()
+    add_watch(settings, "eins", WatchSpec(speaker=MANGOTT))
+    one = store.version()
+    assert one != empty
+    add_watch(settings, "zwei", WatchSpec(speaker=MANGOTT))
+    remove_watch(settings, "zwei")
+    again_one = store.version()
+    assert again_one not in (one, empty)
+    assert [w.name for w in store.all()] == ["eins"]
+    assert store.version() == again_one

@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 #: While waiting with its partitions paused, a loop polls this often to stay in its group.
 POLL_EVERY_S = 0.1
+#: Records one step takes at most.
+MAX_RECORDS = 500
 
 
 class Interrupted(Exception):
@@ -52,6 +54,9 @@ class ConsumerLoop:
     """Base of the matcher and the notifier: ``step()`` handles one polled batch."""
 
     role = "alerter"
+    #: Once a poll brought records, keep polling while each poll of this long brings more
+    #: (0: take what one poll brings). See ``Matcher.gather_s``.
+    gather_s = 0.0
 
     def __init__(
         self,
@@ -70,7 +75,7 @@ class ConsumerLoop:
         self.idle = False
 
     # --- polling ----------------------------------------------------------------------
-    def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
+    def poll(self, timeout_s: float, max_records: int = MAX_RECORDS) -> list[Record]:
         polled = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         records = [
             Record(tp, m.offset, m.key, m.value) for tp, msgs in polled.items() for m in msgs
@@ -84,6 +89,8 @@ class ConsumerLoop:
         if self.watchdog is not None:
             self.watchdog.check()
         records, self._carry = self._carry + self.poll(0.2), []
+        if records and self.gather_s > 0:
+            records += self.gather(MAX_RECORDS - len(records))
         if records:
             self._last_record = time.monotonic()
             self.idle = False
@@ -93,6 +100,17 @@ class ConsumerLoop:
             quiet = time.monotonic() - self._last_record >= self.idle_seconds
             self.idle = quiet and self.caught_up()
         return len(records)
+
+    def gather(self, room: int) -> list[Record]:
+        """The rest of a burst: records polled until a poll of ``gather_s`` brings none (or
+        ``room`` are taken)."""
+        more: list[Record] = []
+        while len(more) < room:
+            polled = self.poll(self.gather_s, room - len(more))
+            if not polled:
+                break
+            more += polled
+        return more
 
     def handle(self, records: list[Record]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -105,6 +105,30 @@ class WatchStore:
             raise WatchNotFoundError(f"no watch named {name!r}") from None
         return Watch.model_validate(doc["_source"])
 
+    def version(self) -> tuple[tuple[str, str, int], ...] | None:
+        """What changes whenever a watch is added or removed: each shard's highest sequence
+        number (deletes get one too), with the index's uuid (a recreated index is new).
+
+        A stats call of ~1 ms, where reading every watch back cost ~30 ms of Elasticsearch
+        and alerter time (1,000 watches) - the matcher re-reads only when this changes.
+        None when the index does not exist.
+        """
+        try:
+            stats = self.es.indices.stats(
+                index=self.settings.watches_alias, metric="docs", level="shards"
+            )
+        except NotFoundError:
+            return None
+        return tuple(
+            sorted(
+                (index["uuid"], shard, copy["seq_no"]["max_seq_no"])
+                for index in stats["indices"].values()
+                for shard, copies in index["shards"].items()
+                for copy in copies
+                if copy["routing"]["primary"]
+            )
+        )
+
     def all(self) -> list[Watch]:
         """Every watch, by name (an absent index means none)."""
         try:
