@@ -57,6 +57,9 @@ class ConsumerLoop:
     #: Once a poll brought records, keep polling while each poll of this long brings more
     #: (0: take what one poll brings). See ``Matcher.gather_s``.
     gather_s = 0.0
+    #: At least this long between the starts of two ``handle`` calls: records that come
+    #: sooner are gathered until then (0: no minimum).
+    handle_every_s = 0.0
 
     def __init__(
         self,
@@ -71,6 +74,7 @@ class ConsumerLoop:
         self.watchdog = watchdog
         self._carry: list[Record] = []
         self._last_record = time.monotonic()
+        self._next_handle = float("-inf")
         #: Set by the loop's own thread: quiet for ``idle_seconds`` and caught up.
         self.idle = False
 
@@ -89,10 +93,11 @@ class ConsumerLoop:
         if self.watchdog is not None:
             self.watchdog.check()
         records, self._carry = self._carry + self.poll(0.2), []
-        if records and self.gather_s > 0:
+        if records and (self.gather_s > 0 or self.handle_every_s > 0):
             records += self.gather(MAX_RECORDS - len(records))
         if records:
             self._last_record = time.monotonic()
+            self._next_handle = self._last_record + self.handle_every_s
             self.idle = False
             self.handle(records)
             self.commit(records)
@@ -102,12 +107,13 @@ class ConsumerLoop:
         return len(records)
 
     def gather(self, room: int) -> list[Record]:
-        """The rest of a burst: records polled until a poll of ``gather_s`` brings none (or
-        ``room`` are taken)."""
+        """The rest of a burst, and what comes until the next handle is due: records polled
+        until a poll of ``gather_s`` brings none once it is due (or ``room`` are taken)."""
         more: list[Record] = []
-        while len(more) < room:
-            polled = self.poll(self.gather_s, room - len(more))
-            if not polled:
+        while len(more) < room and not self.stop.is_set():
+            due = self._next_handle - time.monotonic()
+            polled = self.poll(max(self.gather_s, due, 0.0), room - len(more))
+            if not polled and due <= 0:
                 break
             more += polled
         return more

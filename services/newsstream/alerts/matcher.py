@@ -98,6 +98,7 @@ class Matcher(ConsumerLoop):
         watchdog: Watchdog | None = None,
     ) -> None:
         super().__init__(consumer, stop, settings.idle_seconds, watchdog)
+        self.handle_every_s = settings.alert_match_every_s
         self.settings = settings
         self.es = es
         self.producer = producer
