@@ -136,8 +136,8 @@ class Settings(BaseSettings):
     #: refused). Off by default: a receiver on the user's own machine or network is legitimate.
     alert_deny_private: bool = False
     #: The matcher starts a match (one ``_msearch`` of every candidate watch) at most this
-    #: often; what the indexer announces meanwhile is matched together. Its cost hardly
-    #: depends on the batch's size, so this bounds the alerter's Elasticsearch load at the
+    #: often; what the indexer announces meanwhile is matched together. A match's cost grows
+    #: far more slowly than its batch, so this bounds the alerter's Elasticsearch load at the
     #: price of at most this much latency (docs/alerts.md). 0: match every poll.
     alert_match_every_s: float = Field(default=0.5, ge=0.0, le=10.0)
     smtp_host: str = "localhost"

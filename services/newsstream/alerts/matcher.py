@@ -82,9 +82,9 @@ def load_memory(settings: Settings) -> dict[str, set[str]]:
 class Matcher(ConsumerLoop):
     role = "alerter"
     #: The indexer announces all batches one refresh covered at once, but a fetch returns as
-    #: soon as the first partition has records: a burst came in ~2 polls, and each poll cost
-    #: a whole ``_msearch`` (its cost hardly depends on the batch's size). Gathering the rest
-    #: of the burst for up to this long halves the searches (docs/alerts.md).
+    #: soon as the first partition has records: without gathering, a burst could be split
+    #: over two polls, each costing a whole ``_msearch`` (whose cost grows far more slowly
+    #: than its batch). Polls of this long take the rest of a burst into the same match.
     gather_s = 0.03
 
     def __init__(
