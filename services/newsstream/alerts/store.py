@@ -14,7 +14,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import (
+    AuthorizationException,
+    BadRequestError,
+    ConflictError,
+    Elasticsearch,
+    NotFoundError,
+)
 
 from newsstream.alerts.mappings import templates
 from newsstream.alerts.watches import Watch
@@ -111,13 +117,14 @@ class WatchStore:
 
         A stats call of ~1 ms, where reading every watch back cost ~30 ms of Elasticsearch
         and alerter time (1,000 watches) - the matcher re-reads only when this changes.
-        None when the index does not exist.
+        None when the index does not exist, or when the credentials may not read index
+        statistics (``monitor``): then the matcher reads the watches every time, as before.
         """
         try:
             stats = self.es.indices.stats(
                 index=self.settings.watches_alias, metric="docs", level="shards"
             )
-        except NotFoundError:
+        except (NotFoundError, AuthorizationException):
             return None
         return tuple(
             sorted(
