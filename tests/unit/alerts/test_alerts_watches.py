@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,20 @@ def test_watches_validation_reason_is_one_readable_line() -> None:
         "Failed to parse query [foo AND]; Cannot parse 'foo AND': Encountered \"<EOF>\" at "
         "line 1, column 7."
     )
+
+
+def test_watch_store_version_is_none_without_the_right_to_read_index_statistics() -> None:
+    """Credentials without ``monitor`` must not stop the alerter: it then reads every time."""
+    from types import SimpleNamespace
+
+    from elasticsearch import AuthorizationException
+
+    from newsstream.alerts.store import WatchStore
+    from newsstream.settings import Settings
+
+    def refused(**_: object) -> None:
+        meta: Any = None
+        raise AuthorizationException("action [indices:monitor/stats] is unauthorized", meta, {})
+
+    es = SimpleNamespace(indices=SimpleNamespace(stats=refused))
+    assert WatchStore(es, Settings()).version() is None  # type: ignore[arg-type]
