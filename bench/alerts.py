@@ -58,7 +58,7 @@ from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
 from newsstream.topics import ALERTS, COMPACTED, DEAD_LETTER, GroupShape, create_topics  # noqa: E402
-from runkit import drop  # noqa: E402
+from runkit import drop, first_written  # noqa: E402
 
 ALERTER_METRICS_PORT = 19104
 #: The HMAC key of the bench's watches (fresh per run; the receiver does not check it).
@@ -221,7 +221,7 @@ def alerter_figures() -> dict[str, float]:
 
 def drain(feed: FeedProcess, hook: WebhookReceiver) -> dict[str, Any]:
     """Wait until every published article has an alert (or DRAIN_S passed); first receipts
-    (the webhook's receipt time and the alert's ``indexed_at``)."""
+    (the webhook's receipt time, the alert's ``indexed_at`` and ``matched_at``)."""
     while not feed.done():
         time.sleep(1)
     published = {article_id_for(p["url"]) for p in feed.published()}
@@ -230,10 +230,41 @@ def drain(feed: FeedProcess, hook: WebhookReceiver) -> dict[str, Any]:
     while True:
         for received in list(hook.received):
             body = received.json
-            first.setdefault(body["article_id"], (received.at, body.get("indexed_at")))
+            first.setdefault(
+                body["article_id"], (received.at, body.get("indexed_at"), body.get("matched_at"))
+            )
         if published <= set(first) or time.monotonic() > deadline:
             return first
         time.sleep(0.5)
+
+
+def _ts(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
+
+
+def stages(
+    settings: Settings, published: dict[str, float], first: dict[str, Any]
+) -> dict[str, dict[str, float | None]]:
+    """Where each article's time went, hop by hop (p50/p95 over the articles with an alert).
+
+    The clocks: publication (feed process), the raw and enriched records' producer
+    timestamps, the indexer's ``indexed_at``, the matcher's ``matched_at``, the webhook's
+    receipt - all wall clocks of this one machine.
+    """
+    raw = first_written(settings, settings.topic_raw)
+    enriched = first_written(settings, settings.topic_enriched)
+    hops: dict[str, list[float]] = {"poll_fetch": [], "extract": [], "index": [], "match": [],
+                                    "deliver": []}  # fmt: skip
+    for article_id, t in published.items():
+        if article_id not in first or article_id not in raw or article_id not in enriched:
+            continue
+        received, indexed, matched = first[article_id]
+        points = [t, raw[article_id], enriched[article_id], _ts(indexed), _ts(matched), received]
+        if any(p is None for p in points):
+            continue
+        for name, a, b in zip(hops, points, points[1:], strict=False):
+            hops[name].append(b - a)
+    return {k: {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95)} for k, v in hops.items()}
 
 
 def main() -> int:
@@ -274,8 +305,9 @@ def main() -> int:
     latencies = [first[a][0] - t for a, t in published.items() if a in first]
     # The alert stage alone: searchable (the indexer's announcement) -> webhook receipt.
     stage = [at - datetime.fromisoformat(indexed).timestamp()
-             for at, indexed in first.values() if indexed]  # fmt: skip
+             for at, indexed, _ in first.values() if indexed]  # fmt: skip
     try:
+        hops = stages(settings, published, first)
         rows = scaling(settings, sorted({10, 100, 1000, 3000, len(watches)} - {0}))
     finally:
         drop(settings)  # its topics, indices and templates: left behind, they slow later runs
@@ -299,6 +331,7 @@ def main() -> int:
         "articles_without_alert": len(published) - len(latencies),
         "rate": args.rate,
         "load_avg_1m_at_end": round(os.getloadavg()[0], 1),
+        "stages_s": hops,
         "scaling": rows,
     }
     print(f"published {len(published)}, alerts received {len(hook.received)}, "
@@ -309,6 +342,8 @@ def main() -> int:
     )
     print(f"of which the alert stage (searchable -> webhook) p50 {result['alert_stage_p50_s']} s, "
           f"p95 {result['alert_stage_p95_s']} s")  # fmt: skip
+    print("where the time went (p50 / p95 s): " + ", ".join(
+        f"{k} {v['p50']} / {v['p95']}" for k, v in hops.items()))  # fmt: skip
     print(f"matching: {result['matches_per_s']} watch x article pairs decided per second, "
           f"{result['match_ms_per_batch']} ms per batch")  # fmt: skip
     print(f"run log: {log}")

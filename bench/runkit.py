@@ -220,6 +220,36 @@ def wait_committed(
     raise SystemExit(f"{group} did not commit all of {topic} within {timeout:.0f}s")
 
 
+def first_written(settings: Settings, topic: str, timeout_s: float = 120.0) -> dict[str, float]:
+    """Key -> when its first record was written to ``topic`` (the producer's timestamp, in
+    wall-clock seconds): read back after a run, so it costs the pipeline nothing while it
+    runs. Between two topics, it says how long a role held each article."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from newsstream.bus import bootstrap_servers
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers(settings), group_id=None,
+                             enable_auto_commit=False, fetch_max_bytes=16 * 2**20)  # fmt: skip
+    first: dict[str, float] = {}
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        deadline = time.monotonic() + timeout_s
+        while any((consumer.position(tp) or 0) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"reading {topic} took longer than {timeout_s:.0f}s")
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    if record.key is not None:
+                        key = record.key.decode("utf-8", "replace")
+                        first.setdefault(key, record.timestamp / 1000)
+    finally:
+        consumer.close()
+    return first
+
+
 def drop(settings: Settings) -> None:
     """Delete what one run created on the shared stack: its topics, indices and templates.
 

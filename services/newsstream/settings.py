@@ -154,8 +154,14 @@ class Settings(BaseSettings):
     index_bulk_max_bytes: int = 5 * 1024 * 1024
     index_bulk_max_wait_s: float = 1.0
     #: While batches keep coming, the indexer refreshes (makes searchable, then announces and
-    #: commits) at most this often; a batch written in a lull is refreshed at once.
+    #: commits) at most this often; a batch written in a lull is refreshed at once, unless
+    #: the last refresh is younger than ``index_refresh_min_interval_s``.
     index_refresh_every_s: float = 1.0
+    #: Never refresh more often than this, lull or not: a batch written sooner after the last
+    #: refresh is made searchable (with whatever came meanwhile) when the interval is up.
+    #: At 10 articles/s, refreshing every lull batch meant ~6 refreshes a second per index,
+    #: Elasticsearch's largest CPU cost (measured in docs/alerts.md). 0 = every lull batch.
+    index_refresh_min_interval_s: float = Field(default=0.5, ge=0.0, le=10.0)
     #: ``--until-idle`` exits after the input had no new message for this long.
     idle_seconds: float = 5.0
     #: The watchdog stops a consumer whose positions have not moved for this long while

@@ -242,6 +242,50 @@ def test_indexer_under_load_refreshes_once_for_many_batches_and_announces_all(
         reader.close()
 
 
+def test_a_steady_stream_is_refreshed_at_most_once_per_min_interval(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """Before: every batch written in a lull was refreshed at once, so a steady stream of
+    small batches (10 articles/s) had Elasticsearch refreshing ~6 times a second per index,
+    its largest CPU cost. Now refreshes are ``index_refresh_min_interval_s`` apart at least,
+    and still every article becomes searchable and is announced."""
+    import threading
+    import time
+
+    from newsstream.messages import Indexed
+    from newsstream.topics import read_to_end
+
+    articles = [gold_article(article_id=f"steady-{i:03d}") for i in range(40)]
+    tuned = settings.model_copy(update={"index_refresh_min_interval_s": 1.0})
+    producer = make_producer(settings)
+
+    def stream() -> None:
+        for article in articles:  # 10 a second, each on its own
+            producer.send(settings.topic_enriched, key=article.article_id.encode(),
+                          value=article.to_bytes())  # fmt: skip
+            producer.flush(timeout=30)
+            time.sleep(0.1)
+
+    feeder = threading.Thread(target=stream, daemon=True)
+    started = time.monotonic()
+    feeder.start()
+    try:
+        stats = run_indexer_with_stats(tuned, until_idle=True)
+    finally:
+        feeder.join(timeout=60)
+        producer.close()
+    took = time.monotonic() - started
+    assert stats.refreshes <= took / 1.0 + 1, (stats, took)
+    assert stats.batches > stats.refreshes, stats  # batches still went out as they came
+    assert es.count(index=settings.articles_alias)["count"] == len(articles)  # no refresh forced
+    announced = {
+        Indexed.from_bytes(value).article_id
+        for _, value in read_to_end(settings, settings.topic_indexed, timeout_s=30)
+        if value is not None
+    }
+    assert announced == {a.article_id for a in articles}
+
+
 def test_indexer_trickle_is_written_at_once_not_after_the_batch_window(
     settings: Settings, es: Elasticsearch
 ) -> None:

@@ -8,7 +8,9 @@ dead-letters what can never be indexed, announces the batch's searchable revisio
 refresh first; while batches keep coming the refresh is made at most once every
 ``index_refresh_every_s`` and covers every batch written before it (a refresh per batch cost a
 third of the indexer's throughput), and the batches it covers are announced and committed
-together; in a lull, a written batch is refreshed at once. Reading, parsing and encoding
+together; in a lull, a written batch is refreshed at once - or, if the last refresh is younger
+than ``index_refresh_min_interval_s``, as soon as it is not (a steady stream otherwise had
+the node refreshing every small batch). Reading, parsing and encoding
 the next batch, and announcing and committing the batches before, overlap the writes; at most
 one batch is in flight, so Elasticsearch sees the batches in order. While Elasticsearch is
 away the partitions stay paused and the consumer keeps polling (it stays in its group): an
@@ -206,8 +208,8 @@ class Indexer:
             self._commit_announced(wait=False)
             if self._inflight is not None and self._inflight.future.done():
                 self._finish()  # commit as soon as Elasticsearch has the batch
-            if self._written and self._inflight is None and not buffer.items:
-                self._settle_now()  # a lull: make the written batches searchable at once
+            if self._lull(buffer) and self._refresh_wait(now) == 0:
+                self._settle_now()  # a lull: make the written batches searchable now
             if buffer.items and (self.stop.is_set() or drained or self._full(buffer, now)):
                 batch, rest = split_batch(
                     buffer.items, s.index_bulk_max_docs, s.index_bulk_max_bytes
@@ -274,11 +276,22 @@ class Indexer:
         docs_left = max(1, self.settings.index_bulk_max_docs - buffer.docs)
         return max(1, math.ceil(docs_left / self._docs_per_record))
 
+    def _lull(self, buffer: _Buffer) -> bool:
+        """Written batches wait for a refresh, and nothing is being written or gathered."""
+        return bool(self._written) and self._inflight is None and not buffer.items
+
+    def _refresh_wait(self, now: float) -> float:
+        """Seconds until a refresh is allowed (``index_refresh_min_interval_s``)."""
+        interval = self.settings.index_refresh_min_interval_s
+        return max(0.0, self._last_refresh + interval - now)
+
     def _poll_wait(self, buffer: _Buffer, now: float) -> float:
         s = self.settings
         wait_s = s.index_bulk_max_wait_s - (now - buffer.started) if buffer.items else 0.5
         if self._inflight is not None:
             wait_s = min(wait_s, 0.05)  # come back soon to commit the finished batch
+        if self._lull(buffer):
+            wait_s = min(wait_s, self._refresh_wait(now))  # back when the refresh is due
         return max(0.0, min(wait_s, 0.5))
 
     def _take_carry(self) -> list[Received]:
@@ -341,8 +354,9 @@ class Indexer:
         encode(ops)  # here, while Elasticsearch is still busy with the batch in flight
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
         searchable = self._collect()
-        refresh = (
-            not more or time.monotonic() - self._last_refresh >= self.settings.index_refresh_every_s
+        since = time.monotonic() - self._last_refresh
+        refresh = since >= self.settings.index_refresh_every_s or (
+            not more and since >= self.settings.index_refresh_min_interval_s
         )
         future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
         self._inflight = _InFlight(items, latest, future, refresh)
