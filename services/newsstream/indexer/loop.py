@@ -345,7 +345,8 @@ class Indexer:
         One batch at most is in flight, so Elasticsearch sees the batches strictly in order
         (a newer revision's stale-quote clean-up never overtakes an older write) while the
         main thread reads and parses the next batch from Kafka. With ``more`` batches
-        waiting, this one is refreshed only if the last refresh is ``index_refresh_every_s`` old.
+        waiting, this one is refreshed only if the last refresh is ``index_refresh_every_s`` old;
+        never if it is younger than ``index_refresh_min_interval_s``.
         """
         gone = withdrawn(items)
         latest = {aid: it for aid, it in latest_per_article(items).items() if aid not in gone}
@@ -355,8 +356,8 @@ class Indexer:
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
         searchable = self._collect()
         since = time.monotonic() - self._last_refresh
-        refresh = since >= self.settings.index_refresh_every_s or (
-            not more and since >= self.settings.index_refresh_min_interval_s
+        refresh = since >= self.settings.index_refresh_min_interval_s and (
+            not more or since >= self.settings.index_refresh_every_s
         )
         future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
         self._inflight = _InFlight(items, latest, future, refresh)
