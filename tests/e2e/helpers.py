@@ -168,6 +168,24 @@ def topic_records(settings: Settings, topic: str, *, timeout: float = 10.0) -> l
     return values
 
 
+def wait_for_records(settings: Settings, topic: str, at_least: int, *, timeout: float) -> bool:
+    """Until ``topic`` holds ``at_least`` records, asking for its end offsets every 10 ms on
+    one connection: a fault test must catch a fast producer mid-stream. (Reading the whole
+    topic once a second saw an extractor do all 60 short articles between two looks, and the
+    test killed it too late to prove anything.)"""
+    consumer = make_consumer(settings, group_id=None)  # type: ignore[arg-type]
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            if tps and sum(consumer.end_offsets(tps).values()) >= at_least:
+                return True
+            time.sleep(0.01)
+        return False
+    finally:
+        consumer.close()
+
+
 def dead_letters(settings: Settings) -> list[DeadLetter]:
     return [
         DeadLetter.model_validate_json(v)

@@ -24,6 +24,7 @@ from tests.e2e.helpers import (
     serve,
     start_cli,
     topic_records,
+    wait_for_records,
     wait_until,
 )
 from tests.support.corpus import make_corpus
@@ -84,9 +85,7 @@ def test_faults_extractor_killed_mid_batch_loses_nothing(
     settings = ns_settings.model_copy(update={"extract_batch_size": 4})
     _load(settings)
     worker = start_cli(settings, "extract")
-    assert wait_until(
-        lambda: len(topic_records(settings, settings.topic_enriched)) >= 4, timeout=120
-    )
+    assert wait_for_records(settings, settings.topic_enriched, 4, timeout=120)
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
     assert len(topic_records(settings, settings.topic_enriched)) < N, (
