@@ -32,7 +32,7 @@ from newsstream.roles import settings_env  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from newsstream.topics import LagReader, admin_client  # noqa: E402
+from newsstream.topics import LagReader, admin_client, records_to_end  # noqa: E402
 
 
 def run_settings(tag: str, feed_url: str, **overrides: Any) -> Settings:
@@ -224,29 +224,10 @@ def first_written(settings: Settings, topic: str, timeout_s: float = 120.0) -> d
     """Key -> when its first record was written to ``topic`` (the producer's timestamp, in
     wall-clock seconds): read back after a run, so it costs the pipeline nothing while it
     runs. Between two topics, it says how long a role held each article."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    from newsstream.bus import bootstrap_servers
-
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers(settings), group_id=None,
-                             enable_auto_commit=False, fetch_max_bytes=16 * 2**20)  # fmt: skip
     first: dict[str, float] = {}
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        deadline = time.monotonic() + timeout_s
-        while any((consumer.position(tp) or 0) < ends[tp] for tp in tps):
-            if time.monotonic() > deadline:
-                raise SystemExit(f"reading {topic} took longer than {timeout_s:.0f}s")
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    if record.key is not None:
-                        key = record.key.decode("utf-8", "replace")
-                        first.setdefault(key, record.timestamp / 1000)
-    finally:
-        consumer.close()
+    for record in records_to_end(settings, topic, timeout_s=timeout_s):
+        if record.key is not None:
+            first.setdefault(record.key.decode("utf-8", "replace"), record.timestamp / 1000)
     return first
 
 

@@ -292,6 +292,12 @@ def read_to_end(
 
     For rebuilding state from a compacted topic, Kafka being the system of record.
     """
+    for record in records_to_end(settings, topic, timeout_s=timeout_s):
+        yield record.key, record.value
+
+
+def records_to_end(settings: Settings, topic: str, *, timeout_s: float = 300.0) -> Iterator[Any]:
+    """``read_to_end``'s records whole (offset, timestamp, headers as well)."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers(settings),
         group_id=None,
@@ -316,7 +322,7 @@ def read_to_end(
             for tp, records in consumer.poll(timeout_ms=500).items():
                 for record in records:
                     if record.offset < ends[tp]:
-                        yield record.key, record.value
+                        yield record
             pending = {tp for tp in pending if (consumer.position(tp) or 0) < ends[tp]}
     finally:
         close_quietly(consumer)
