@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from newsstream.messages import Article, article_id_for, content_hash_for
 from newsstream.poller.service import run_poller
 from newsstream.roles import settings_env
 from newsstream.settings import Settings
+from newsstream.topics import records_to_end
 
 pytestmark = pytest.mark.integration
 
@@ -141,17 +144,28 @@ def test_poller_killed_between_fetch_and_publish_loses_nothing(
     assert len(_read_all(settings)) == 6
 
 
-def test_poller_loop_picks_up_new_articles_and_stops(
-    ns_settings: Settings, feed_server: FeedServer
-) -> None:
-    import threading
-
-    _articles(feed_server, 2)
-    settings = _settings(ns_settings, feed_server).model_copy(update={"poll_interval_s": 0.5})
+def _loop(settings: Settings) -> tuple[threading.Event, threading.Thread, list[int]]:
+    """``run_poller`` (continuous) in a thread; set the event to stop it."""
     stop = threading.Event()
     codes: list[int] = []
     worker = threading.Thread(target=lambda: codes.append(run_poller(settings, stop_event=stop)))
     worker.start()
+    return stop, worker, codes
+
+
+def _until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_poller_loop_picks_up_new_articles_and_stops(
+    ns_settings: Settings, feed_server: FeedServer
+) -> None:
+    _articles(feed_server, 2)
+    settings = _settings(ns_settings, feed_server).model_copy(update={"poll_interval_s": 0.5})
+    stop, worker, codes = _loop(settings)
     try:
         deadline = time.monotonic() + 30
         while len(_read_all(settings)) < 2 and time.monotonic() < deadline:
@@ -166,6 +180,62 @@ def test_poller_loop_picks_up_new_articles_and_stops(
     assert sorted(a.title for _, a in _read_all(settings)) == [
         "Artikel Nummer 0", "Artikel Nummer 1", "Später Artikel",
     ]  # fmt: skip
+
+
+def test_poller_loop_polls_again_while_a_slow_page_is_fetched(
+    ns_settings: Settings, feed_server: FeedServer
+) -> None:
+    """Before: the next poll waited until every page of the last one was fetched and
+    published, so an article that appeared meanwhile waited for the slowest page (here 4 s).
+    Now the feed is polled again when due; the slow entry is left to the poll fetching it
+    (fetched once, published once)."""
+    feed_server.add_article("langsam", "Langsamer Artikel", ["Diese Seite braucht vier Sekunden."])
+    feed_server.set_latency("/nachrichten/langsam", 4.0)
+    settings = _settings(ns_settings, feed_server).model_copy(
+        update={"poll_interval_s": 0.5, "http_timeout_s": 10.0}
+    )
+    stop, worker, codes = _loop(settings)
+    try:
+        _until(lambda: feed_server.requests["/nachrichten/langsam"] == 1, 60, "the slow fetch")
+        feed_server.add_article("schnell", "Schneller Artikel", ["Diese Seite kommt sofort."])
+        added = time.time()
+        _until(lambda: len(_read_all(settings)) == 2, 30, "both articles")
+        polls_meanwhile = feed_server.requests["/feed.rss"]
+    finally:
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive() and codes == [0]
+    records = [
+        (Article.from_bytes(r.value).title, r.timestamp / 1000)
+        for r in records_to_end(settings, settings.topic_raw)
+    ]
+    assert sorted(title for title, _ in records) == ["Langsamer Artikel", "Schneller Artikel"]
+    written = dict(records)
+    assert written["Schneller Artikel"] < written["Langsamer Artikel"]
+    assert written["Schneller Artikel"] - added < 2.5
+    assert feed_server.requests["/nachrichten/langsam"] == 1
+    assert polls_meanwhile >= 3
+
+
+def test_poller_loop_stopped_mid_poll_finishes_it_and_saves_it(
+    ns_settings: Settings, feed_server: FeedServer
+) -> None:
+    """A stop that comes while a page is being fetched lets that poll finish: its article is
+    published and remembered, so the next start publishes nothing again."""
+    _articles(feed_server, 2)
+    feed_server.set_latency("/nachrichten/artikel-1", 1.5)
+    settings = _settings(ns_settings, feed_server).model_copy(update={"poll_interval_s": 0.5})
+    stop, worker, codes = _loop(settings)
+    try:
+        _until(lambda: feed_server.requests["/nachrichten/artikel-1"] == 1, 60, "the slow fetch")
+    finally:
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive() and codes == [0]
+    assert len(_read_all(settings)) == 2
+    feed_server.set_latency("/nachrichten/artikel-1", 0.0)
+    assert run_poller(settings, once=True) == 0
+    assert len(_read_all(settings)) == 2
 
 
 def test_poller_with_lost_state_continues_revisions_from_kafka(

@@ -19,7 +19,7 @@ from typing import Any
 from newsstream.errors import HTTPStatusError, NewsstreamError
 from newsstream.outlets.config import FeedConfig
 from newsstream.outlets.politeness import FeedHints, hours_from_text, hours_text, next_allowed
-from newsstream.poller.feeds import FeedSchedule, after_failure, after_success
+from newsstream.poller.feeds import FeedSchedule, after_failure, after_success, while_polling
 from newsstream.poller.state import FeedRecord, PollerState
 from newsstream.poller.stats import FAILING_FEEDS, FEEDS_POLLED, NOT_MODIFIED, PollStats
 from newsstream.settings import Settings
@@ -57,6 +57,12 @@ class FeedBook:
 
     def hints(self, feed: FeedConfig, hints: FeedHints) -> None:
         self.state.save_hints(feed.url, floor_s=hints.floor_s, skip_hours=hints_text(hints))
+
+    def polling(self, feed: FeedConfig, record: FeedRecord, *, started: float) -> None:
+        """The feed was read and its entries are being handled: the next poll may begin one
+        interval after this one began, before this one has finished (``started`` as in
+        :meth:`not_modified`). Validators and the adapted interval wait for the outcome."""
+        self._save(feed, while_polling(record.schedule, now=started, rng=self.rng))
 
     def not_modified(
         self, feed: FeedConfig, record: FeedRecord, stats: PollStats, *, started: float

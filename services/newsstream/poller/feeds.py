@@ -265,6 +265,13 @@ def after_success(
     )
 
 
+def while_polling(sched: FeedSchedule, *, now: float, rng: random.Random) -> FeedSchedule:
+    """A poll has read the feed and is still handling its entries: the feed is due again one
+    interval after this poll began, however long the entries take (the interval is adapted
+    when the poll ends)."""
+    return replace(sched, next_due=now + _jitter(sched.interval_s, rng))
+
+
 def after_failure(
     sched: FeedSchedule,
     *,

@@ -2,7 +2,9 @@
 
 One asyncio loop does the I/O (httpx), extraction runs on one CPU thread (longest-waiting
 entry first, :class:`~newsstream.poller.entries.CpuQueue`), and the Kafka
-producer's acknowledgements are bridged back into the loop. State is written only after an
+producer's acknowledgements are bridged back into the loop. A feed is polled again when it is
+due even while the pages of its last poll are still being fetched and cleaned: the entries
+that poll is handling are left to it (see :meth:`Poller.begin`). State is written only after an
 acknowledgement; every bad input is counted by kind and logged, and never stops the loop.
 Each feed is polled under its own configuration (:class:`FeedConfig`: outlet, interval
 floor, article hosts, language, user agent); the entry side is :mod:`.entries`, the
@@ -12,10 +14,13 @@ schedule side :mod:`.book`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -34,7 +39,7 @@ from newsstream.poller.entries import (
 from newsstream.poller.feeds import FeedEntry, oldest_first, parse_feed
 from newsstream.poller.http import Fetcher
 from newsstream.poller.recovery import recover_if_empty
-from newsstream.poller.state import FeedRecord, PollerState
+from newsstream.poller.state import EntryRecord, FeedRecord, PollerState
 from newsstream.poller.stats import FAILING_FEEDS, PollStats, once_exit_code, summary
 from newsstream.settings import Settings
 from newsstream.wiring import Clients
@@ -44,6 +49,8 @@ log = logging.getLogger(__name__)
 #: The run loop sleeps between rounds until the next feed is due, within these bounds.
 IDLE_MIN_S = 0.05
 IDLE_MAX_S = 1.0
+#: Polls of one feed under way at once: the one handling its pages, and the next.
+MAX_POLLS_PER_FEED = 2
 
 __all__ = ["FAILING_FEEDS", "PollStats", "Poller", "poll_once", "run_poller"]
 
@@ -95,6 +102,21 @@ class Poller:
         #: the feeds file), not only from the feed's own hosts.
         self._bare: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        #: Every poll of a feed gets a number; each feed's latest, and its polls under way. A
+        #: poll that ends after a later poll of its feed has begun leaves the outcome
+        #: (validators, interval) to the later one, which read a newer document.
+        self._numbers = itertools.count(1)
+        self._latest: dict[str, int] = {}
+        self._running: Counter[str] = Counter()
+        #: Feeds whose document is being fetched: not due again until it has been read.
+        self._reading: set[str] = set()
+        #: (feed, entry key) -> the poll handling it; a later poll of the feed leaves the entry
+        #: to it. Two feeds listing one article are kept apart by the article's lock instead.
+        self._handling: dict[tuple[str, str], int] = {}
+        self._rounds = 0
+        #: Set when a poll has read its feed or has ended: the loop looks again at what is due
+        #: (a feed held back by its polls under way may go now).
+        self.wake = asyncio.Event()
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -125,6 +147,18 @@ class Poller:
         has been saved.
         """
         feed = self.configure([feed_url])[0]
+        poll = self._latest[feed.url] = next(self._numbers)
+        self._running[feed.url] += 1
+        self._reading.add(feed.url)
+        try:
+            await self._poll_feed(feed, poll, stats)
+        finally:
+            self._reading.discard(feed.url)
+            self._running[feed.url] -= 1
+            self.wake.set()
+
+    async def _poll_feed(self, feed: FeedConfig, poll: int, stats: PollStats) -> None:
+        feed_url = feed.url
         record = self.book.record(feed)
         started = time.time()
         stats.feeds += 1
@@ -142,16 +176,23 @@ class Poller:
                     stats.error(kind)
             ctx = self._context(feed, parsed.language)
             entries = oldest_first(parsed.entries)
+            self.book.polling(feed, record, started=started)
+            self._reading.discard(feed_url)
+            self.wake.set()
             published = await asyncio.gather(
-                *(self._entry(e, ctx, stats, entry_priority(e, i)) for i, e in enumerate(entries))
-            )
+                *(self._entry(e, ctx, stats, entry_priority(e, i), poll)
+                  for i, e in enumerate(entries))
+            )  # fmt: skip
         except (FetchError, FeedError, PublishError) as exc:
             self.book.failed(feed, record, exc, stats)
             if isinstance(exc, PublishError):
                 raise
             return
-        # An entry that failed must be tried again: without validators the next poll gets the
-        # whole feed (a 304 would hide the entry for as long as the feed does not change).
+        if self._latest[feed_url] != poll:
+            return  # a later poll of the feed has begun and read a newer document: its outcome
+        # An entry that failed, or that an earlier poll was still handling, must be looked at
+        # again: without validators the next poll gets the whole feed (a 304 would hide the
+        # entry for as long as the feed does not change).
         validators = None if any(p is None for p in published) else result.headers
         self.book.succeeded(
             feed, record, changed=any(published), validators=validators, started=started
@@ -160,14 +201,15 @@ class Poller:
     # --- entries ------------------------------------------------------------------------
 
     async def _entry(
-        self, entry: FeedEntry, ctx: FeedContext, stats: PollStats, priority: Priority
+        self, entry: FeedEntry, ctx: FeedContext, stats: PollStats, priority: Priority, poll: int
     ) -> bool | None:
-        """Handle one entry: True if a revision was published, None if the entry failed.
+        """Handle one entry: True if a revision was published, None if the entry failed or an
+        earlier poll is still handling it (this poll cannot vouch for it either way).
 
         Only a Kafka failure propagates, so that the feed is retried with its validators unset.
         """
         try:
-            return await self._handle_entry(entry, ctx, stats, priority)
+            return await self._handle_entry(entry, ctx, stats, priority, poll)
         except PublishError:
             raise
         except Exception:  # a bug or an input we did not foresee: count it, keep polling
@@ -176,8 +218,8 @@ class Poller:
             return None
 
     async def _handle_entry(
-        self, entry: FeedEntry, ctx: FeedContext, stats: PollStats, priority: Priority
-    ) -> bool:
+        self, entry: FeedEntry, ctx: FeedContext, stats: PollStats, priority: Priority, poll: int
+    ) -> bool | None:
         if entry.link is None:
             stats.error("entry_no_link")
             return False
@@ -186,6 +228,26 @@ class Poller:
         if known and known.fingerprint == entry.fingerprint and known.source == "page":
             stats.count("skipped")
             return False
+        slot = (ctx.url, key)
+        if self._handling.setdefault(slot, poll) != poll:
+            stats.count("in_flight")
+            return None
+        try:
+            return await self._fetch_and_publish(entry, ctx, stats, priority, key, known)
+        finally:
+            if self._handling.get(slot) == poll:
+                del self._handling[slot]
+
+    async def _fetch_and_publish(
+        self,
+        entry: FeedEntry,
+        ctx: FeedContext,
+        stats: PollStats,
+        priority: Priority,
+        key: str,
+        known: EntryRecord | None,
+    ) -> bool:
+        assert entry.link is not None
         fetched = await self.entries.page(entry.link, ctx, stats, priority)
         if fetched.page is None and not (entry.title or entry.summary):
             stats.error("entry_empty")
@@ -204,10 +266,15 @@ class Poller:
         """Poll every feed once (concurrently) with all article fetches; return what happened."""
         stats = PollStats()
         configs = self.configure(feeds)
-        results = await asyncio.gather(
-            *(self.poll_feed(f.url, stats) for f in configs), return_exceptions=True
-        )
-        self._locks.clear()  # the round is over: no entry holds or waits for a lock
+        self._rounds += 1
+        try:
+            results = await asyncio.gather(
+                *(self.poll_feed(f.url, stats) for f in configs), return_exceptions=True
+            )
+        finally:
+            self._rounds -= 1
+        if not self._rounds:
+            self._locks.clear()  # no round under way: no entry holds or waits for a lock
         for feed, outcome in zip(configs, results, strict=True):
             if isinstance(outcome, Exception) and not isinstance(outcome, PublishError):
                 stats.error("feed_internal")  # a bug, not bad input: logged in full, loop goes on
@@ -218,16 +285,35 @@ class Poller:
                 raise outcome  # cancellation, KeyboardInterrupt
         return stats
 
+    def begin(self, feeds: Iterable[FeedLike]) -> asyncio.Task[PollStats]:
+        """Poll ``feeds`` in the background (the loop's way; ``poll_once`` waits).
+
+        The loop polls a feed again when it is due, though this poll's pages may still be
+        fetched and cleaned: before, the next poll waited for the slowest page of the last one,
+        and an article published meanwhile waited with it (a round took up to 1.6 s under
+        load, with a 1 s interval). The feeds count as being read at once, so that the loop
+        does not begin them twice before this task has run.
+        """
+        configs = self.configure(feeds)
+        self._reading.update(f.url for f in configs)
+        return asyncio.create_task(self.poll_once(configs))
+
+    def _may_begin(self, feed: FeedConfig) -> bool:
+        return feed.url not in self._reading and self._running[feed.url] < MAX_POLLS_PER_FEED
+
     def due(self, feeds: Iterable[FeedLike], now: float) -> list[FeedConfig]:
-        return self.book.due(self.configure(feeds), now)
+        """The feeds to poll now: due, not being read, and not polled twice already."""
+        return [f for f in self.book.due(self.configure(feeds), now) if self._may_begin(f)]
 
     def idle_for(self, feeds: Iterable[FeedLike], now: float) -> float:
         """How long the loop may sleep: until the soonest feed is due, at most a second (the
-        feeds file and the stop signal are checked that often), at least a moment.
+        feeds file and the stop signal are checked that often), at least a moment. A feed that
+        must wait for one of its polls to end is not counted: that end wakes the loop
+        (:attr:`wake`).
 
         A fixed one-second sleep after each round stretched a one-second interval to nearly two
         and added up to a second to every article's time to searchable."""
-        soonest = self.book.next_due(self.configure(feeds))
+        soonest = self.book.next_due([f for f in self.configure(feeds) if self._may_begin(f)])
         return IDLE_MAX_S if soonest is None else min(IDLE_MAX_S, max(IDLE_MIN_S, soonest - now))
 
 
@@ -280,22 +366,63 @@ async def _run(
                 stats = await poller.poll_once(feeds)
                 log.info("poll finished", extra=summary(stats))
                 return once_exit_code(stats)
-            while not stop.is_set():
-                reloaded = watcher.changed() if watcher is not None else None
-                if reloaded is not None:
-                    feeds = list(reloaded)
-                    fetcher.allowed_hosts |= fetcher_hosts(reloaded, settings)
-                    log.info("feeds file reloaded", extra={"feeds": len(feeds)})
-                due = poller.due(feeds, time.time())
-                if due:
-                    began = time.perf_counter()
-                    stats = await poller.poll_once(due)
-                    took = round(time.perf_counter() - began, 3)
-                    log.info("poll finished", extra={**summary(stats), "seconds": took})
-                await asyncio.to_thread(stop.wait, poller.idle_for(feeds, time.time()))
+            rounds: set[asyncio.Task[PollStats]] = set()
+            try:
+                while not stop.is_set():
+                    _reap(rounds)
+                    reloaded = watcher.changed() if watcher is not None else None
+                    if reloaded is not None:
+                        feeds = list(reloaded)
+                        fetcher.allowed_hosts |= fetcher_hosts(reloaded, settings)
+                        log.info("feeds file reloaded", extra={"feeds": len(feeds)})
+                    poller.wake.clear()
+                    due = poller.due(feeds, time.time())
+                    if due:
+                        rounds.add(_logged(poller.begin(due)))
+                    await _nap(stop, poller.idle_for(feeds, time.time()), poller.wake)
+            finally:
+                # Stopping: the polls under way finish, so that what they published is saved.
+                await asyncio.gather(*rounds, return_exceptions=True)
+            _reap(rounds)
             return 0
     finally:
         state.close()
+
+
+#: How often a nap looks at the stop signal (a threading.Event, set from another thread).
+STOP_CHECK_S = 0.1
+
+
+async def _nap(stop: threading.Event, seconds: float, woken: asyncio.Event) -> None:
+    """Sleep ``seconds``, or until ``stop`` is set or a poll makes progress (``woken``)."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and not woken.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(woken.wait(), min(left, STOP_CHECK_S))
+
+
+def _logged(task: asyncio.Task[PollStats]) -> asyncio.Task[PollStats]:
+    """``task``, logging its round's summary and duration when it ends."""
+    began = time.perf_counter()
+
+    def done(t: asyncio.Task[PollStats]) -> None:
+        if not t.cancelled() and t.exception() is None:
+            took = round(time.perf_counter() - began, 3)
+            log.info("poll finished", extra={**summary(t.result()), "seconds": took})
+
+    task.add_done_callback(done)
+    return task
+
+
+def _reap(rounds: set[asyncio.Task[PollStats]]) -> None:
+    """Forget the rounds that ended; re-raise what one of them could not handle (a bug in the
+    loop itself, or cancellation), as the loop did when it awaited each round."""
+    for task in [t for t in rounds if t.done()]:
+        rounds.discard(task)
+        task.result()
 
 
 def run_poller(

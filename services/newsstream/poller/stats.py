@@ -25,7 +25,7 @@ FEEDS_POLLED = Counter(
 NOT_MODIFIED = Counter("newsstream_poller_not_modified_total", "Feed polls answered 304")
 ARTICLES = Counter(
     "newsstream_poller_articles_total",
-    "Feed entries by outcome (new, updated, unchanged, skipped)",
+    "Feed entries by outcome (new, updated, unchanged, skipped, in_flight)",
     ["outcome"],
 )
 ERRORS = Counter("newsstream_poller_errors_total", "Bad inputs and failures by kind", ["kind"])
@@ -47,6 +47,8 @@ class PollStats:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    #: Entries an earlier poll of the feed was still handling (left to that poll).
+    in_flight: int = 0
     #: Published revisions recognised as copies of an earlier article (syndication).
     copies: int = 0
     errors: Tally[str] = field(default_factory=Tally)
@@ -85,6 +87,6 @@ def summary(stats: PollStats) -> dict[str, Any]:
         "feeds": stats.feeds, "feeds_failed": stats.feeds_failed,
         "not_modified": stats.not_modified, "new": stats.new,
         "updated": stats.updated, "unchanged": stats.unchanged, "skipped": stats.skipped,
-        "copies": stats.copies,
+        "in_flight": stats.in_flight, "copies": stats.copies,
         "errors": dict(stats.errors),
     }  # fmt: skip

@@ -16,7 +16,7 @@ from tests.support.feedserver import FeedServer
 from tests.support.fixtures import local_settings
 from tests.support.pages import shared_article_spec
 
-from newsstream.messages import article_id_for
+from newsstream.messages import article_id_for, canonicalize_url
 from newsstream.poller.entries import CpuQueue, Priority, _extract
 from newsstream.poller.service import PollStats, poll_once
 from newsstream.poller.state import PollerState
@@ -331,3 +331,52 @@ def test_service_interval_runs_from_poll_start_and_loop_sleeps_until_due(
     assert ended - started >= 0.6
     assert started + 0.9 <= ended + left <= started + 1.1 + 0.05  # due = start + interval
     assert idle == max(IDLE_MIN_S, min(IDLE_MAX_S, left))
+
+
+def test_service_a_poll_during_a_slow_one_leaves_its_entry_and_the_validators_alone(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The loop polls a feed again while an earlier poll still fetches a slow page. The later
+    poll leaves that entry to the earlier one and saves no validators (it cannot vouch for the
+    entry: a 304 would hide it if it failed); the earlier poll, ending last, leaves the book
+    to the later one. So the poll after both reads the whole feed again, then 304s follow."""
+    import time
+
+    from newsstream.poller.http import Fetcher
+    from newsstream.poller.service import Poller
+
+    _three(feed_server)
+    feed_server.set_latency("/nachrichten/a1", 1.5)
+    settings = local_settings(feed_server, tmp_path, poll_interval_s=1.0)
+    state = PollerState(settings.state_dir)
+    producer = RecordingProducer()
+    feeds = [feed_server.feed_url]
+
+    async def go() -> list[PollStats]:
+        async with Fetcher(settings, allowed_hosts=frozenset({"127.0.0.1"})) as fetcher:
+            poller = Poller(settings, fetcher=fetcher, producer=producer, state=state)
+            first = poller.begin(feeds)
+            assert poller.due(feeds, time.time() + 60) == []  # its feed is being read
+            done = [canonicalize_url(feed_server.url_for(slug)) for slug in ("a0", "a2")]
+            while feed_server.requests["/nachrichten/a1"] == 0 or not all(
+                state.get_entry(key)
+                for key in done  # published and acknowledged
+            ):
+                await asyncio.sleep(0.01)
+            second = poller.begin(feeds)
+            assert poller.due(feeds, time.time() + 60) == []  # two polls under way at most
+            during = await second
+            assert state.get_feed(feed_server.feed_url, 1.0).etag is None
+            assert not first.done()
+            return [during, await first, await poller.poll_once(feeds),
+                    await poller.poll_once(feeds)]  # fmt: skip
+
+    try:
+        during, slow, after, last = asyncio.run(go())
+    finally:
+        state.close()
+    assert (during.in_flight, during.skipped, during.new) == (1, 2, 0)
+    assert slow.new == 3 and len(producer.sent) == 3
+    assert feed_server.requests["/nachrichten/a1"] == 1
+    assert (after.not_modified, after.skipped) == (0, 3)  # the whole feed, nothing new in it
+    assert last.not_modified == 1 and len(producer.sent) == 3
