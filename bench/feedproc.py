@@ -23,11 +23,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _serve(conn: Any, rate: float, total: int, window: int, full_length: bool, log: str) -> None:
+def _serve(
+    conn: Any, rate: float, total: int, window: int, full_length: bool, log: str, page_s: float
+) -> None:
     from tests.support.corpus import make_corpus
     from tests.support.feedserver import FeedServer
 
-    server = FeedServer().start()
+    server = FeedServer(article_latency_s=page_s).start()
     server.feed_window = window
     corpus = make_corpus(total, quotes=2, full_length=full_length)
     conn.send(server.feed_url)
@@ -61,6 +63,10 @@ class FeedProcess:
     #: window of ``total``, or articles scroll out of the feed before anyone sees them.
     window: int = 100
     full_length: bool = True
+    #: How long each article page takes to answer (the feed itself answers at once). Local
+    #: pages come back in a millisecond; a real news site takes tenths of a second, and some
+    #: pages far longer.
+    page_latency_s: float = 0.0
 
     def start(self) -> str:
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +75,15 @@ class FeedProcess:
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(
             target=_serve,
-            args=(child, self.rate, self.total, self.window, self.full_length, str(self.log)),
+            args=(
+                child,
+                self.rate,
+                self.total,
+                self.window,
+                self.full_length,
+                str(self.log),
+                self.page_latency_s,
+            ),
             daemon=True,
         )
         self._proc.start()
