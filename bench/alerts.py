@@ -290,20 +290,25 @@ def main() -> int:
         "--page-latency", type=float, default=0.0,
         help="seconds each article page takes to answer (a slow news site)",
     )  # fmt: skip
+    parser.add_argument(
+        "--slow-page", type=float, nargs=2, default=(0, 0.0), metavar=("EVERY", "SECONDS"),
+        help="every EVERY-th article's page answers only after SECONDS (e.g. 50 3)",
+    )  # fmt: skip
     args = parser.parse_args()
     manager.ensure_up(Settings(allowed_private_networks=["127.0.0.1/32"]))
     tag = f"ba{uuid.uuid4().hex[:6]}"
     feed = FeedProcess(rate=args.rate, total=args.warmup + args.articles,
                        log=Path(f"/tmp/newsstream-bench/{tag}.feed"),
-                       page_latency_s=args.page_latency)  # fmt: skip
+                       page_latency_s=args.page_latency, slow_every=int(args.slow_page[0]),
+                       slow_page_s=args.slow_page[1])  # fmt: skip
     settings = bench_settings(tag, feed.start())
     hook = WebhookReceiver().start()
     watches = make_watches(args.watches, hook.url)
     store_watches(settings, watches)
     print(f"alerts bench {tag}: {len(watches)} watches, {args.warmup} + {args.articles} "
           f"articles at {args.rate:g}/s (the first {args.warmup} warm up), "
-          f"{args.extractors} extractors, pages answered after {args.page_latency:g} s"
-          )  # fmt: skip
+          f"{args.extractors} extractors, pages answered after {args.page_latency:g} s, "
+          f"every {int(args.slow_page[0])}th after {args.slow_page[1]:g} s")  # fmt: skip
     log = Path(f"/tmp/newsstream-bench/{tag}.run.log")
     with log.open("wb") as out:
         run = subprocess.Popen(
@@ -355,6 +360,7 @@ def main() -> int:
         "warmup_alert_latency_p95_s": percentile(warm_latencies, 0.95),
         "rate": args.rate,
         "page_latency_s": args.page_latency,
+        "slow_page": {"every": int(args.slow_page[0]), "seconds": args.slow_page[1]},
         "load_avg_1m_at_end": round(os.getloadavg()[0], 1),
         "stages_s": hops,
         "scaling": rows,

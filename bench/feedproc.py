@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -24,7 +25,14 @@ if str(ROOT) not in sys.path:
 
 
 def _serve(
-    conn: Any, rate: float, total: int, window: int, full_length: bool, log: str, page_s: float
+    conn: Any,
+    rate: float,
+    total: int,
+    window: int,
+    full_length: bool,
+    log: str,
+    page_s: float,
+    slow: tuple[int, float],
 ) -> None:
     from tests.support.corpus import make_corpus
     from tests.support.feedserver import FeedServer
@@ -44,6 +52,8 @@ def _serve(
                     return
             server.add_article(variant.slug, variant.title, variant.paragraphs,
                                teaser=variant.teaser)  # fmt: skip
+            if slow[0] and i % slow[0] == slow[0] - 1:
+                server.set_latency(urlsplit(server.url_for(variant.slug)).path, slow[1])
             out.write(json.dumps({"slug": variant.slug, "url": server.url_for(variant.slug),
                                   "t": time.time()}) + "\n")  # fmt: skip
             out.flush()
@@ -67,6 +77,10 @@ class FeedProcess:
     #: pages come back in a millisecond; a real news site takes tenths of a second, and some
     #: pages far longer.
     page_latency_s: float = 0.0
+    #: Every this many-th article's page answers only after ``slow_page_s`` (0: none). A real
+    #: site has such pages now and then (a busy CMS, a timeout on its side).
+    slow_every: int = 0
+    slow_page_s: float = 0.0
 
     def start(self) -> str:
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +97,7 @@ class FeedProcess:
                 self.full_length,
                 str(self.log),
                 self.page_latency_s,
+                (self.slow_every, self.slow_page_s),
             ),
             daemon=True,
         )
