@@ -91,6 +91,9 @@ def run_indexer_with_stats(
         ensure_topics(settings)  # news.indexed, which the indexer produces to
         if not _ensure_indices_waiting(es, settings, stop):
             return IndexerStats()
+        # The announcements' producer connected, and knowing its topic's partitions, before
+        # the first batch: built lazily, its first send waited for both inside the loop.
+        clients.producer.partitions_for(settings.topic_indexed)
         consumer = clients.consumer(settings.indexer_group)
         joined = _Joined()
         subscribe(consumer, [settings.topic_enriched], listener=joined)
