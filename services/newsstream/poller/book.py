@@ -64,6 +64,18 @@ class FeedBook:
         :meth:`not_modified`). Validators and the adapted interval wait for the outcome."""
         self._save(feed, while_polling(record.schedule, now=started, rng=self.rng))
 
+    def unchanged_meanwhile(
+        self, feed: FeedConfig, record: FeedRecord, stats: PollStats, *, started: float
+    ) -> None:
+        """A 304 to the validators of the document a poll under way is handling: nothing new
+        since it read the feed. Counted as a 304, but the interval is not stretched (the feed
+        is busy, not quiet) and the stored validators stay as they are (that poll's outcome
+        decides them)."""
+        stats.not_modified += 1
+        NOT_MODIFIED.inc()
+        FEEDS_POLLED.labels("not_modified").inc()
+        self.polling(feed, record, started=started)
+
     def not_modified(
         self, feed: FeedConfig, record: FeedRecord, stats: PollStats, *, started: float
     ) -> None:

@@ -39,7 +39,7 @@ from newsstream.poller.entries import (
 from newsstream.poller.feeds import FeedEntry, oldest_first, parse_feed
 from newsstream.poller.http import Fetcher
 from newsstream.poller.recovery import recover_if_empty
-from newsstream.poller.state import EntryRecord, FeedRecord, PollerState
+from newsstream.poller.state import EntryRecord, PollerState
 from newsstream.poller.stats import FAILING_FEEDS, PollStats, once_exit_code, summary
 from newsstream.settings import Settings
 from newsstream.wiring import Clients
@@ -57,15 +57,17 @@ __all__ = ["FAILING_FEEDS", "PollStats", "Poller", "poll_once", "run_poller"]
 FeedLike = str | FeedConfig
 
 
-def _conditional_headers(record: FeedRecord, user_agent: str) -> dict[str, str]:
+def _conditional_headers(
+    etag: str | None, last_modified: str | None, user_agent: str
+) -> dict[str, str]:
     headers = {
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9",
         "User-Agent": user_agent,
     }
-    if record.etag:
-        headers["If-None-Match"] = record.etag
-    if record.last_modified:
-        headers["If-Modified-Since"] = record.last_modified
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     return headers
 
 
@@ -102,11 +104,15 @@ class Poller:
         #: the feeds file), not only from the feed's own hosts.
         self._bare: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
-        #: Every poll of a feed gets a number; each feed's latest, and its polls under way. A
-        #: poll that ends after a later poll of its feed has begun leaves the outcome
-        #: (validators, interval) to the later one, which read a newer document.
+        #: Every poll of a feed gets a number; each feed's poll that read the newest document,
+        #: and its polls under way. A poll that ends after a later poll of its feed has read a
+        #: newer document leaves the outcome (validators, interval) to that one.
         self._numbers = itertools.count(1)
         self._latest: dict[str, int] = {}
+        #: Feed -> (poll, etag, last-modified) of the document a poll under way is handling:
+        #: a poll meanwhile asks with these, so an unchanged feed answers 304 instead of being
+        #: parsed again (a 400-entry feed took 0.14-0.27 s to parse, four times in one burst).
+        self._handled: dict[str, tuple[int, str | None, str | None]] = {}
         self._running: Counter[str] = Counter()
         #: Feeds whose document is being fetched: not due again until it has been read.
         self._reading: set[str] = set()
@@ -147,7 +153,7 @@ class Poller:
         has been saved.
         """
         feed = self.configure([feed_url])[0]
-        poll = self._latest[feed.url] = next(self._numbers)
+        poll = next(self._numbers)
         self._running[feed.url] += 1
         self._reading.add(feed.url)
         try:
@@ -155,6 +161,8 @@ class Poller:
         finally:
             self._reading.discard(feed.url)
             self._running[feed.url] -= 1
+            if self._handled.get(feed.url, (None,))[0] == poll:
+                del self._handled[feed.url]
             self.wake.set()
 
     async def _poll_feed(self, feed: FeedConfig, poll: int, stats: PollStats) -> None:
@@ -162,12 +170,22 @@ class Poller:
         record = self.book.record(feed)
         started = time.time()
         stats.feeds += 1
+        handled = self._handled.get(feed_url)
+        etag, modified = (record.etag, record.last_modified) if handled is None else handled[1:]
         try:
             agent = self.entries.user_agent(feed)
-            result = await self.fetcher.fetch(feed_url, headers=_conditional_headers(record, agent))
+            headers = _conditional_headers(etag, modified, agent)
+            result = await self.fetcher.fetch(feed_url, headers=headers)
             if result.not_modified:
-                self.book.not_modified(feed, record, stats, started=started)
+                if handled is None:
+                    self.book.not_modified(feed, record, stats, started=started)
+                else:  # nothing since the poll under way read the feed: not a quiet feed
+                    self.book.unchanged_meanwhile(feed, record, stats, started=started)
                 return
+            self._latest[feed_url] = poll
+            self._handled[feed_url] = (
+                poll, result.headers.get("etag"), result.headers.get("last-modified")
+            )  # fmt: skip
             parsed = parse_feed(result.content, result.final_url, result.content_type)
             self.book.hints(feed, parsed.hints)
             for problem in parsed.problems:
@@ -189,7 +207,7 @@ class Poller:
                 raise
             return
         if self._latest[feed_url] != poll:
-            return  # a later poll of the feed has begun and read a newer document: its outcome
+            return  # a later poll of the feed has read a newer document: its outcome counts
         # An entry that failed, or that an earlier poll was still handling, must be looked at
         # again: without validators the next poll gets the whole feed (a 304 would hide the
         # entry for as long as the feed does not change).

@@ -336,10 +336,12 @@ def test_service_interval_runs_from_poll_start_and_loop_sleeps_until_due(
 def test_service_a_poll_during_a_slow_one_leaves_its_entry_and_the_validators_alone(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    """The loop polls a feed again while an earlier poll still fetches a slow page. The later
-    poll leaves that entry to the earlier one and saves no validators (it cannot vouch for the
-    entry: a 304 would hide it if it failed); the earlier poll, ending last, leaves the book
-    to the later one. So the poll after both reads the whole feed again, then 304s follow."""
+    """The loop polls a feed again while an earlier poll still fetches a slow page.
+    - Nothing new since that poll read the feed: a 304 to that poll's validators, no parse.
+    - A new entry: the later poll publishes it, leaves the slow entry to the earlier poll and
+      saves no validators (it cannot vouch for that entry: a 304 would hide it if it failed).
+    - The earlier poll, ending last, leaves the book to the later one; so the poll after both
+      reads the whole feed again, and then 304s follow."""
     import time
 
     from newsstream.poller.http import Fetcher
@@ -363,20 +365,23 @@ def test_service_a_poll_during_a_slow_one_leaves_its_entry_and_the_validators_al
                 for key in done  # published and acknowledged
             ):
                 await asyncio.sleep(0.01)
+            quiet = await poller.poll_once(feeds)
+            feed_server.add_article("a3", "Artikel 3", ["Erster Absatz von Artikel 3, neu."])
             second = poller.begin(feeds)
             assert poller.due(feeds, time.time() + 60) == []  # two polls under way at most
             during = await second
             assert state.get_feed(feed_server.feed_url, 1.0).etag is None
             assert not first.done()
-            return [during, await first, await poller.poll_once(feeds),
+            return [quiet, during, await first, await poller.poll_once(feeds),
                     await poller.poll_once(feeds)]  # fmt: skip
 
     try:
-        during, slow, after, last = asyncio.run(go())
+        quiet, during, slow, after, last = asyncio.run(go())
     finally:
         state.close()
-    assert (during.in_flight, during.skipped, during.new) == (1, 2, 0)
-    assert slow.new == 3 and len(producer.sent) == 3
+    assert (quiet.not_modified, quiet.skipped, quiet.in_flight) == (1, 0, 0)
+    assert (during.new, during.in_flight, during.skipped) == (1, 1, 2)
+    assert slow.new == 3 and len(producer.sent) == 4
     assert feed_server.requests["/nachrichten/a1"] == 1
-    assert (after.not_modified, after.skipped) == (0, 3)  # the whole feed, nothing new in it
-    assert last.not_modified == 1 and len(producer.sent) == 3
+    assert (after.not_modified, after.skipped) == (0, 4)  # the whole feed, nothing new in it
+    assert last.not_modified == 1 and len(producer.sent) == 4
