@@ -59,10 +59,12 @@ class FeedBook:
         self.state.save_hints(feed.url, floor_s=hints.floor_s, skip_hours=hints_text(hints))
 
     def polling(self, feed: FeedConfig, record: FeedRecord, *, started: float) -> None:
-        """The feed was read and its entries are being handled: the next poll may begin one
-        interval after this one began, before this one has finished (``started`` as in
-        :meth:`not_modified`). Validators and the adapted interval wait for the outcome."""
-        self._save(feed, while_polling(record.schedule, now=started, rng=self.rng))
+        """A new document of the feed was read and its entries are being handled: the next
+        poll may begin one base interval after this one began, before this one has finished
+        (``started`` as in :meth:`not_modified`). Validators and the adapted interval wait for
+        the outcome."""
+        sched = while_polling(record.schedule, now=started, base_s=self.base_s(feed), rng=self.rng)
+        self._save(feed, sched)
 
     def unchanged_meanwhile(
         self, feed: FeedConfig, record: FeedRecord, stats: PollStats, *, started: float

@@ -265,11 +265,14 @@ def after_success(
     )
 
 
-def while_polling(sched: FeedSchedule, *, now: float, rng: random.Random) -> FeedSchedule:
-    """A poll has read the feed and is still handling its entries: the feed is due again one
-    interval after this poll began, however long the entries take (the interval is adapted
-    when the poll ends)."""
-    return replace(sched, next_due=now + _jitter(sched.interval_s, rng))
+def while_polling(
+    sched: FeedSchedule, *, now: float, base_s: float, rng: random.Random
+) -> FeedSchedule:
+    """A poll has read a new document of the feed and is still handling its entries: the
+    feed is busy, so it is due again one base interval after this poll began, however long
+    the entries take and however far a quiet spell had stretched the interval (the interval
+    itself is adapted when the poll ends)."""
+    return replace(sched, next_due=now + _jitter(base_s, rng))
 
 
 def after_failure(

@@ -17,6 +17,7 @@ from newsstream.poller.feeds import (
     after_success,
     oldest_first,
     parse_feed,
+    while_polling,
 )
 
 RNG = random.Random(7)
@@ -150,6 +151,16 @@ def test_feeds_schedule_adapts_to_unchanged_feeds_with_jitter() -> None:
     assert 540 <= sched.next_due <= 660
     assert sched.unchanged == 20
     assert after_success(sched, changed=True, now=0, base_s=60, max_s=600, rng=RNG).interval_s == 60
+
+
+def test_feeds_a_poll_reading_a_new_document_makes_the_feed_due_after_the_base_interval() -> None:
+    """After a quiet spell stretched the interval to 600 s, a poll that reads a new document
+    (a burst began) makes the feed due one base interval after it began, while it is still
+    handling the entries; the stretched interval itself waits for the poll's outcome."""
+    quiet = FeedSchedule(interval_s=600, next_due=0, unchanged=9)
+    busy = while_polling(quiet, now=1000, base_s=60, rng=RNG)
+    assert 1054 <= busy.next_due <= 1066
+    assert (busy.interval_s, busy.unchanged) == (600, 9)
 
 
 def test_feeds_same_guid_different_links_keeps_both_and_reports() -> None:
