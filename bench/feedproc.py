@@ -57,8 +57,9 @@ def _serve(
             out.write(json.dumps({"slug": variant.slug, "url": server.url_for(variant.slug),
                                   "t": time.time()}) + "\n")  # fmt: skip
             out.flush()
-    while conn.recv() != "stop":  # keep serving the pages until told to stop
-        pass
+    while (asked := conn.recv()) != "stop":  # keep serving the pages until told to stop
+        if asked == "reads":
+            conn.send(list(server.feed_reads))
     server.stop()
 
 
@@ -112,6 +113,12 @@ class FeedProcess:
         """Every article published so far: slug, url, t (wall-clock seconds)."""
         lines = self.log.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+    def feed_reads(self) -> list[float]:
+        """When the feed was served in full (wall clock); ask only once publishing is done."""
+        self._conn.send("reads")
+        reads: list[float] = self._conn.recv()
+        return reads
 
     def done(self) -> bool:
         return len(self.published()) >= self.total

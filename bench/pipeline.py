@@ -6,8 +6,12 @@ articles' prose, ~900 words each) and is timed on the wall clock, its setup outs
 1. pipeline   ``newsstream run`` (poller, 2 extractors, indexer as processes) follows a feed
               served by its own process; the roles are started and ready (models loaded,
               groups joined) before the feed publishes all N articles at once; the clock runs
-              from the first publication to the moment the last article is searchable. Peak
-              memory is the maximum of per-second samples of every role and of both JVMs.
+              from the first publication to the moment the last article is searchable; a
+              second clock starts at the poller's first full read of the feed after the
+              publication (the feed server records it), as the naive script's clock starts
+              with its own feed read: the wait before it is the poll schedule (0 to 2 s, by
+              chance), not work. Both are printed. Peak memory is the maximum of per-second
+              samples of every role and of both JVMs.
 2. extract    extraction alone: the same texts through ``enrich`` in 2 processes (the same
               core count as the pipeline's extractors); models loaded before the clock starts.
 3. naive      one process, one article after the other: feed (feedparser) -> fetch (httpx) ->
@@ -79,15 +83,18 @@ def phase_pipeline(n: int) -> dict[str, Any]:
         cpu_used = {k: round(v[-1] - cpu_before.get(k, v[0]), 1) for k, v in run.cpu.items() if v}
         first = min(p["t"] for p in feed.published())
         last = max(run.seen[a] for a in latencies) if latencies else time.time()
+        read = min((t for t in feed.feed_reads() if t >= first), default=first)
     finally:
         run.terminate()
         feed.stop()
         drop(settings)
     seconds = last - first
     print(f"pipeline: {len(latencies)} of {n} articles searchable in {seconds:.1f}s "
-          f"({missing} never)")  # fmt: skip
+          f"({missing} never); {last - read:.1f}s of it from the poller's first read of the "
+          f"feed (before it, {read - first:.1f}s of waiting for the poll schedule)")  # fmt: skip
     print("  CPU seconds meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(cpu_used.items())))
-    return {"seconds": seconds, "indexed": len(latencies), "missing": missing,
+    return {"seconds": seconds, "from_read_s": last - read, "poll_wait_s": read - first,
+            "indexed": len(latencies), "missing": missing,
             "rss_mb": peak_rss(run), "cpu_s": cpu_used}  # fmt: skip
 
 
@@ -207,6 +214,7 @@ def main() -> int:
     print(f"{len(corpus)} article variants, {words:.0f} words each on average; wall clock")
     pipeline = phase_pipeline(N_ARTICLES)
     pipeline_rate = pipeline["indexed"] / pipeline["seconds"]
+    working_rate = pipeline["indexed"] / pipeline["from_read_s"]
     extract_rate = phase_extract_only(corpus)
     naive_rate = phase_naive(N_ARTICLES)
     latency = phase_latency()
@@ -217,6 +225,13 @@ def main() -> int:
         "ratio_vs_extract": round(pipeline_rate / extract_rate, 3),
         "naive_articles_per_s": round(naive_rate, 2),
         "speedup_vs_naive": round(pipeline_rate / naive_rate, 2),
+        # The same, clocked from the poller's first read of the feed after the publication
+        # (the naive script's clock starts with its own feed read): the wait for the poll
+        # schedule (0 to poll_max_interval_s, by chance) is not work either side does.
+        "poll_wait_s": round(pipeline["poll_wait_s"], 2),
+        "articles_per_s_from_read": round(working_rate, 2),
+        "ratio_vs_extract_from_read": round(working_rate / extract_rate, 3),
+        "speedup_vs_naive_from_read": round(working_rate / naive_rate, 2),
         "latency_rate_per_s": LATENCY_RATE,
         "latency_p50_s": latency["p50"],
         "latency_p95_s": latency["p95"],
@@ -225,7 +240,9 @@ def main() -> int:
         "pipeline_cpu_s": pipeline["cpu_s"],
     }
     print(f"pipeline {pipeline_rate:.1f} articles/s = {result['ratio_vs_extract']}x extraction "
-          f"alone, {result['speedup_vs_naive']}x the naive script")  # fmt: skip
+          f"alone, {result['speedup_vs_naive']}x the naive script; from the poller's first "
+          f"read: {working_rate:.1f} articles/s = {result['ratio_vs_extract_from_read']}x, "
+          f"{result['speedup_vs_naive_from_read']}x")  # fmt: skip
     print(json.dumps(result))
     return 1 if result["never_searchable"] else 0
 

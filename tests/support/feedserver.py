@@ -93,6 +93,9 @@ class FeedServer:
         self.requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.max_concurrent: Counter[str] = Counter()
+        #: When the feed was served in full (a 200, wall clock): a benchmark tells from it when
+        #: the poller first read the feed after a burst was published.
+        self.feed_reads: list[float] = []
         self._active: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._clock = datetime(2024, 5, 29, 12, 0, tzinfo=UTC)
@@ -388,6 +391,8 @@ class FeedServer:
                     return 304, headers, b""
             except (TypeError, ValueError):
                 pass
+        with self._lock:
+            self.feed_reads.append(time.time())
         return 200, headers, body
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
