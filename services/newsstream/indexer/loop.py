@@ -452,28 +452,25 @@ class Indexer:
         the writer thread waited for the next batch)."""
         ready: list[Received] = []
         try:
-            self._take_announced(ready, wait=wait)
+            while self._announced:
+                batch = self._announced[0]
+                if not wait and not batch.acked():
+                    return
+                try:
+                    for future in batch.futures:
+                        future.get(timeout=SEND_TIMEOUT_S)
+                except KafkaError as exc:
+                    log.warning("announcement not acknowledged, sending again",
+                                extra={"error": str(exc)[:300]})  # fmt: skip
+                    resend = partial(
+                        send_announcements, self._get_producer(), self.settings, batch.news
+                    )
+                    retrying(resend, sleep=self._wait)
+                self._announced.popleft()
+                ready.extend(batch.items)
         finally:
             if ready:
                 self._commit(ready)
-
-    def _take_announced(self, ready: list[Received], *, wait: bool) -> None:
-        while self._announced:
-            batch = self._announced[0]
-            if not wait and not batch.acked():
-                return
-            try:
-                for future in batch.futures:
-                    future.get(timeout=SEND_TIMEOUT_S)
-            except KafkaError as exc:
-                log.warning("announcement not acknowledged, sending again",
-                            extra={"error": str(exc)[:300]})  # fmt: skip
-                resend = partial(
-                    send_announcements, self._get_producer(), self.settings, batch.news
-                )
-                retrying(resend, sleep=self._wait)
-            self._announced.popleft()
-            ready.extend(batch.items)
 
     def _await(self, future: Future[WriteResult]) -> WriteResult:
         """The writer's result; while it is still retrying, keep the consumer in its group.

@@ -73,9 +73,7 @@ class FeedBook:
         since it read the feed. Counted as a 304, but the interval is not stretched (the feed
         is busy, not quiet) and the stored validators stay as they are (that poll's outcome
         decides them)."""
-        stats.not_modified += 1
-        NOT_MODIFIED.inc()
-        FEEDS_POLLED.labels("not_modified").inc()
+        _count_not_modified(stats)
         self.polling(feed, record, started=started)
 
     def not_modified(
@@ -83,9 +81,7 @@ class FeedBook:
     ) -> None:
         """The feed answered 304. ``started``: when this poll began, so that the interval runs
         from poll to poll (a slow round does not push every later poll back)."""
-        stats.not_modified += 1
-        NOT_MODIFIED.inc()
-        FEEDS_POLLED.labels("not_modified").inc()
+        _count_not_modified(stats)
         sched = after_success(record.schedule, changed=False, **self._schedule(feed, started))
         self._save(feed, sched)
         self.state.record_outcome(feed.url, error=None)
@@ -149,6 +145,12 @@ class FeedBook:
         """When the soonest feed is due (epoch seconds); None without feeds."""
         times = self.state.next_due_times()
         return min((times.get(f.url, 0.0) for f in feeds), default=None)
+
+
+def _count_not_modified(stats: PollStats) -> None:
+    stats.not_modified += 1
+    NOT_MODIFIED.inc()
+    FEEDS_POLLED.labels("not_modified").inc()
 
 
 def hints_text(hints: FeedHints) -> str:
