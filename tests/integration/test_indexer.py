@@ -257,6 +257,73 @@ def test_the_last_batch_is_committed_as_soon_as_its_announcements_are_acked(
     assert stats.last_commit_at - stats.last_announced_at < 0.2, stats
 
 
+def test_the_last_batch_of_a_backlog_is_refreshed_at_once_not_after_the_min_interval(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """Before: the last batch of a backlog waited until ``index_refresh_min_interval_s`` after
+    the refresh before it (the guard for a steady trickle of small batches), and the whole
+    burst waited unannounced and uncommitted with it. Now the batch that ends a backlog is
+    refreshed with it: the burst is committed long before the 6 s interval is over (and the
+    7 s of quiet after which ``--until-idle`` would refresh anyway)."""
+    base = gold_article()
+    articles = [base.model_copy(update={"article_id": f"burst-{i:03d}"}) for i in range(100)]
+    publish(settings, *articles)
+    tuned = settings.model_copy(
+        update={
+            "index_bulk_max_docs": 45,
+            "index_refresh_min_interval_s": 6.0,
+            "idle_seconds": 7.0,
+        }
+    )
+    stats = run_indexer_with_stats(tuned, until_idle=True)
+    assert stats.first_message_at is not None and stats.last_commit_at is not None
+    assert stats.batches >= 10, stats  # a backlog: many batches, not one
+    assert stats.last_commit_at - stats.first_message_at < 4.0, stats
+    assert es.count(index=settings.articles_alias)["count"] == len(articles)  # no refresh forced
+
+
+def test_batches_queued_for_the_writer_are_applied_in_order(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """The writer thread has the next batch queued behind the one it writes; they must still
+    reach Elasticsearch in order. One article per batch: revisions with fewer quotations,
+    withdrawals and a re-publication follow each other batch after batch, so a batch applied
+    before the one ahead of it would leave an old quotation, or a withdrawn article, behind."""
+    base = gold_article()
+    assert len(base.quotes) >= 6
+
+    def rev(article_id: str, revision: int, quotes: int) -> EnrichedArticle:
+        return base.model_copy(
+            update={"article_id": article_id, "revision": revision,
+                    "quotes": base.quotes[:quotes]}
+        )  # fmt: skip
+
+    producer = make_producer(settings)
+    try:
+        stream: list[tuple[str, EnrichedArticle | None]] = [
+            ("x", rev("x", 1, 6)), ("y", rev("y", 1, 6)), ("x", rev("x", 2, 2)),
+            ("y", None), ("x", None), ("x", rev("x", 3, 4)), ("z", rev("z", 1, 5)),
+            ("z", rev("z", 2, 1)), ("y", rev("y", 2, 3)), ("y", None),
+        ]  # fmt: skip
+        for key, article in stream:
+            value = article.to_bytes() if article is not None else None
+            producer.send(settings.topic_enriched, key=key.encode(), value=value)
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+    tuned = settings.model_copy(update={"index_bulk_max_docs": 1})  # one record per batch
+    stats = run_indexer_with_stats(tuned, until_idle=True)
+    assert stats.batches == len(stream), stats
+    es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])
+    hits = es.search(index=settings.articles_alias, size=10)["hits"]["hits"]
+    stored = {hit["_id"]: hit["_source"]["revision"] for hit in hits}
+    assert stored == {"x": 3, "z": 2}
+    assert [q["position"] for q in quote_docs(es, settings, "x")] == [0, 1, 2, 3]
+    assert {q["revision"] for q in quote_docs(es, settings, "x")} == {3}
+    assert [q["position"] for q in quote_docs(es, settings, "z")] == [0]
+    assert quote_docs(es, settings, "y") == []
+
+
 def test_a_steady_stream_is_refreshed_at_most_once_per_min_interval(
     settings: Settings, es: Elasticsearch
 ) -> None:
