@@ -19,6 +19,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
 import trafilatura
+from trafilatura.settings import Document
+from trafilatura.utils import sanitize_tree
+from trafilatura.xml import remove_empty_elements, strip_double_tags
 
 from newsstream.errors import ExtractionError
 from newsstream.text.clean import clean_paragraphs, normalize
@@ -153,7 +156,14 @@ def _language(
 
 
 def _trafilatura_paragraphs(text: str, url: str, *, precision: bool) -> list[str]:
-    xml = trafilatura.extract(
+    """The main text's blocks (paragraphs, headings, list items) as trafilatura finds them.
+
+    Its document tree is read directly, after the clean-up its XML output applies (nested
+    tags merged, empty elements dropped, text sanitised): ``extract(output_format="xml")``
+    gave the same blocks but also hashed the whole text for a fingerprint we never used,
+    serialised the tree and had it parsed back - a third of the call's CPU.
+    """
+    document = trafilatura.bare_extraction(
         text,
         url=url,
         favor_precision=precision,
@@ -165,13 +175,13 @@ def _trafilatura_paragraphs(text: str, url: str, *, precision: bool) -> list[str
         include_formatting=False,
         with_metadata=False,
         deduplicate=False,
+        as_dict=False,
     )
-    if not xml:
+    if not isinstance(document, Document) or document.body is None:
         return []
-    root = lxml.etree.fromstring(xml.encode("utf-8"))
-    main = root.find("main")
+    body = sanitize_tree(remove_empty_elements(strip_double_tags(document.body)))
     paragraphs: list[str] = []
-    for el in main if main is not None else root:
+    for el in body:
         items = el.findall("item") if el.tag == "list" else [el]
         paragraphs.extend(" ".join(item.itertext()) for item in items)
     return paragraphs
