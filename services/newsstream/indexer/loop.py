@@ -62,9 +62,11 @@ from newsstream.indexer.batch import (
     Current,
     Received,
     index_ops,
+    is_backlog,
     latest_per_article,
     next_offsets,
     parse_record,
+    refresh_due,
     split_batch,
     withdrawn,
 )
@@ -209,7 +211,7 @@ class Indexer:
         self._announced: deque[_Announced] = deque()
         #: When the last refresh was asked for (``time.monotonic()``).
         self._last_refresh = 0.0
-        #: A batch written since that refresh was part of a backlog (more input was waiting).
+        #: A batch written since that refresh was part of a backlog (another full batch waited).
         self._backlog = False
         #: Documents per record lately (an article and its quotations), to size each poll.
         self._docs_per_record = FIRST_DOCS_PER_RECORD
@@ -242,10 +244,12 @@ class Indexer:
                 batch, rest = split_batch(
                     buffer.items, s.index_bulk_max_docs, s.index_bulk_max_bytes
                 )
-                # more input already waiting (buffered, or unread in Kafka): a backlog, where one
-                # refresh may cover several batches; a trickle is refreshed batch by batch
-                more = not self.stop.is_set() and (bool(rest) or self._lag() > 0)
-                self._submit(batch, more=more)
+                # more input already waiting (buffered, or unread in Kafka): one refresh may
+                # cover several batches; a trickle is refreshed batch by batch. A backlog: at
+                # least another full batch waits, not just a record that came in meanwhile.
+                waiting = 0 if self.stop.is_set() else len(rest) + self._lag()
+                backlog = is_backlog(waiting, self._docs_per_record, s.index_bulk_max_docs)
+                self._submit(batch, more=waiting > 0, backlog=backlog)
                 buffer = _Buffer(rest + self._take_carry(), time.monotonic())
                 continue
             if self._should_end(until_idle, buffer, now - last_message, now - started):
@@ -317,20 +321,15 @@ class Indexer:
         return max(0.0, self._last_refresh + interval - now)
 
     def _refresh_due(self, *, more: bool) -> bool:
-        """Whether the batch being submitted should be followed by a refresh.
-
-        While more input waits (a backlog), once every ``index_refresh_every_s``. Otherwise at
-        once, unless the last refresh is younger than ``index_refresh_min_interval_s`` - the
-        guard for a steady trickle of small batches - and no batch since it was part of a
-        backlog: the last batch of a backlog is refreshed with it, not after the interval
-        (that wait was an eighth of the benchmark's indexer round, its whole burst waiting
-        unannounced and uncommitted).
-        """
+        """Whether the batch being submitted is to be followed by a refresh (``refresh_due``)."""
         s = self.settings
-        since = time.monotonic() - self._last_refresh
-        if more:
-            return since >= max(s.index_refresh_every_s, s.index_refresh_min_interval_s)
-        return self._backlog or since >= s.index_refresh_min_interval_s
+        return refresh_due(
+            time.monotonic() - self._last_refresh,
+            more=more,
+            backlog_since=self._backlog,
+            every_s=s.index_refresh_every_s,
+            min_interval_s=s.index_refresh_min_interval_s,
+        )
 
     def _poll_wait(self, buffer: _Buffer, now: float) -> float:
         s = self.settings
@@ -388,7 +387,7 @@ class Indexer:
         return items
 
     # --- one batch ---------------------------------------------------------------------
-    def _submit(self, items: list[Received], *, more: bool = False) -> None:
+    def _submit(self, items: list[Received], *, more: bool = False, backlog: bool = False) -> None:
         """Queue ``items`` for the writer thread behind the batch it is writing (waiting, if
         two are handed over already, for the older), then settle what became searchable.
 
@@ -409,7 +408,7 @@ class Indexer:
         if refresh:
             self._last_refresh, self._backlog = time.monotonic(), False
         else:
-            self._backlog = self._backlog or more
+            self._backlog = self._backlog or backlog
         future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
         self._inflight.append(_InFlight(items, latest, future, refresh))
         if searchable:

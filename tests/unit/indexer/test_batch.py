@@ -124,3 +124,30 @@ def test_batch_withdraw_ops_delete_article_and_quotes_unversioned(
         ("delete", "news-quotes-v1", "q1"),
     ]
     assert all(op.version is None and "version" not in op.lines()[0]["delete"] for op in ops)
+
+
+def test_batch_a_record_or_two_arriving_meanwhile_is_no_backlog() -> None:
+    """Before: any record waiting made a batch part of a "backlog", whose last batch is
+    refreshed at once, so a trickle had Elasticsearch refreshing every other small batch."""
+    from newsstream.indexer.batch import is_backlog
+
+    assert not is_backlog(0, 9.0, 500)
+    assert not is_backlog(2, 9.0, 500)  # two articles came in while the batch was formed
+    assert not is_backlog(55, 9.0, 500)  # not yet another full batch
+    assert is_backlog(56, 9.0, 500)  # another full batch waits
+    assert is_backlog(500, 1.0, 500)
+
+
+def test_batch_refresh_due_keeps_the_min_interval_for_a_trickle_not_after_a_backlog() -> None:
+    from newsstream.indexer.batch import refresh_due
+
+    def due(since: float, *, more: bool = False, backlog: bool = False) -> bool:
+        return refresh_due(since, more=more, backlog_since=backlog, every_s=1.0, min_interval_s=0.5)
+
+    assert not due(0.2)  # a trickle: not twice within the min interval
+    assert due(0.6)
+    assert due(0.2, backlog=True)  # the batch that ends a backlog: at once
+    assert not due(0.8, more=True, backlog=True)  # during a backlog: once a second
+    assert due(1.0, more=True)
+    # every_s below the min interval: the min interval still holds while more waits
+    assert not refresh_due(0.3, more=True, backlog_since=False, every_s=0.1, min_interval_s=0.5)
