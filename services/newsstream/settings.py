@@ -161,6 +161,8 @@ class Settings(BaseSettings):
     #: refresh is made searchable (with whatever came meanwhile) when the interval is up.
     #: At 10 articles/s, refreshing every lull batch meant ~6 refreshes a second per index,
     #: Elasticsearch's largest CPU cost (measured in docs/alerts.md). 0 = every lull batch.
+    #: The one exception: the batch that ends a backlog (written while another full batch
+    #: waited) is refreshed with it, so the whole burst is not held back by the interval.
     index_refresh_min_interval_s: float = Field(default=0.5, ge=0.0, le=10.0)
     #: ``--until-idle`` exits after the input had no new message for this long.
     idle_seconds: float = 5.0
