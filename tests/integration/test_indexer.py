@@ -324,6 +324,76 @@ def test_batches_queued_for_the_writer_are_applied_in_order(
     assert quote_docs(es, settings, "y") == []
 
 
+def test_every_announced_article_is_searchable_when_announced(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    """``news.indexed`` promises the alerter that an article is searchable now. With two
+    batches handed to the writer, a refreshed batch and the unrefreshed one after it can be
+    collected together: only the first may be announced then. Articles come in pairs, 20 ms
+    apart, the pairs 0.7 s apart: the first of a pair is refreshed with its batch, the second
+    (within the 0.5 s min interval) is not. A watcher reads each announcement as it comes and
+    looks the article up at once, never forcing a refresh."""
+    import threading
+    import time
+
+    from elasticsearch import ApiError
+
+    from newsstream.messages import Indexed
+
+    articles = [gold_article(article_id=f"pair-{i:03d}") for i in range(24)]
+    consumer = KafkaConsumer(
+        settings.topic_indexed,
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+    )
+    seen: list[str] = []
+    missing: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set() or (consumer.assignment() and _behind(consumer)):
+            for records in consumer.poll(timeout_ms=100).values():
+                for record in records:
+                    article_id = Indexed.from_bytes(record.value).article_id
+                    seen.append(article_id)
+                    try:
+                        query = {"ids": {"values": [article_id]}}
+                        found = es.count(index=settings.articles_alias, query=query)["count"]
+                    except ApiError:
+                        found = 0
+                    if not found:
+                        missing.append(article_id)
+
+    producer = make_producer(settings)
+
+    def stream() -> None:
+        for i, article in enumerate(articles):
+            producer.send(settings.topic_enriched, key=article.article_id.encode(),
+                          value=article.to_bytes())  # fmt: skip
+            producer.flush(timeout=30)
+            time.sleep(0.02 if i % 2 == 0 else 0.7)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (watch, stream)]
+    for thread in threads:
+        thread.start()
+    try:
+        run_indexer_with_stats(settings, until_idle=True)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        consumer.close()
+        producer.close()
+    assert sorted(set(seen)) == sorted(a.article_id for a in articles)
+    assert missing == [], f"{len(missing)} announced before they were searchable: {missing[:5]}"
+
+
+def _behind(consumer: KafkaConsumer) -> bool:
+    """Records are left that this consumer has not read yet."""
+    ends = consumer.end_offsets(list(consumer.assignment()))
+    return any(consumer.position(tp) < end for tp, end in ends.items())
+
+
 def test_a_steady_stream_is_refreshed_at_most_once_per_min_interval(
     settings: Settings, es: Elasticsearch
 ) -> None:

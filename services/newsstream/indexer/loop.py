@@ -14,9 +14,8 @@ since, as soon as it is not (a steady stream otherwise had the node refreshing e
 batch). Reading, parsing and encoding the next batch, and announcing and committing the
 batches before, overlap the writes; the writer thread has the next batch queued behind the one
 it writes, and writes them one after the other, so Elasticsearch sees the batches in order.
-While Elasticsearch is
-away the partitions stay paused and the consumer keeps polling (it stays in its group): an
-outage pauses the indexer, it never drops or skips.
+While Elasticsearch is away the partitions stay paused and the consumer keeps polling (it stays
+in its group): an outage pauses the indexer, it never drops or skips.
 """
 
 from __future__ import annotations
@@ -205,8 +204,10 @@ class Indexer:
         self._carry: list[Received] = []
         #: Batches handed to the writer thread, oldest first (at most ``MAX_IN_FLIGHT``).
         self._inflight: deque[_InFlight] = deque()
-        #: Written batches waiting for a refresh before they are announced and committed.
+        #: Written batches waiting for a refresh before they are announced and committed ...
         self._written: list[tuple[_InFlight, WriteResult]] = []
+        #: ... of which the first so many are searchable (a refresh after them has run).
+        self._searchable = 0
         #: Announced batches, oldest first, waiting for Kafka's acks before their commit.
         self._announced: deque[_Announced] = deque()
         #: When the last refresh was asked for (``time.monotonic()``).
@@ -419,15 +420,16 @@ class Indexer:
     def _collect(self, *, keep: int = 0, done_only: bool = False) -> bool:
         """Wait for the oldest batches handed to the writer until ``keep`` are left (with
         ``done_only``: take only those already written) and keep their results; True if one
-        was refreshed (it and every written batch before it are searchable and may be
-        settled)."""
+        was refreshed: it and every written batch before it are searchable and may be settled
+        - not a batch collected after it, which the refresh did not cover."""
         refreshed = False
         while len(self._inflight) > keep:
             if done_only and not self._inflight[0].future.done():
                 break
             inflight = self._inflight.popleft()
             self._written.append((inflight, self._await(inflight.future)))
-            refreshed = refreshed or inflight.refreshed
+            if inflight.refreshed:
+                self._searchable, refreshed = len(self._written), True
         return refreshed
 
     def _finish(self, *, done_only: bool = False) -> None:
@@ -441,14 +443,19 @@ class Indexer:
         if self._written:
             self._last_refresh, self._backlog = time.monotonic(), False
             retrying(self._applier.refresh_once, sleep=self._wait)
+            self._searchable = len(self._written)
             self._settle()
 
     def _settle(self) -> None:
-        """After a refresh: dead-letter, announce and commit every written batch, in order (all
-        searchable now)."""
+        """After a refresh: dead-letter, announce and commit the written batches it covered,
+        in order (searchable now)."""
         self.stats.refreshes += 1
-        written, self._written = self._written, []
-        for inflight, result in written:
+        covered, self._written = (
+            self._written[: self._searchable],
+            self._written[self._searchable :],
+        )
+        self._searchable = 0
+        for inflight, result in covered:
             self._settle_one(inflight, result)
 
     def _settle_one(self, inflight: _InFlight, result: WriteResult) -> None:
