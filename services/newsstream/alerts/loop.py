@@ -57,8 +57,8 @@ class ConsumerLoop:
     #: Once a poll brought records, keep polling while each poll of this long brings more
     #: (0: take what one poll brings). See ``Matcher.gather_s``.
     gather_s = 0.0
-    #: At least this long between the starts of two ``handle`` calls: records that come
-    #: sooner are gathered until then (0: no minimum).
+    #: ``handle`` calls start on a grid of this period: records that come before the next
+    #: slot are gathered until then (0: no grid, each poll's records at once).
     handle_every_s = 0.0
 
     def __init__(
@@ -93,11 +93,18 @@ class ConsumerLoop:
         if self.watchdog is not None:
             self.watchdog.check()
         records, self._carry = self._carry + self.poll(0.2), []
+        held_back = bool(records) and time.monotonic() < self._next_handle
         if records and (self.gather_s > 0 or self.handle_every_s > 0):
             records += self.gather(MAX_RECORDS - len(records))
         if records:
             self._last_record = time.monotonic()
-            self._next_handle = self._last_record + self.handle_every_s
+            # Records held back until their slot make the next slot one period after this
+            # one, not after the end of the gathering: counted from there, every match started
+            # a gather later than the one before, and records coming once a period (the
+            # indexer's refreshes, 0.5 s apart like the matches) drifted until they waited up
+            # to a whole period (alerts 0.35 s in the match stage instead of 0.09 s).
+            start = self._next_handle if held_back else self._last_record
+            self._next_handle = start + self.handle_every_s
             self.idle = False
             self.handle(records)
             self.commit(records)
