@@ -230,21 +230,26 @@ def is_backlog(waiting_records: int, docs_per_record: float, max_docs: int) -> b
     return waiting_records > 0 and waiting_records * docs_per_record >= max_docs
 
 
+def refresh_wait_s(since_s: float, *, backlog_since: bool, min_interval_s: float) -> float:
+    """Seconds until a batch with no more input waiting may be refreshed, ``since_s`` after
+    the last refresh: the rest of ``min_interval_s`` - the guard for a steady trickle of small
+    batches - or none once a batch since that refresh was written during a backlog
+    (``backlog_since``): the batch that ends a backlog is refreshed with it (waiting had been
+    an eighth of the benchmark's indexer round, the whole burst unannounced and uncommitted)."""
+    return 0.0 if backlog_since else max(0.0, min_interval_s - since_s)
+
+
 def refresh_due(
     since_s: float, *, more: bool, backlog_since: bool, every_s: float, min_interval_s: float
 ) -> bool:
     """Whether a batch is to be followed by a refresh, ``since_s`` after the last one.
 
-    While more input waits, once every ``every_s`` (one refresh covers the batches before it).
-    Otherwise at once, unless the last refresh is younger than ``min_interval_s`` - the guard
-    for a steady trickle of small batches - and no batch since it was written during a
-    backlog (``backlog_since``): the batch that ends a backlog is refreshed with it, not after
-    the interval (that wait was an eighth of the benchmark's indexer round, the whole burst
-    waiting unannounced and uncommitted with it).
+    While more input waits, once every ``every_s`` (one refresh covers the batches before it);
+    otherwise when :func:`refresh_wait_s` is up.
     """
     if more:
         return since_s >= max(every_s, min_interval_s)
-    return backlog_since or since_s >= min_interval_s
+    return refresh_wait_s(since_s, backlog_since=backlog_since, min_interval_s=min_interval_s) == 0
 
 
 def next_offsets(items: Iterable[Received]) -> dict[tuple[str, int], int]:

@@ -66,6 +66,7 @@ from newsstream.indexer.batch import (
     next_offsets,
     parse_record,
     refresh_due,
+    refresh_wait_s,
     split_batch,
     withdrawn,
 )
@@ -317,12 +318,12 @@ class Indexer:
         return bool(self._written) and not self._inflight and not buffer.items
 
     def _refresh_wait(self, now: float) -> float:
-        """Seconds until a refresh is allowed (``index_refresh_min_interval_s``; at once at the
-        end of a backlog)."""
-        if self._backlog:
-            return 0.0
-        interval = self.settings.index_refresh_min_interval_s
-        return max(0.0, self._last_refresh + interval - now)
+        """Seconds until the written batches of a lull may be refreshed (``refresh_wait_s``)."""
+        return refresh_wait_s(
+            now - self._last_refresh,
+            backlog_since=self._backlog,
+            min_interval_s=self.settings.index_refresh_min_interval_s,
+        )
 
     def _refresh_due(self, *, more: bool) -> bool:
         """Whether the batch being submitted is to be followed by a refresh (``refresh_due``)."""
@@ -409,7 +410,7 @@ class Indexer:
         ops = index_ops(articles.values(), self.settings)
         encode(ops)  # here, while Elasticsearch is still busy with the batch in flight
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
-        searchable = self._collect(keep=MAX_IN_FLIGHT - 1)
+        self._collect(keep=MAX_IN_FLIGHT - 1)
         refresh = self._refresh_due(more=more)
         if refresh:
             self._backlog = False
@@ -417,30 +418,28 @@ class Indexer:
             self._backlog = self._backlog or backlog
         future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
         self._inflight.append(_InFlight(items, latest, future, refresh))
-        if searchable:
+        if self._searchable:
             # Announce and commit the batches written before while Elasticsearch writes this
             # one: it would sit idle for those Kafka round trips otherwise.
             self._settle()
 
-    def _collect(self, *, keep: int = 0, done_only: bool = False) -> bool:
+    def _collect(self, *, keep: int = 0, done_only: bool = False) -> None:
         """Wait for the oldest batches handed to the writer until ``keep`` are left (with
-        ``done_only``: take only those already written) and keep their results; True if one
-        was refreshed: it and every written batch before it are searchable and may be settled
-        - not a batch collected after it, which the refresh did not cover."""
-        refreshed = False
+        ``done_only``: take only those already written) and keep their results. A refreshed
+        one makes it and every written batch before it searchable (``_searchable``) - not a
+        batch collected after it, which the refresh did not cover."""
         while len(self._inflight) > keep:
             if done_only and not self._inflight[0].future.done():
                 break
             inflight = self._inflight.popleft()
             self._written.append((inflight, self._await(inflight.future)))
             if inflight.refreshed:
-                self._searchable, refreshed = len(self._written), True
-                self._last_refresh = time.monotonic()
-        return refreshed
+                self._searchable, self._last_refresh = len(self._written), time.monotonic()
 
     def _finish(self, *, done_only: bool = False) -> None:
         """Wait for the batches in flight; once refreshed, settle them and those before."""
-        if self._collect(done_only=done_only):
+        self._collect(done_only=done_only)
+        if self._searchable:
             self._settle()
 
     def _settle_now(self) -> None:
