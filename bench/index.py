@@ -16,6 +16,12 @@ stemmed forms, speaker/entity/date filters, quotations), each run 10 times after
 Throughput is measured in interleaved rounds (a sixth of the articles each) so that a
 busy shared machine slows both sides alike; the figures are medians over the rounds.
 
+Where the cores went: the CPU seconds of this process (the client: the bare loop, or the
+indexer with its threads) and of both JVMs, sampled every 20 ms and read for exactly each
+round's timed window, per 1,000 documents. With the same documents on both sides,
+Elasticsearch's share shows whether it had more to do for the indexer; the client's and
+Kafka's show what consuming from the bus costs beside the writes.
+
 Usage: ``python bench/index.py [--articles 10000] [--rounds 6]``. Brings up the local stack
 if needed. The last line is one JSON object: docs_per_s, bare_bulk_docs_per_s, ratio_vs_bare,
 search_p50_ms, search_p95_ms.
@@ -25,18 +31,21 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import random
 import re
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 from elasticsearch import Elasticsearch, helpers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support
@@ -163,6 +172,55 @@ def bench_settings(base: Settings, tag: str) -> Settings:
     )
 
 
+class CpuTrace:
+    """CPU seconds of this process and of the stack's JVMs, sampled every ``every_s``.
+
+    A round's timed window is known only afterwards (the indexer's starts at its partition
+    assignment, inside ``run_indexer_with_stats``), so the counters are sampled all along and
+    read for the window by interpolation.
+    """
+
+    def __init__(self, every_s: float = 0.02) -> None:
+        self._jvms = {
+            row.name: psutil.Process(row.pid) for row in manager.status(Settings()) if row.pid
+        }
+        self._every_s = every_s
+        self._samples: list[tuple[float, dict[str, float]]] = [self._sample()]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cpu-trace", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> tuple[float, dict[str, float]]:
+        cpu = {"client": time.process_time()}
+        for name, proc in self._jvms.items():
+            times = proc.cpu_times()
+            cpu[name] = times.user + times.system
+        return time.perf_counter(), cpu
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            self._samples.append(self._sample())
+
+    def _at(self, t: float) -> dict[str, float]:
+        samples = self._samples
+        for (t0, c0), (t1, c1) in itertools.pairwise(samples):
+            if t0 <= t <= t1:
+                w = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+                return {k: c0[k] + w * (c1[k] - c0[k]) for k in c0}
+        return samples[-1][1] if t > samples[-1][0] else samples[0][1]
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds each process used from ``start`` to ``end`` (``perf_counter``)."""
+        while self._samples[-1][0] < end:  # the sample after the window
+            time.sleep(self._every_s)
+        before, after = self._at(start), self._at(end)
+        return {k: after[k] - before[k] for k in before}
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def publish(settings: Settings, articles: list[EnrichedArticle]) -> None:
     producer = make_producer(settings)
     for article in articles:
@@ -175,8 +233,8 @@ def publish(settings: Settings, articles: list[EnrichedArticle]) -> None:
 
 def bare_bulk(
     es: Elasticsearch, settings: Settings, articles: list[EnrichedArticle]
-) -> tuple[int, float]:
-    """(docs, seconds) of a plain ``helpers.bulk`` of the same documents (no versions), and
+) -> tuple[int, float, float]:
+    """(docs, start, end) of a plain ``helpers.bulk`` of the same documents (no versions), and
     one refresh at the end so that they are searchable when the clock stops."""
     ensure_indices(es, settings)
     actions: list[dict[str, Any]] = []
@@ -197,15 +255,15 @@ def bare_bulk(
     # Searchable when the clock stops, as the indexer's documents are (it refreshes before it
     # announces and commits): one refresh, where the indexer makes one a second.
     es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])
-    elapsed = time.perf_counter() - started
+    ended = time.perf_counter()
     assert ok == len(actions), (ok, len(actions))
-    return len(actions), elapsed
+    return len(actions), started, ended
 
 
 def indexer_round(
     es: Elasticsearch, settings: Settings, articles: list[EnrichedArticle]
-) -> tuple[int, float]:
-    """(docs, seconds) of the real indexer on ``articles``, published beforehand (not timed).
+) -> tuple[int, float, float]:
+    """(docs, start, end) of the real indexer on ``articles``, published beforehand (not timed).
 
     Timed (wall clock) from the moment the group has assigned the indexer its partitions -
     the end of its setup (index templates, consumer, group join), as the baseline's setup
@@ -219,7 +277,7 @@ def indexer_round(
     assert stats.assigned_at is not None and stats.last_commit_at is not None
     expected = sum(1 + len(a.quotes) for a in articles)
     assert stats.docs_written == expected and stats.dead_letters == 0, stats
-    return stats.docs_written, stats.last_commit_at - stats.assigned_at
+    return stats.docs_written, stats.assigned_at, stats.last_commit_at
 
 
 def varied_queries(
@@ -323,25 +381,36 @@ def main() -> None:
         warm_idx = bench_settings(base, f"{tag}warmi")
         create_topics(warm_idx, {warm_idx.topic_enriched: (3, COMPACTED),
                                  warm_idx.topic_dead_letter: (1, DEAD_LETTER)})  # fmt: skip
-        n_bare, s_bare = bare_bulk(es, warm_bare, warmup)
-        n_idx, s_idx = indexer_round(es, warm_idx, warmup)
+        n_bare, start, end = bare_bulk(es, warm_bare, warmup)
+        s_bare = end - start
+        n_idx, start, end = indexer_round(es, warm_idx, warmup)
+        s_idx = end - start
         print(f"  warm-up  {n_bare:,} docs: bare {n_bare / s_bare:,.0f}/s, indexer "
               f"{n_idx / s_idx:,.0f}/s (not counted)")  # fmt: skip
         drop(warm_idx)
         drop(warm_bare)
         size = -(-len(articles) // args.rounds)
+        trace = CpuTrace()
+        #: per side, per round: CPU seconds per 1,000 documents of each process
+        cpu: dict[str, list[dict[str, float]]] = {"bare": [], "indexer": []}
         for r in range(args.rounds):
             chunk = articles[r * size : (r + 1) * size]
             order = ["bare", "indexer"] if r % 2 == 0 else ["indexer", "bare"]
             for side in order:
                 if side == "bare":
-                    n, secs = bare_bulk(es, bare, chunk)
+                    n, start, end = bare_bulk(es, bare, chunk)
                 else:
-                    n, secs = indexer_round(es, settings, chunk)
+                    n, start, end = indexer_round(es, settings, chunk)
+                secs = end - start
+                used = trace.between(start, end)
+                cpu[side].append({k: v / n * 1000 for k, v in used.items()})
                 rates[side].append(n / secs)
                 totals[side][0] += n
                 totals[side][1] += secs
-                print(f"  round {r + 1} {side:8} {n:6,} docs in {secs:5.1f}s = {n / secs:7,.0f}/s")
+                print(f"  round {r + 1} {side:8} {n:6,} docs in {secs:5.1f}s = {n / secs:7,.0f}/s;"
+                      f" CPU-s " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(used.items()))
+                      + f" ({sum(used.values()) / secs:.2f} cores busy)")  # fmt: skip
+        trace.close()
         ratios = [i / b for i, b in zip(rates["indexer"], rates["bare"], strict=True)]
         bare_rate, rate = statistics.median(rates["bare"]), statistics.median(rates["indexer"])
         ratio = statistics.median(ratios)
@@ -350,6 +419,23 @@ def main() -> None:
             f"docs/s, ratio {ratio:.2f} (per round: {', '.join(f'{x:.2f}' for x in ratios)}); "
             f"totals: bare {totals['bare'][0] / totals['bare'][1]:,.0f}, "
             f"indexer {totals['indexer'][0] / totals['indexer'][1]:,.0f} docs/s"
+        )
+
+        cpu_per_1000 = {
+            side: {k: round(statistics.median(r[k] for r in rounds), 3) for k in rounds[0]}
+            for side, rounds in cpu.items()
+        }
+        cpu_ratios = [
+            sum(b.values()) / sum(i.values())
+            for b, i in zip(cpu["bare"], cpu["indexer"], strict=True)
+        ]
+        print(
+            "CPU seconds per 1,000 documents, median of rounds: "
+            + "; ".join(
+                f"{side} " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(used.items()))
+                for side, used in cpu_per_1000.items()
+            )
+            + f"; bare's total over the indexer's: {statistics.median(cpu_ratios):.2f}"
         )
 
         es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])
@@ -379,6 +465,8 @@ def main() -> None:
                     "queries": len(queries),
                     "articles": len(articles),
                     "docs": docs,
+                    "cpu_s_per_1000_docs": cpu_per_1000,
+                    "cpu_ratio_vs_bare": round(statistics.median(cpu_ratios), 3),
                 }
             )
         )

@@ -47,7 +47,15 @@ from newsstream.messages import article_id_for  # noqa: E402
 from newsstream.settings import Settings  # noqa: E402
 from newsstream.stack import manager  # noqa: E402
 from newsstream.store import make_es  # noqa: E402
-from runkit import drop, peak_rss, percentile, run_settings, start_run, wait_ready  # noqa: E402
+from runkit import (  # noqa: E402
+    drop,
+    jvm_cpu_s,
+    peak_rss,
+    percentile,
+    run_settings,
+    start_run,
+    wait_ready,
+)
 
 N_ARTICLES = int(os.environ.get("BENCH_ARTICLES", "400"))
 LATENCY_RATE = 10.0
@@ -78,9 +86,11 @@ def phase_pipeline(n: int) -> dict[str, Any]:
         wait_ready(run, EXTRACTORS)
         time.sleep(1.1)  # one more CPU sample after the roles became ready
         cpu_before = {k: v[-1] for k, v in run.cpu.items() if v}
+        feed_cpu = feed.cpu_s()
         feed.publish()
         latencies, missing = _searchable_after(feed, run, timeout=1800)
         cpu_used = {k: round(v[-1] - cpu_before.get(k, v[0]), 1) for k, v in run.cpu.items() if v}
+        feed_cpu = feed.cpu_s() - feed_cpu
         first = min(p["t"] for p in feed.published())
         last = max(run.seen[a] for a in latencies) if latencies else time.time()
         read = min((t for t in feed.feed_reads() if t >= first), default=first)
@@ -92,10 +102,11 @@ def phase_pipeline(n: int) -> dict[str, Any]:
     print(f"pipeline: {len(latencies)} of {n} articles searchable in {seconds:.1f}s "
           f"({missing} never); {last - read:.1f}s of it from the poller's first read of the "
           f"feed (before it, {read - first:.1f}s of waiting for the poll schedule)")  # fmt: skip
-    print("  CPU seconds meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(cpu_used.items())))
+    print("  CPU seconds meanwhile: " + ", ".join(f"{k} {v}" for k, v in sorted(cpu_used.items()))
+          + f"; the feed server (not counted) {feed_cpu:.1f}")  # fmt: skip
     return {"seconds": seconds, "from_read_s": last - read, "poll_wait_s": read - first,
-            "indexed": len(latencies), "missing": missing,
-            "rss_mb": peak_rss(run), "cpu_s": cpu_used}  # fmt: skip
+            "indexed": len(latencies), "missing": missing, "rss_mb": peak_rss(run),
+            "cpu_s": cpu_used, "feed_cpu_s": feed_cpu}  # fmt: skip
 
 
 _NLP: Any = None
@@ -108,10 +119,12 @@ def _load_model() -> None:
     _NLP = load_pipeline(Settings())
 
 
-def _extract_shard(texts: list[tuple[str, str]]) -> int:
+def _extract_shard(texts: list[tuple[str, str]]) -> tuple[int, float]:
+    """(articles enriched, CPU seconds this worker used for them)."""
     from newsstream.extractor.enrich import enrich
     from newsstream.messages import Article, content_hash_for
 
+    cpu = time.process_time()
     articles = [
         Article(
             article_id=article_id_for(f"https://bench.example/{title}"),
@@ -124,22 +137,26 @@ def _extract_shard(texts: list[tuple[str, str]]) -> int:
         )
         for i, (title, body) in enumerate(texts)
     ]
-    return sum(len(enrich(_NLP, articles[s : s + 32])) for s in range(0, len(articles), 32))
+    done = sum(len(enrich(_NLP, articles[s : s + 32])) for s in range(0, len(articles), 32))
+    return done, time.process_time() - cpu
 
 
-def phase_extract_only(corpus: list[Variant], processes: int = EXTRACTORS) -> float:
+def phase_extract_only(corpus: list[Variant], processes: int = EXTRACTORS) -> tuple[float, float]:
+    """(articles/s, CPU seconds of the worker processes) of extraction alone."""
     texts = [(v.title, "\n\n".join(v.paragraphs)) for v in corpus]
     shards = [texts[i::processes] for i in range(processes)]
     with multiprocessing.get_context("spawn").Pool(processes, initializer=_load_model) as pool:
         pool.map(_extract_shard, [texts[:1]] * processes)  # every worker has its model now
         began = time.monotonic()
-        done = sum(pool.map(_extract_shard, shards))
+        shard_results = pool.map(_extract_shard, shards)
         seconds = time.monotonic() - began
-    print(f"extraction alone ({processes} processes): {done} articles in {seconds:.1f}s")
-    return done / seconds
+    done, cpu = sum(r[0] for r in shard_results), sum(r[1] for r in shard_results)
+    print(f"extraction alone ({processes} processes): {done} articles in {seconds:.1f}s, "
+          f"{cpu:.1f} CPU-s ({cpu / seconds:.2f} cores busy)")  # fmt: skip
+    return done / seconds, cpu
 
 
-def phase_naive(n: int) -> float:
+def phase_naive(n: int) -> tuple[float, dict[str, float]]:
     """feedparser -> httpx GET -> page extraction -> spaCy -> quotes -> es.index, one by one."""
     import feedparser
     import httpx
@@ -160,6 +177,7 @@ def phase_naive(n: int) -> float:
     es = make_es(Settings())
     index = f"{tag}-naive"
     nlp = load_pipeline(Settings())
+    jvm_before, feed_before, cpu_before = jvm_cpu_s(), feed.cpu_s(), time.process_time()
     began = time.monotonic()
     entries = feedparser.parse(httpx.get(feed_url, timeout=30).content).entries
     for entry in entries:
@@ -176,10 +194,15 @@ def phase_naive(n: int) -> float:
             refresh=True,
         )  # fmt: skip
     seconds = time.monotonic() - began
+    cpu = {"naive": time.process_time() - cpu_before}
+    cpu.update({k: v - jvm_before.get(k, 0.0) for k, v in jvm_cpu_s().items()})
+    feed_cpu = feed.cpu_s() - feed_before
     feed.stop()
     es.indices.delete(index=index, ignore_unavailable=True)
-    print(f"naive script: {len(entries)} articles in {seconds:.1f}s")
-    return len(entries) / seconds
+    print(f"naive script: {len(entries)} articles in {seconds:.1f}s; CPU seconds meanwhile: "
+          + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items()))
+          + f"; the feed server (not counted) {feed_cpu:.1f}")  # fmt: skip
+    return len(entries) / seconds, cpu
 
 
 def phase_latency() -> dict[str, Any]:
@@ -205,6 +228,48 @@ def phase_latency() -> dict[str, Any]:
     return {"p50": p50, "p95": p95, "missing": missing, "total": total}
 
 
+def cpu_accounting(
+    pipeline: dict[str, Any],
+    extract_rate: float,
+    extract_cpu: float,
+    naive_rate: float,
+    naive_cpu: dict[str, float],
+) -> dict[str, Any]:
+    """Where the cores went, per article, and what that allows.
+
+    On a machine whose cores the pipeline keeps busy, its rate cannot exceed
+    ``cores / (CPU seconds per article of every role and both JVMs)``; against the measured
+    rates of extraction alone and of the naive script, that is the highest ratio and speedup
+    this machine allows the pipeline as it spends CPU now (the feed server, which stands in
+    for the web, is left out of it and printed apart).
+    """
+    n = pipeline["indexed"] or 1
+    per_article = {k: round(v / n * 1000, 1) for k, v in sorted(pipeline["cpu_s"].items())}
+    pipeline_ms = sum(pipeline["cpu_s"].values()) / n * 1000
+    cores = os.cpu_count() or 1
+    ceiling_rate = cores / (pipeline_ms / 1000)
+    accounting = {
+        "cpu_ms_per_article": {
+            "pipeline": round(pipeline_ms, 1),
+            "pipeline_by_process": per_article,
+            "extract_alone": round(extract_cpu / N_ARTICLES * 1000, 1),
+            "naive": round(sum(naive_cpu.values()) / N_ARTICLES * 1000, 1),
+        },
+        "pipeline_cores_busy": round(sum(pipeline["cpu_s"].values()) / pipeline["seconds"], 2),
+        "cpu_ceiling_ratio_vs_extract": round(ceiling_rate / extract_rate, 3),
+        "cpu_ceiling_speedup_vs_naive": round(ceiling_rate / naive_rate, 2),
+    }
+    print(f"CPU per article: pipeline {pipeline_ms:.1f} ms ("
+          + ", ".join(f"{k} {v}" for k, v in per_article.items())
+          + f"), extraction alone {accounting['cpu_ms_per_article']['extract_alone']} ms, "
+          f"naive {accounting['cpu_ms_per_article']['naive']} ms; the pipeline kept "
+          f"{accounting['pipeline_cores_busy']} of {cores} cores busy. At that CPU per article, "
+          f"{cores} cores allow at most {ceiling_rate:.1f} articles/s = "
+          f"{accounting['cpu_ceiling_ratio_vs_extract']}x extraction alone, "
+          f"{accounting['cpu_ceiling_speedup_vs_naive']}x the naive script")  # fmt: skip
+    return accounting
+
+
 def main() -> int:
     base = Settings()
     started = manager.ensure_up(base)
@@ -215,8 +280,8 @@ def main() -> int:
     pipeline = phase_pipeline(N_ARTICLES)
     pipeline_rate = pipeline["indexed"] / pipeline["seconds"]
     working_rate = pipeline["indexed"] / pipeline["from_read_s"]
-    extract_rate = phase_extract_only(corpus)
-    naive_rate = phase_naive(N_ARTICLES)
+    extract_rate, extract_cpu = phase_extract_only(corpus)
+    naive_rate, naive_cpu = phase_naive(N_ARTICLES)
     latency = phase_latency()
     result = {
         "articles": N_ARTICLES,
@@ -238,6 +303,7 @@ def main() -> int:
         "never_searchable": pipeline["missing"] + latency["missing"],
         "peak_rss_mb": pipeline["rss_mb"],
         "pipeline_cpu_s": pipeline["cpu_s"],
+        **cpu_accounting(pipeline, extract_rate, extract_cpu, naive_rate, naive_cpu),
     }
     print(f"pipeline {pipeline_rate:.1f} articles/s = {result['ratio_vs_extract']}x extraction "
           f"alone, {result['speedup_vs_naive']}x the naive script; from the poller's first "

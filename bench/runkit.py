@@ -190,6 +190,21 @@ def cpu_seconds(run: Run) -> dict[str, float]:
     return {k: round(v[-1] - v[0], 1) for k, v in run.cpu.items() if v}
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (0 once it is gone)."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return float(times.user + times.system)
+
+
+def jvm_cpu_s() -> dict[str, float]:
+    """CPU seconds each JVM of the local stack has used so far (``kafka``, ``elasticsearch``):
+    read before and after a phase, the difference is what the phase cost the stack."""
+    return {row.name: process_cpu_s(row.pid) for row in manager.status(Settings()) if row.pid}
+
+
 def peak_rss(run: Run) -> dict[str, float]:
     return {k: round(max(v for _, v in s), 1) for k, s in run.rss.items() if s}
 
