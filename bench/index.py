@@ -45,7 +45,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 from elasticsearch import Elasticsearch, helpers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support
@@ -63,7 +62,7 @@ from newsstream.settings import Settings
 from newsstream.stack import manager
 from newsstream.store import make_es
 from newsstream.topics import COMPACTED, DEAD_LETTER, create_topics
-from runkit import drop
+from runkit import drop, jvm_cpu_s, jvm_pids
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "articles"
 
@@ -181,9 +180,7 @@ class CpuTrace:
     """
 
     def __init__(self, every_s: float = 0.02) -> None:
-        self._jvms = {
-            row.name: psutil.Process(row.pid) for row in manager.status(Settings()) if row.pid
-        }
+        self._jvms = jvm_pids()
         self._every_s = every_s
         self._samples: list[tuple[float, dict[str, float]]] = [self._sample()]
         self._stop = threading.Event()
@@ -191,11 +188,7 @@ class CpuTrace:
         self._thread.start()
 
     def _sample(self) -> tuple[float, dict[str, float]]:
-        cpu = {"client": time.process_time()}
-        for name, proc in self._jvms.items():
-            times = proc.cpu_times()
-            cpu[name] = times.user + times.system
-        return time.perf_counter(), cpu
+        return time.perf_counter(), {"client": time.process_time(), **jvm_cpu_s(self._jvms)}
 
     def _run(self) -> None:
         while not self._stop.wait(self._every_s):

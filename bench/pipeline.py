@@ -52,6 +52,7 @@ from runkit import (  # noqa: E402
     jvm_cpu_s,
     peak_rss,
     percentile,
+    process_cpu_s,
     run_settings,
     start_run,
     wait_ready,
@@ -86,11 +87,11 @@ def phase_pipeline(n: int) -> dict[str, Any]:
         wait_ready(run, EXTRACTORS)
         time.sleep(1.1)  # one more CPU sample after the roles became ready
         cpu_before = {k: v[-1] for k, v in run.cpu.items() if v}
-        feed_cpu = feed.cpu_s()
+        feed_cpu = process_cpu_s(feed.pid)
         feed.publish()
         latencies, missing = _searchable_after(feed, run, timeout=1800)
         cpu_used = {k: round(v[-1] - cpu_before.get(k, v[0]), 1) for k, v in run.cpu.items() if v}
-        feed_cpu = feed.cpu_s() - feed_cpu
+        feed_cpu = process_cpu_s(feed.pid) - feed_cpu
         first = min(p["t"] for p in feed.published())
         last = max(run.seen[a] for a in latencies) if latencies else time.time()
         read = min((t for t in feed.feed_reads() if t >= first), default=first)
@@ -177,7 +178,7 @@ def phase_naive(n: int) -> tuple[float, dict[str, float]]:
     es = make_es(Settings())
     index = f"{tag}-naive"
     nlp = load_pipeline(Settings())
-    jvm_before, feed_before, cpu_before = jvm_cpu_s(), feed.cpu_s(), time.process_time()
+    jvm_before, feed_before, cpu_before = jvm_cpu_s(), process_cpu_s(feed.pid), time.process_time()
     began = time.monotonic()
     entries = feedparser.parse(httpx.get(feed_url, timeout=30).content).entries
     for entry in entries:
@@ -196,7 +197,7 @@ def phase_naive(n: int) -> tuple[float, dict[str, float]]:
     seconds = time.monotonic() - began
     cpu = {"naive": time.process_time() - cpu_before}
     cpu.update({k: v - jvm_before.get(k, 0.0) for k, v in jvm_cpu_s().items()})
-    feed_cpu = feed.cpu_s() - feed_before
+    feed_cpu = process_cpu_s(feed.pid) - feed_before
     feed.stop()
     es.indices.delete(index=index, ignore_unavailable=True)
     print(f"naive script: {len(entries)} articles in {seconds:.1f}s; CPU seconds meanwhile: "

@@ -199,10 +199,15 @@ def process_cpu_s(pid: int) -> float:
     return float(times.user + times.system)
 
 
-def jvm_cpu_s() -> dict[str, float]:
-    """CPU seconds each JVM of the local stack has used so far (``kafka``, ``elasticsearch``):
-    read before and after a phase, the difference is what the phase cost the stack."""
-    return {row.name: process_cpu_s(row.pid) for row in manager.status(Settings()) if row.pid}
+def jvm_pids() -> dict[str, int]:
+    """The process id of each JVM of the local stack (``kafka``, ``elasticsearch``)."""
+    return {row.name: row.pid for row in manager.status(Settings()) if row.pid}
+
+
+def jvm_cpu_s(pids: dict[str, int] | None = None) -> dict[str, float]:
+    """CPU seconds each JVM of the local stack has used so far: read before and after a
+    phase, the difference is what the phase cost the stack."""
+    return {name: process_cpu_s(pid) for name, pid in (pids or jvm_pids()).items()}
 
 
 def peak_rss(run: Run) -> dict[str, float]:
