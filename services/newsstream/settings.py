@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     #: Languages the entity model covers: articles in others are indexed without entities
     #: and quotations (and counted).
     nlp_languages: CommaList = Field(default_factory=lambda: ["de"])
+    #: BLAS threads of a process that runs the model (0 = the library's default, one per
+    #: core). Workers scale by process: two threads each made two workers on two cores spin
+    #: for each other's cores (``docs/scaling.md``, session 13).
+    nlp_blas_threads: int = Field(1, ge=0)
 
     # --- places on disk -------------------------------------------------------------
     state_dir: Path = Path.home() / ".local" / "state" / "newsstream"

@@ -146,3 +146,41 @@ def test_model_loading_never_imports_training_code() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_limit_blas_threads_sets_the_blas_library_of_this_process_and_zero_leaves_it() -> None:
+    import numpy  # noqa: F401  (loads the BLAS library, as spaCy does)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from newsstream.nlp.model import limit_blas_threads
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    with threadpool_limits(limits=2, user_api="blas"):  # the original limits come back after
+        assert blas_threads() and set(blas_threads()) == {2}
+        limit_blas_threads(0)
+        assert set(blas_threads()) == {2}
+        limit_blas_threads(1)
+        assert set(blas_threads()) == {1}
+
+
+def test_load_pipeline_leaves_the_blas_library_at_the_configured_threads(tmp_path: Path) -> None:
+    """In a fresh process, where spaCy is what loads numpy and its BLAS library: a limit set
+    before the model loads would find no library to limit."""
+    import os
+    import subprocess
+    import sys
+
+    spacy.blank("de").to_disk(tmp_path / "blank")
+    code = (
+        "from threadpoolctl import threadpool_info; from newsstream.nlp import model; "
+        "from newsstream.settings import Settings; "
+        f"model.load_pipeline(Settings(spacy_model={str(tmp_path / 'blank')!r})); "
+        "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAM_")}
+    env["OPENBLAS_NUM_THREADS"] = "2"  # the library's own default on a 2-core machine
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[1]", done.stdout
