@@ -246,10 +246,10 @@ def limit_blas_threads(threads: int) -> None:
     """Have the BLAS library run ``threads`` threads in this process (0: leave it alone).
 
     OpenBLAS starts one thread per core and lets them spin between calls. The model's matrix
-    products are small, so two threads gain little wall time, and on a machine shared with
-    the other workers, the poller and both JVMs the spinning takes the cores they need:
-    extraction alone did 48 articles/s with two threads per worker and 55 with one (two
-    workers, 2 cores, interleaved runs), at 41 against 35 ms of CPU an article.
+    products are small: on 2 cores one process extracted 26.2 articles/s with one thread and
+    21.4 with two (``bench/extract.py``), and beside the other worker, the poller and both
+    JVMs the spinning takes the cores they need: two workers did 55 articles/s with one
+    thread each and 48 with two, at 35 against 41 ms of CPU an article (interleaved runs).
     """
     if threads > 0:
         from threadpoolctl import threadpool_limits
