@@ -21,6 +21,8 @@ articles' prose, ~900 words each) and is timed on the wall clock, its setup outs
               whole pipeline runs; per article, publication on the feed server -> searchable.
               Articles that never became searchable are counted and fail the run.
 Prints readable lines, and last one JSON object (DESIGN.md contract).
+A pipeline phase of ``BENCH_WARMUP_ARTICLES`` (100) runs first and is not counted: a freshly
+started stack's JVMs are slow until they have compiled their hot code.
 Usage: ``python bench/pipeline.py`` (``BENCH_ARTICLES=400``, ``BENCH_LATENCY_SECONDS=60``).
 """
 
@@ -62,6 +64,7 @@ N_ARTICLES = int(os.environ.get("BENCH_ARTICLES", "400"))
 LATENCY_RATE = 10.0
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
 EXTRACTORS = 2
+WARMUP_ARTICLES = int(os.environ.get("BENCH_WARMUP_ARTICLES", "100"))
 
 
 def _searchable_after(feed: FeedProcess, run: Any, timeout: float) -> tuple[dict[str, float], int]:
@@ -278,6 +281,11 @@ def main() -> int:
     corpus = make_corpus(N_ARTICLES, quotes=2, full_length=True)
     words = statistics.mean(v.words for v in corpus)
     print(f"{len(corpus)} article variants, {words:.0f} words each on average; wall clock")
+    # Not counted: a freshly started stack's JVMs compile as they go (Elasticsearch used
+    # 42.5 ms of CPU an article in a run begun 15 s after a stack start, 7-9 warm), and the
+    # first phase would pay for it alone; bench/index.py and bench/alerts.py warm up as well.
+    print("warm-up (not counted):")
+    phase_pipeline(WARMUP_ARTICLES)
     pipeline = phase_pipeline(N_ARTICLES)
     pipeline_rate = pipeline["indexed"] / pipeline["seconds"]
     working_rate = pipeline["indexed"] / pipeline["from_read_s"]
