@@ -138,7 +138,7 @@ def wait_ready(run: Run, extractors: int, timeout: float = 300.0) -> None:
 
 def _sample_rss(run: Run) -> None:
     """Every second: the resident memory of each role and of each JVM of the local stack."""
-    jvms = {row.name: row.pid for row in manager.status(Settings()) if row.pid}
+    jvms = jvm_pids()
     while not run.stop.wait(1.0):
         now = time.monotonic() - run.began
         counts: Counter[str] = Counter()
