@@ -49,6 +49,7 @@ from newsstream.bus import (
     paused,
     send_dead_letter,
 )
+from newsstream.gctune import PeriodicCollector
 from newsstream.heap import HeapTrimmer
 from newsstream.indexer import metrics
 from newsstream.indexer.announce import (
@@ -221,6 +222,8 @@ class Indexer:
         #: Documents per record lately (an article and its quotations), to size each poll.
         self._docs_per_record = FIRST_DOCS_PER_RECORD
         self._heap = HeapTrimmer()
+        #: Cyclic garbage is collected on a clock, not by allocation counts (``gctune``).
+        self._collector = PeriodicCollector()
         self._committer = Committer(consumer)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
         writer = BulkWriter(
@@ -239,6 +242,7 @@ class Indexer:
         while True:
             if self.watchdog is not None:
                 self.watchdog.check()
+            self._collector.maybe_collect()
             now = time.monotonic()
             self._commit_announced(wait=False)
             if self._inflight and self._inflight[0].future.done():

@@ -43,3 +43,33 @@ def test_cyclic_garbage_is_still_collected_after_tuning() -> None:
     assert gone() is not None  # a cycle: reference counting alone cannot free it
     gc.collect()
     assert gone() is None
+
+
+def test_periodic_collector_collects_only_once_its_interval_has_passed() -> None:
+    now = [100.0]
+    collector = gctune.PeriodicCollector(every_s=10.0, clock=lambda: now[0])
+
+    class Node:
+        other: Node | None = None
+
+    def cycle() -> weakref.ref[Node]:
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    gc.disable()  # only the collector may free the cycle
+    try:
+        gone = cycle()
+        now[0] += 9.9
+        assert not collector.maybe_collect()
+        assert gone() is not None
+        now[0] += 0.1
+        assert collector.maybe_collect()
+        assert gone() is None
+        # the interval counts again from that collection
+        gone = cycle()
+        now[0] += 5.0
+        assert not collector.maybe_collect()
+        assert gone() is not None
+    finally:
+        gc.enable()
