@@ -63,6 +63,7 @@ def display_time(a: EnrichedArticle) -> tuple[datetime, bool]:
 def article_document(a: EnrichedArticle) -> dict[str, Any]:
     """The ``news-articles`` document for one enriched article revision."""
     entities = _ranked(a.entities)
+    names = [e.canonical or e.text for e in entities]
     published, estimated = display_time(a)
     doc: dict[str, Any] = {
         "article_id": a.article_id,
@@ -88,7 +89,7 @@ def article_document(a: EnrichedArticle) -> dict[str, Any]:
         "published_at_estimated": estimated,
         "modified_at": _iso(a.modified_at),
         "fetched_at": _iso(a.fetched_at),
-        "entities": _unique(e.canonical or e.text for e in entities),
+        "entities": _unique(names),
         "entity_texts": _unique(e.text for e in entities),
         "entity_count": len(entities),
         "speakers": _unique(q.speaker for q in a.quotes),
@@ -100,8 +101,11 @@ def article_document(a: EnrichedArticle) -> dict[str, Any]:
         "extracted_at": _iso(a.nlp.extracted_at),
         "nlp_skipped": a.nlp.skipped,
     }
+    by_label: dict[str, list[str]] = {label: [] for label in ENTITY_FIELDS}
+    for e, name in zip(entities, names, strict=True):
+        by_label[e.label].append(name)
     for label, field in ENTITY_FIELDS.items():
-        doc[field] = _unique(e.canonical or e.text for e in entities if e.label == label)
+        doc[field] = _unique(by_label[label])
     return doc
 
 
@@ -113,43 +117,41 @@ def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
     own.
     """
     published, _ = display_time(a)
-    # the same for every quotation of the article: computed once
-    entities = _unique(e.canonical or e.text for e in _ranked(a.entities))
-    outlet, categories, published_at = a.outlet_name, _unique(a.categories), published.isoformat()
+    # the same for every quotation of the article: built once, merged into each document
+    shared: dict[str, Any] = {
+        "article_id": a.article_id,
+        "revision": a.revision,
+        "title": a.title,
+        "url": a.url,
+        "feed": a.feed_url,
+        "outlet": a.outlet_name,
+        "language": a.language,
+        "story_id": a.story,
+        "duplicate_of": a.duplicate_of,
+        "is_copy": a.duplicate_of is not None,
+        "categories": _unique(a.categories),
+        "published_at": published.isoformat(),
+        "entities": _unique(e.canonical or e.text for e in _ranked(a.entities)),
+    }
     docs: list[tuple[str, dict[str, Any]]] = []
     for position, q in enumerate(a.quotes):
         doc_id = quote_id(a.article_id, position)
-        docs.append(
-            (
-                doc_id,
-                {
-                    "quote_id": doc_id,
-                    "article_id": a.article_id,
-                    "revision": a.revision,
-                    "position": position,
-                    "quote": q.quote,
-                    "speaker": q.speaker,
-                    # as on articles, so one dashboard control filters both
-                    "speakers": [q.speaker] if q.speaker else [],
-                    "speaker_surname": surname(q.speaker) if q.speaker else None,
-                    "speaker_role": q.speaker_role,
-                    "speaker_type": q.speaker_type,
-                    "cue": q.cue,
-                    "paragraph": q.paragraph,
-                    "start": q.start,
-                    "end": q.end,
-                    "title": a.title,
-                    "url": a.url,
-                    "feed": a.feed_url,
-                    "outlet": outlet,
-                    "language": a.language,
-                    "story_id": a.story,
-                    "duplicate_of": a.duplicate_of,
-                    "is_copy": a.duplicate_of is not None,
-                    "categories": categories,
-                    "published_at": published_at,
-                    "entities": entities,
-                },
-            )
-        )
+        speaker = q.speaker
+        doc = {
+            "quote_id": doc_id,
+            "position": position,
+            "quote": q.quote,
+            "speaker": speaker,
+            # as on articles, so one dashboard control filters both
+            "speakers": [speaker] if speaker else [],
+            "speaker_surname": surname(speaker) if speaker else None,
+            "speaker_role": q.speaker_role,
+            "speaker_type": q.speaker_type,
+            "cue": q.cue,
+            "paragraph": q.paragraph,
+            "start": q.start,
+            "end": q.end,
+        }
+        doc.update(shared)
+        docs.append((doc_id, doc))
     return docs

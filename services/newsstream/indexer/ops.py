@@ -45,7 +45,9 @@ class Op:
         the previous one, so the writer thread only joins bytes; a retry of some items
         re-sends their bytes without encoding them again.
         """
-        return b"".join(orjson.dumps(line) + b"\n" for line in self.lines())
+        return b"".join(
+            orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE) for line in self.lines()
+        )
 
 
 def encode(ops: Iterable[Op]) -> int:

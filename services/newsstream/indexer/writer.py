@@ -241,6 +241,9 @@ class BulkWriter:
         response = self._es.bulk(operations=body, require_alias=True, filter_path=BULK_RESPONSE)
         metrics.BULK_SECONDS.observe(time.perf_counter() - started)
         retry: list[Op] = []
+        #: documents per (index, result), counted into the metric once per request: a
+        #: labelled increment per document was 2 % of the indexer's CPU
+        counts: dict[tuple[str, str], int] = {}
         for op, item in zip(ops, response["items"], strict=True):
             body = item[op.action]
             status = int(body.get("status", 500))
@@ -259,7 +262,7 @@ class BulkWriter:
                 result.rejected.setdefault(op.group, _describe(body.get("error")))
             elif status == 409:
                 result.stale += 1
-                metrics.DOCS.labels(index=op.kind, result="stale").inc()
+                counts[op.kind, "stale"] = counts.get((op.kind, "stale"), 0) + 1
                 if op.kind == "articles":
                     result.outdated.add(op.group)
             else:
@@ -270,7 +273,9 @@ class BulkWriter:
                 elif op.action == "index" and outcome == "created":
                     result.created_quotes.setdefault(op.group, []).append(op)
                 res = "deleted" if op.action == "delete" else "written"
-                metrics.DOCS.labels(index=op.kind, result=res).inc()
+                counts[op.kind, res] = counts.get((op.kind, res), 0) + 1
+        for (kind, res), n in counts.items():
+            metrics.DOCS.labels(index=kind, result=res).inc(n)
         return retry
 
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionError, SerializationError
+from prometheus_client import REGISTRY
 from tenacity import RetryCallState
 
 from newsstream.indexer.ops import Op
@@ -180,3 +181,29 @@ def test_writer_request_level_401_is_an_auth_error() -> None:
     writer = BulkWriter(FakeBulk([_api_error(401)]), wait=lambda s: None)  # type: ignore[arg-type]
     with pytest.raises(ElasticsearchAuthError):
         writer.write([_op("a")])
+
+
+def test_writer_counts_documents_per_index_and_result_in_its_metric() -> None:
+    def count(result: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "newsstream_indexer_docs_total", {"index": "articles", "result": result}
+        )
+        return value or 0.0
+
+    before = {r: count(r) for r in ("written", "stale")}
+    fake = FakeBulk(
+        [
+            {
+                "items": [
+                    _item(201),
+                    _item(200, result="updated"),
+                    _item(409, "version_conflict_engine_exception"),
+                ]
+            }
+        ]
+    )
+    writer = BulkWriter(fake, wait=lambda _s: None)  # type: ignore[arg-type]
+    result = writer.write([_op("a"), _op("b"), _op("c")])
+    assert (result.written, result.stale) == (2, 1)
+    assert count("written") - before["written"] == 2
+    assert count("stale") - before["stale"] == 1
