@@ -282,13 +282,16 @@ def test_the_last_batch_of_a_backlog_is_refreshed_at_once_not_after_the_min_inte
     assert es.count(index=settings.articles_alias)["count"] == len(articles)  # no refresh forced
 
 
+@pytest.mark.parametrize("writers", [1, 2, 3])
 def test_batches_queued_for_the_writer_are_applied_in_order(
-    settings: Settings, es: Elasticsearch
+    settings: Settings, es: Elasticsearch, writers: int
 ) -> None:
-    """The writer thread has the next batch queued behind the one it writes; they must still
-    reach Elasticsearch in order. One article per batch: revisions with fewer quotations,
-    withdrawals and a re-publication follow each other batch after batch, so a batch applied
-    before the one ahead of it would leave an old quotation, or a withdrawn article, behind."""
+    """Each writer thread has the next batch queued behind the one it writes, and batches of
+    other articles are written on the other writers at the same time; each article's batches
+    must still reach Elasticsearch in order. One article per batch: revisions with fewer
+    quotations, withdrawals and a re-publication follow each other batch after batch, so a
+    batch applied before the one ahead of it would leave an old quotation, or a withdrawn
+    article, behind."""
     base = gold_article()
     assert len(base.quotes) >= 6
 
@@ -311,7 +314,8 @@ def test_batches_queued_for_the_writer_are_applied_in_order(
         producer.flush(timeout=30)
     finally:
         producer.close()
-    tuned = settings.model_copy(update={"index_bulk_max_docs": 1})  # one record per batch
+    # one record per batch
+    tuned = settings.model_copy(update={"index_bulk_max_docs": 1, "index_writers": writers})
     stats = run_indexer_with_stats(tuned, until_idle=True)
     assert stats.batches == len(stream), stats
     es.indices.refresh(index=[settings.articles_alias, settings.quotes_alias])

@@ -3,7 +3,8 @@
 In order: the bulk write of the batch's newest revisions; withdrawals (tombstones) with all
 their quotation documents; quotation documents an updated article no longer has; and the
 quotation documents an outdated revision (refused as older than the stored one) created,
-deleted again; then a refresh, so the batch is searchable when the indexer announces it.
+deleted again. The refresh that makes a batch searchable before the indexer announces it is
+``refresh_once``, which the loop runs on its own thread (the writer goes on meanwhile).
 Each step retries while Elasticsearch is away, through the sleep it is given
 (which ends on shutdown).
 """
@@ -52,17 +53,10 @@ class BatchApplier:
         self.sleep = sleep
         self.cleanup = Cleanup()
 
-    def apply(
-        self,
-        ops: list[Op],
-        current: Mapping[str, Current],
-        gone: set[str],
-        refresh: bool = True,
-    ) -> WriteResult:
+    def apply(self, ops: list[Op], current: Mapping[str, Current], gone: set[str]) -> WriteResult:
         """Stale quote documents are looked for only where the article document existed
         before (``updated``): a first revision has none, which keeps the common path to one
-        bulk request per batch. ``refresh`` makes this batch and every earlier one searchable
-        (the loop asks for it at most once a second while batches keep coming)."""
+        bulk request per batch."""
         result = self.writer.write(ops)
         if gone:
             self._withdraw(gone)
@@ -76,8 +70,6 @@ class BatchApplier:
         ]
         if undo:
             self.cleanup.stale_quotes_deleted += self.writer.write(undo).written
-        if refresh:
-            retrying(self.refresh_once, sleep=self.sleep)
         return result
 
     def refresh_once(self) -> None:

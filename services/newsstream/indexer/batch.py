@@ -6,7 +6,7 @@ documents are stale, which offsets to commit - are unit-tested without Kafka or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -259,3 +259,24 @@ def next_offsets(items: Iterable[Received]) -> dict[tuple[str, int], int]:
         key = (item.topic, item.partition)
         offsets[key] = max(offsets.get(key, 0), item.offset + 1)
     return offsets
+
+
+def choose_writer(
+    articles: frozenset[str], busy: Sequence[tuple[int, frozenset[str]]], writers: int
+) -> int | None:
+    """Which of ``writers`` writer threads takes a batch of ``articles``; None: none may yet.
+
+    ``busy`` is (writer, articles) of each batch still being written. A batch that shares an
+    article with one of them goes to that writer, behind it, so that article's writes stay in
+    order; if it shares articles with batches on two writers, it must wait for them (None).
+    Otherwise the writer with the fewest batches being written takes it (the lowest on a tie).
+    """
+    sharing = {writer for writer, theirs in busy if theirs & articles}
+    if len(sharing) > 1:
+        return None
+    if sharing:
+        return sharing.pop()
+    load = [0] * writers
+    for writer, _ in busy:
+        load[writer] += 1
+    return load.index(min(load))

@@ -2,7 +2,7 @@
 
 The loop collects records until the batch is full by count, bytes or time
 (``index_bulk_max_docs`` / ``_max_bytes`` / ``_max_wait_s``, or at once when the topic is
-drained), hands it to one writer thread (:class:`~newsstream.indexer.apply.BatchApplier`),
+drained), hands it to a writer thread (:class:`~newsstream.indexer.apply.BatchApplier`),
 dead-letters what can never be indexed, announces the batch's searchable revisions on
 ``news.indexed`` (the alerter's input), and only then commits the offsets. Announcing needs a
 refresh first; while batches keep coming the refresh is made at most once every
@@ -12,8 +12,12 @@ together; the last batch of a backlog, and in a lull a written batch, is refresh
 if the last refresh is younger than ``index_refresh_min_interval_s`` and no backlog came
 since, as soon as it is not (a steady stream otherwise had the node refreshing every small
 batch). Reading, parsing and encoding the next batch, and announcing and committing the
-batches before, overlap the writes; the writer thread has the next batch queued behind the one
-it writes, and writes them one after the other, so Elasticsearch sees the batches in order.
+batches before, overlap the writes. ``index_writers`` writer threads (two by default) keep as
+many bulk requests in flight; each has the next batch queued behind the one it writes, and a
+batch with an article still being written goes to that article's writer, so Elasticsearch sees
+each article's writes in order. A refresh runs on a thread of its own once its batch and every
+earlier one are written, while the writers go on with the next batches (a refresh inline held
+the writer back for an eighth to a third of a backlog).
 While Elasticsearch is away the partitions stay paused and the consumer keeps polling (it stays
 in its group): an outage pauses the indexer, it never drops or skips.
 """
@@ -26,7 +30,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -61,6 +65,7 @@ from newsstream.indexer.apply import BatchApplier
 from newsstream.indexer.batch import (
     Current,
     Received,
+    choose_writer,
     index_ops,
     is_backlog,
     latest_per_article,
@@ -89,15 +94,60 @@ ACK_POLL_S = 0.01
 #: ... for at most this long after the announcement (acks that take longer mean Kafka is
 #: struggling: the loop goes back to its usual waits rather than spin).
 ACK_POLL_FOR_S = 2.0
-#: Batches handed to the writer thread at once: the one being written and the next, queued
-#: behind it. With one, the writer sat idle whenever the main thread was busy announcing and
-#: committing (up to a tenth of a second after each refresh under a backlog); the single
-#: writer thread still writes them strictly in order.
-MAX_IN_FLIGHT = 2
+#: Batches handed to each writer thread at once: the one being written and the next, queued
+#: behind it (with one, a writer sat idle whenever the main thread was busy announcing and
+#: committing, up to a tenth of a second after each refresh under a backlog); and one more
+#: whose refresh runs on the refresher thread meanwhile.
+IN_FLIGHT_PER_WRITER = 2
 #: Documents per record assumed before the first poll (an article with four quotations, the
 #: dev set's average): starting from 1 asked the first poll for 500 records, nine batches'
 #: worth of parsing before the first write could begin.
 FIRST_DOCS_PER_RECORD = 5.0
+
+
+def refreshed_after(
+    written: Future[WriteResult],
+    earlier: list[Future[WriteResult]],
+    refresher: Executor,
+    refresh: Callable[[], object],
+) -> Future[WriteResult]:
+    """A future with ``written``'s result, done once ``written`` and the ``earlier`` batches'
+    writes are done and ``refresh``, run on ``refresher`` after them, has returned.
+
+    The refresh runs while the writer threads write the next batches (a refresh inline held
+    the writer for 12-32 % of a backlog's time). Begun after this batch's writes and those of
+    every batch before it returned, it makes them all searchable; a later batch, written
+    meanwhile, waits for a later refresh. Any failure (a batch's, the refresh's) becomes the
+    future's: it never stays pending.
+    """
+    done: Future[WriteResult] = Future()
+    waited = [f for f in earlier if not f.done()] + [written]
+    left = [len(waited)]
+    lock = threading.Lock()
+
+    def run_refresh(result: WriteResult) -> None:
+        try:
+            refresh()
+        except BaseException as exc:  # Interrupted, or a bug: the loop's _await raises it
+            done.set_exception(exc)
+        else:
+            done.set_result(result)
+
+    def then(_: Future[WriteResult]) -> None:
+        with lock:
+            left[0] -= 1
+            if left[0]:
+                return
+        try:
+            for future in earlier:
+                future.result()  # an earlier batch failed: this one is not searchable
+            refresher.submit(run_refresh, written.result())
+        except BaseException as exc:
+            done.set_exception(exc)
+
+    for future in waited:
+        future.add_done_callback(then)
+    return done
 
 
 class Interrupted(Exception):
@@ -141,13 +191,27 @@ class IndexerStats:
 
 @dataclass
 class _InFlight:
-    """A batch whose Elasticsearch writes run on the writer thread; committed when done."""
+    """A batch whose Elasticsearch writes run on a writer thread; committed when done."""
 
     items: list[Received]
     latest: dict[str, Received]
+    #: Done once the batch is searchable, if ``refreshed``; else once it is written.
     future: Future[WriteResult]
-    #: The writer refreshes after this batch: it and every batch before it become searchable.
+    #: A refresh follows this batch: it and every batch before it become searchable.
     refreshed: bool
+    #: The writer thread it went to, the articles it writes or withdraws, and the future of
+    #: its writes alone (a later batch with one of these articles goes to the same writer).
+    writer: int = 0
+    articles: frozenset[str] = frozenset()
+    written: Future[WriteResult] | None = None
+
+
+@dataclass
+class _Writer:
+    """One writer thread with its own applier (a ``BulkWriter`` keeps per-request state)."""
+
+    executor: ThreadPoolExecutor
+    applier: BatchApplier
 
 
 @dataclass
@@ -181,7 +245,7 @@ class _Buffer:
 
 
 class Indexer:
-    """One consumer, one Elasticsearch writer thread, ``MAX_IN_FLIGHT`` batches handed to it."""
+    """One consumer, ``index_writers`` Elasticsearch writer threads, a refresher thread."""
 
     def __init__(
         self,
@@ -204,7 +268,7 @@ class Indexer:
         self._make_producer = producer
         self._producer: KafkaProducer | None = None
         self._carry: list[Received] = []
-        #: Batches handed to the writer thread, oldest first (at most ``MAX_IN_FLIGHT``).
+        #: Batches handed to the writer threads, oldest first (``_max_in_flight`` at most).
         self._inflight: deque[_InFlight] = deque()
         #: Written batches waiting for a refresh before they are announced and committed ...
         self._written: list[tuple[_InFlight, WriteResult]] = []
@@ -225,11 +289,24 @@ class Indexer:
         #: Cyclic garbage is collected on a clock, not by allocation counts (``gctune``).
         self._collector = PeriodicCollector()
         self._committer = Committer(consumer)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-writer")
-        writer = BulkWriter(
-            es, wait=self._sleep, on_missing_index=lambda: ensure_indices(es, settings)
-        )
-        self._applier = BatchApplier(es, writer, settings, self._sleep)
+        self._writers = [
+            _Writer(
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"es-writer-{n}"),
+                BatchApplier(
+                    es,
+                    BulkWriter(
+                        es, wait=self._sleep, on_missing_index=lambda: ensure_indices(es, settings)
+                    ),
+                    settings,
+                    self._sleep,
+                ),
+            )
+            for n in range(settings.index_writers)
+        ]
+        self._max_in_flight = IN_FLIGHT_PER_WRITER * len(self._writers) + 1
+        #: Refreshes run here, so the writer threads go on with the next batches meanwhile.
+        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es-refresher")
+        self._applier = self._writers[0].applier  # its refresh_once covers every writer's
 
     # --- the loop ----------------------------------------------------------------------
     def run(self, *, until_idle: bool) -> None:
@@ -399,12 +476,15 @@ class Indexer:
 
     # --- one batch ---------------------------------------------------------------------
     def _submit(self, items: list[Received], *, more: bool = False, backlog: bool = False) -> None:
-        """Queue ``items`` for the writer thread behind the batch it is writing (waiting, if
-        two are handed over already, for the older), then settle what became searchable.
+        """Queue ``items`` for a writer thread (waiting, if ``_max_in_flight`` batches are
+        handed over already, for the oldest), then settle what became searchable.
 
-        One writer thread writes the batches one after the other, so Elasticsearch sees them
-        strictly in order (a newer revision's stale-quote clean-up never overtakes an older
-        write), while the main thread reads and parses the next batch from Kafka, and
+        Each writer thread writes its batches one after the other, and a batch with an
+        article of a batch still being written goes to that batch's writer
+        (:meth:`_writer_for`): so each article's writes reach Elasticsearch strictly in
+        order (a newer revision's stale-quote clean-up never overtakes an older write, a
+        withdrawal never a write), while batches of other articles are written at the same
+        time. Meanwhile the main thread reads and parses the next batch from Kafka, and
         announces and commits the batches before. Whether a refresh follows this batch:
         :meth:`_refresh_due`.
         """
@@ -414,18 +494,51 @@ class Indexer:
         ops = index_ops(articles.values(), self.settings)
         encode(ops)  # here, while Elasticsearch is still busy with the batch in flight
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
-        self._collect(keep=MAX_IN_FLIGHT - 1)
+        self._collect(keep=self._max_in_flight - 1)
+        ids = frozenset(latest) | gone
+        n = self._writer_for(ids)
         refresh = self._refresh_due(more=more)
         if refresh:
             self._backlog = False
         else:
             self._backlog = self._backlog or backlog
-        future = self._executor.submit(self._applier.apply, ops, current, gone, refresh)
-        self._inflight.append(_InFlight(items, latest, future, refresh))
+        writer = self._writers[n]
+        written = writer.executor.submit(writer.applier.apply, ops, current, gone)
+        future = written
+        if refresh:
+            earlier = [i.written for i in self._inflight if i.written is not None]
+            future = self._refreshed_after(written, earlier)
+        self._inflight.append(_InFlight(items, latest, future, refresh, n, ids, written))
         if self._searchable:
             # Announce and commit the batches written before while Elasticsearch writes this
             # one: it would sit idle for those Kafka round trips otherwise.
             self._settle()
+
+    def _writer_for(self, articles: frozenset[str]) -> int:
+        """The writer thread for a batch of these articles (:func:`choose_writer`); if
+        batches on two writers have some, the batches in flight are waited for first."""
+        busy = [
+            (i.writer, i.articles)
+            for i in self._inflight
+            if i.written is not None and not i.written.done()
+        ]
+        n = choose_writer(articles, busy, len(self._writers))
+        if n is None:
+            self._collect()
+            n = choose_writer(articles, [], len(self._writers))
+        assert n is not None
+        return n
+
+    def _refreshed_after(
+        self, written: Future[WriteResult], earlier: list[Future[WriteResult]]
+    ) -> Future[WriteResult]:
+        """The batch's future once refreshed (:func:`refreshed_after`), on the refresher."""
+        return refreshed_after(
+            written,
+            earlier,
+            self._refresher,
+            lambda: retrying(self._applier.refresh_once, sleep=self._sleep),
+        )
 
     def _collect(self, *, keep: int = 0, done_only: bool = False) -> None:
         """Wait for the oldest batches handed to the writer until ``keep`` are left (with
@@ -471,8 +584,10 @@ class Indexer:
         items, latest = inflight.items, inflight.latest
         self.stats.docs_written += result.written
         self.stats.docs_stale += result.stale
-        self.stats.stale_quotes_deleted = self._applier.cleanup.stale_quotes_deleted
-        self.stats.withdrawn = self._applier.cleanup.withdrawn
+        self.stats.stale_quotes_deleted = sum(
+            w.applier.cleanup.stale_quotes_deleted for w in self._writers
+        )
+        self.stats.withdrawn = sum(w.applier.cleanup.withdrawn for w in self._writers)
         letters = [(item, item.error) for item in items if item.error is not None] + [
             (latest[aid], RejectedDocumentError(error)) for aid, error in result.rejected.items()
         ]
@@ -605,7 +720,9 @@ class Indexer:
         return self._producer
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        for writer in self._writers:
+            writer.executor.shutdown(wait=True)
+        self._refresher.shutdown(wait=True)
         if self._producer is not None:
             close_quietly(self._producer, timeout=10)
         close_quietly(self.consumer, autocommit=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.batch import (
     Current,
+    choose_writer,
     index_ops,
     latest_per_article,
     next_offsets,
@@ -151,3 +152,20 @@ def test_batch_refresh_due_keeps_the_min_interval_for_a_trickle_not_after_a_back
     assert due(1.0, more=True)
     # every_s below the min interval: the min interval still holds while more waits
     assert not refresh_due(0.3, more=True, backlog_since=False, every_s=0.1, min_interval_s=0.5)
+
+
+def test_choose_writer_keeps_an_article_on_the_writer_still_writing_it() -> None:
+    busy = [(0, frozenset({"a", "b"})), (0, frozenset({"c"}))]
+    # writer 1 is idle, but "b" is still being written on writer 0: behind it, in order
+    assert choose_writer(frozenset({"b", "x"}), busy, 2) == 0
+    # no shared article: the least busy writer
+    assert choose_writer(frozenset({"x"}), busy, 2) == 1
+
+
+def test_choose_writer_balances_and_waits_when_two_writers_share_articles() -> None:
+    assert choose_writer(frozenset({"x"}), [], 2) == 0
+    assert choose_writer(frozenset({"x"}), [(0, frozenset({"a"}))], 2) == 1
+    assert choose_writer(frozenset({"x"}), [(0, frozenset({"a"})), (1, frozenset({"b"}))], 2) == 0
+    two = [(0, frozenset({"a"})), (1, frozenset({"b"}))]
+    assert choose_writer(frozenset({"a", "b"}), two, 2) is None
+    assert choose_writer(frozenset({"a"}), [(0, frozenset({"a"}))], 1) == 0
