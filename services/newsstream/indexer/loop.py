@@ -96,8 +96,8 @@ ACK_POLL_S = 0.01
 ACK_POLL_FOR_S = 2.0
 #: Batches handed to each writer thread at once: the one being written and the next, queued
 #: behind it (with one, a writer sat idle whenever the main thread was busy announcing and
-#: committing, up to a tenth of a second after each refresh under a backlog); and one more
-#: whose refresh runs on the refresher thread meanwhile.
+#: committing, up to a tenth of a second after each refresh under a backlog). One more in all
+#: is allowed: a written batch whose refresh is under way on the refresher thread.
 IN_FLIGHT_PER_WRITER = 2
 #: Documents per record assumed before the first poll (an article with four quotations, the
 #: dev set's average): starting from 1 asked the first poll for 500 records, nine batches'
@@ -201,9 +201,9 @@ class _InFlight:
     refreshed: bool
     #: The writer thread it went to, the articles it writes or withdraws, and the future of
     #: its writes alone (a later batch with one of these articles goes to the same writer).
-    writer: int = 0
-    articles: frozenset[str] = frozenset()
-    written: Future[WriteResult] | None = None
+    writer: int
+    articles: frozenset[str]
+    written: Future[WriteResult]
 
 
 @dataclass
@@ -506,8 +506,7 @@ class Indexer:
         written = writer.executor.submit(writer.applier.apply, ops, current, gone)
         future = written
         if refresh:
-            earlier = [i.written for i in self._inflight if i.written is not None]
-            future = self._refreshed_after(written, earlier)
+            future = self._refreshed_after(written, [i.written for i in self._inflight])
         self._inflight.append(_InFlight(items, latest, future, refresh, n, ids, written))
         if self._searchable:
             # Announce and commit the batches written before while Elasticsearch writes this
@@ -517,11 +516,7 @@ class Indexer:
     def _writer_for(self, articles: frozenset[str]) -> int:
         """The writer thread for a batch of these articles (:func:`choose_writer`); if
         batches on two writers have some, the batches in flight are waited for first."""
-        busy = [
-            (i.writer, i.articles)
-            for i in self._inflight
-            if i.written is not None and not i.written.done()
-        ]
+        busy = [(i.writer, i.articles) for i in self._inflight if not i.written.done()]
         n = choose_writer(articles, busy, len(self._writers))
         if n is None:
             self._collect()
