@@ -157,9 +157,10 @@ class Settings(BaseSettings):
     index_bulk_max_docs: int = 500
     index_bulk_max_bytes: int = 5 * 1024 * 1024
     index_bulk_max_wait_s: float = 1.0
-    #: Bulk requests the indexer keeps in flight at once, one writer thread each. Batches
-    #: that share no article go to different writers; a batch with an article still being
-    #: written waits behind it on the same writer, so each article's writes stay in order.
+    #: Bulk requests the indexer keeps in flight at once under a backlog, one writer thread
+    #: each (a trickle of small batches uses the first). Batches that share no article go to
+    #: different writers; a batch with an article still being written waits behind it on the
+    #: same writer, so each article's writes stay in order.
     index_writers: int = Field(default=2, ge=1, le=8)
     #: While batches keep coming, the indexer refreshes (makes searchable, then announces and
     #: commits) at most this often; a batch written in a lull is refreshed at once, unless

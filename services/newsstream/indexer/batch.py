@@ -262,20 +262,28 @@ def next_offsets(items: Iterable[Received]) -> dict[tuple[str, int], int]:
 
 
 def choose_writer(
-    articles: frozenset[str], busy: Sequence[tuple[int, frozenset[str]]], writers: int
+    articles: frozenset[str],
+    busy: Sequence[tuple[int, frozenset[str]]],
+    writers: int,
+    *,
+    spread: bool = True,
 ) -> int | None:
     """Which of ``writers`` writer threads takes a batch of ``articles``; None: none may yet.
 
     ``busy`` is (writer, articles) of each batch still being written. A batch that shares an
     article with one of them goes to that writer, behind it, so that article's writes stay in
     order; if it shares articles with batches on two writers, it must wait for them (None).
-    Otherwise the writer with the fewest batches being written takes it (the lowest on a tie).
+    Otherwise, with ``spread`` (a backlog), the writer with the fewest batches being written
+    takes it (the lowest on a tie), and without it the first writer: a trickle of small
+    batches gains nothing from a second bulk in flight.
     """
     sharing = {writer for writer, theirs in busy if theirs & articles}
     if len(sharing) > 1:
         return None
     if sharing:
         return sharing.pop()
+    if not spread:
+        return 0
     load = [0] * writers
     for writer, _ in busy:
         load[writer] += 1

@@ -496,7 +496,7 @@ class Indexer:
         current = {aid: Current(a.revision, len(a.quotes)) for aid, a in articles.items()}
         self._collect(keep=self._max_in_flight - 1)
         ids = frozenset(latest) | gone
-        n = self._writer_for(ids)
+        n = self._writer_for(ids, spread=backlog)
         refresh = self._refresh_due(more=more)
         if refresh:
             self._backlog = False
@@ -513,14 +513,15 @@ class Indexer:
             # one: it would sit idle for those Kafka round trips otherwise.
             self._settle()
 
-    def _writer_for(self, articles: frozenset[str]) -> int:
-        """The writer thread for a batch of these articles (:func:`choose_writer`); if
-        batches on two writers have some, the batches in flight are waited for first."""
+    def _writer_for(self, articles: frozenset[str], *, spread: bool) -> int:
+        """The writer thread for a batch of these articles (:func:`choose_writer`; ``spread``
+        under a backlog); if batches on two writers have some, the batches in flight are
+        waited for first."""
         busy = [(i.writer, i.articles) for i in self._inflight if not i.written.done()]
-        n = choose_writer(articles, busy, len(self._writers))
+        n = choose_writer(articles, busy, len(self._writers), spread=spread)
         if n is None:
             self._collect()
-            n = choose_writer(articles, [], len(self._writers))
+            n = choose_writer(articles, [], len(self._writers), spread=spread)
         assert n is not None
         return n
 

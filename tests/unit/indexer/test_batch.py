@@ -169,3 +169,10 @@ def test_choose_writer_balances_and_waits_when_two_writers_share_articles() -> N
     two = [(0, frozenset({"a"})), (1, frozenset({"b"}))]
     assert choose_writer(frozenset({"a", "b"}), two, 2) is None
     assert choose_writer(frozenset({"a"}), [(0, frozenset({"a"}))], 1) == 0
+
+
+def test_choose_writer_keeps_a_trickle_on_the_first_writer() -> None:
+    busy = [(0, frozenset({"a"}))]
+    assert choose_writer(frozenset({"x"}), busy, 2, spread=False) == 0
+    # an article still being written on another writer still decides
+    assert choose_writer(frozenset({"b"}), [(1, frozenset({"b"}))], 2, spread=False) == 1
