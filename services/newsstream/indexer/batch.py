@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.documents import MAX_VERSION, article_document, quote_documents
 from newsstream.indexer.ops import Op
-from newsstream.messages import EnrichedArticle
+from newsstream.messages import Indexable, IndexableArticle
 from newsstream.settings import Settings
 
 
@@ -28,7 +28,7 @@ class Received:
     offset: int
     key: bytes | None
     value: bytes | None
-    article: EnrichedArticle | None = None
+    article: Indexable | None = None
     error: Exception | None = None
     #: A tombstone (no value) for this article id: the article was withdrawn upstream.
     deleted_id: str | None = None
@@ -56,7 +56,7 @@ def parse_record(
             received.deleted_id = article_id
         return received
     try:
-        article = EnrichedArticle.from_bytes(value)
+        article = IndexableArticle.from_bytes(value)
     except (ValidationError, ValueError) as exc:
         received.error = PoisonMessageError(f"not a valid EnrichedArticle: {exc}")
         return received
@@ -114,7 +114,7 @@ def withdraw_ops(article_ids: Iterable[str], quote_hits: Iterable[Mapping[str, A
     return ops
 
 
-def index_ops(articles: Iterable[EnrichedArticle], settings: Settings) -> list[Op]:
+def index_ops(articles: Iterable[Indexable], settings: Settings) -> list[Op]:
     """Article and quote index operations, each with the revision as external version."""
     ops: list[Op] = []
     for a in articles:

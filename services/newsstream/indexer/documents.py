@@ -9,12 +9,12 @@ version, so an older revision can never overwrite a newer one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from newsstream.indexer.mappings import ENTITY_FIELDS
-from newsstream.messages import EnrichedArticle, Entity
+from newsstream.messages import EntityRef, Indexable
 
 #: Largest external version Elasticsearch accepts (a Java long).
 MAX_VERSION = 2**63 - 1
@@ -38,7 +38,7 @@ def _unique(values: Iterable[str | None]) -> list[str]:
     return list(seen)
 
 
-def _ranked(entities: list[Entity]) -> list[Entity]:
+def _ranked(entities: Sequence[EntityRef]) -> list[EntityRef]:
     """Most-mentioned first, so a facet list reads as 'who is this article about'."""
     return sorted(entities, key=lambda e: (-e.count, e.start))
 
@@ -49,7 +49,7 @@ def surname(name: str) -> str:
     return parts[-1] if parts else name
 
 
-def display_time(a: EnrichedArticle) -> tuple[datetime, bool]:
+def display_time(a: Indexable) -> tuple[datetime, bool]:
     """The time an article is shown at, and whether it is estimated.
 
     Kibana and ``--since`` filter on ``published_at``; an article whose feed gave no date would
@@ -60,7 +60,7 @@ def display_time(a: EnrichedArticle) -> tuple[datetime, bool]:
     return (a.modified_at or a.fetched_at), True
 
 
-def article_document(a: EnrichedArticle) -> dict[str, Any]:
+def article_document(a: Indexable) -> dict[str, Any]:
     """The ``news-articles`` document for one enriched article revision."""
     entities = _ranked(a.entities)
     names = [e.canonical or e.text for e in entities]
@@ -109,7 +109,7 @@ def article_document(a: EnrichedArticle) -> dict[str, Any]:
     return doc
 
 
-def quote_documents(a: EnrichedArticle) -> list[tuple[str, dict[str, Any]]]:
+def quote_documents(a: Indexable) -> list[tuple[str, dict[str, Any]]]:
     """One ``news-quotes`` document per quotation: ``(doc_id, document)`` in position order.
 
     Each carries the article's title, URL, feed, outlet, language, story, categories, time and

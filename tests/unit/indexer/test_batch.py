@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from newsstream.errors import PoisonMessageError
+from newsstream.indexer.documents import article_document, quote_documents
 from newsstream.indexer.batch import (
     Current,
     choose_writer,
@@ -24,6 +25,22 @@ def test_batch_parse_valid(gold_article: EnrichedArticle) -> None:
     item = _record(gold_article, 5)
     assert item.error is None and item.article is not None
     assert item.docs == 9
+
+
+def test_batch_parse_reads_no_entity_offsets_and_builds_the_same_documents(
+    gold_article: EnrichedArticle,
+) -> None:
+    entities = [
+        e.model_copy(update={"offsets": [(e.start, e.end), (e.start + 1000, e.end + 1000)]})
+        for e in gold_article.entities
+    ]
+    article = gold_article.model_copy(update={"entities": entities})
+    assert entities and all(e.offsets for e in article.entities)
+    item = _record(article, 1)
+    assert item.article is not None
+    assert not any(hasattr(e, "offsets") for e in item.article.entities)
+    assert article_document(item.article) == article_document(article)
+    assert quote_documents(item.article) == quote_documents(article)
 
 
 def test_batch_parse_poison() -> None:
