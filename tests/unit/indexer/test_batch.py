@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from newsstream.errors import PoisonMessageError
-from newsstream.indexer.documents import article_document, quote_documents
 from newsstream.indexer.batch import (
     Current,
     choose_writer,
@@ -13,6 +12,7 @@ from newsstream.indexer.batch import (
     stale_delete_ops,
     stale_quotes_query,
 )
+from newsstream.indexer.documents import article_document, quote_documents
 from newsstream.messages import EnrichedArticle
 from newsstream.settings import Settings
 
