@@ -118,6 +118,7 @@ def index_ops(articles: Iterable[Indexable], settings: Settings) -> list[Op]:
     """Article and quote index operations, each with the revision as external version."""
     ops: list[Op] = []
     for a in articles:
+        article_doc = article_document(a)
         ops.append(
             Op(
                 "index",
@@ -125,11 +126,11 @@ def index_ops(articles: Iterable[Indexable], settings: Settings) -> list[Op]:
                 a.article_id,
                 a.revision,
                 a.article_id,
-                article_document(a),
+                article_doc,
                 "articles",
             )
         )
-        for doc_id, doc in quote_documents(a):
+        for doc_id, doc in quote_documents(a, article_doc):
             ops.append(
                 Op("index", settings.quotes_alias, doc_id, a.revision, a.article_id, doc, "quotes")
             )

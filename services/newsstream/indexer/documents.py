@@ -9,7 +9,7 @@ version, so an older revision can never overwrite a newer one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -109,30 +109,28 @@ def article_document(a: Indexable) -> dict[str, Any]:
     return doc
 
 
-def quote_documents(a: Indexable) -> list[tuple[str, dict[str, Any]]]:
+#: The article document's fields every quotation document carries, with the same values.
+QUOTE_SHARED_FIELDS = (
+    "article_id", "revision", "title", "url", "feed", "outlet", "language", "story_id",
+    "duplicate_of", "is_copy", "categories", "published_at", "entities",
+)  # fmt: skip
+
+
+def quote_documents(
+    a: Indexable, article_doc: Mapping[str, Any] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """One ``news-quotes`` document per quotation: ``(doc_id, document)`` in position order.
 
     Each carries the article's title, URL, feed, outlet, language, story, categories, time and
     entity names so that a quotation can be shown, filtered and counted once per story on its
-    own.
+    own: taken from the article's document (``article_doc``, when the caller has built it
+    already), so the two can never disagree and nothing is ranked or deduplicated twice.
     """
-    published, _ = display_time(a)
+    if not a.quotes:
+        return []
+    source = article_doc if article_doc is not None else article_document(a)
     # the same for every quotation of the article: built once, merged into each document
-    shared: dict[str, Any] = {
-        "article_id": a.article_id,
-        "revision": a.revision,
-        "title": a.title,
-        "url": a.url,
-        "feed": a.feed_url,
-        "outlet": a.outlet_name,
-        "language": a.language,
-        "story_id": a.story,
-        "duplicate_of": a.duplicate_of,
-        "is_copy": a.duplicate_of is not None,
-        "categories": _unique(a.categories),
-        "published_at": published.isoformat(),
-        "entities": _unique(e.canonical or e.text for e in _ranked(a.entities)),
-    }
+    shared = {field: source[field] for field in QUOTE_SHARED_FIELDS}
     docs: list[tuple[str, dict[str, Any]]] = []
     for position, q in enumerate(a.quotes):
         doc_id = quote_id(a.article_id, position)

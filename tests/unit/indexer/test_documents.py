@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsstream.indexer.documents import article_document, quote_documents, quote_id, surname
+from newsstream.indexer.documents import (
+    QUOTE_SHARED_FIELDS,
+    article_document,
+    quote_documents,
+    quote_id,
+    surname,
+)
 from newsstream.indexer.mappings import ARTICLE_PROPERTIES, QUOTE_PROPERTIES
 from newsstream.messages import EnrichedArticle
 
@@ -50,6 +56,21 @@ def test_documents_quote_carries_article_context(gold_article: EnrichedArticle) 
     assert doc["url"] == gold_article.url
     assert doc["feed"] == gold_article.feed_url
     assert doc["published_at"] == "2024-05-29T17:04:00+00:00"
+
+
+def test_documents_quotes_share_the_article_documents_fields(
+    gold_article: EnrichedArticle,
+) -> None:
+    """Built from the article document (given, or built for the call): the same either way,
+    and every shared field, entity names and categories included, equal to the article's."""
+    article_doc = article_document(gold_article)
+    quotes = quote_documents(gold_article)
+    assert quote_documents(gold_article, article_doc) == quotes
+    assert article_doc["entities"] and article_doc["published_at"]
+    for _, doc in quotes:
+        for field in QUOTE_SHARED_FIELDS:
+            assert doc[field] == article_doc[field], field
+    assert quote_documents(gold_article.model_copy(update={"quotes": []})) == []
 
 
 def test_documents_only_mapped_fields(gold_article: EnrichedArticle) -> None:
