@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import orjson
+
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.batch import (
     Current,
@@ -41,6 +43,19 @@ def test_batch_parse_reads_no_entity_offsets_and_builds_the_same_documents(
     assert not any(hasattr(e, "offsets") for e in item.article.entities)
     assert article_document(item.article) == article_document(article)
     assert quote_documents(item.article) == quote_documents(article)
+
+
+def test_batch_parse_tolerates_malformed_offsets_but_not_other_entity_fields(
+    gold_article: EnrichedArticle,
+) -> None:
+    """A tolerant reader of what it does not use; strict about what it writes."""
+    data = orjson.loads(gold_article.to_bytes())
+    data["entities"][0]["offsets"] = "not a list of pairs"
+    item = parse_record("t", 0, 1, None, orjson.dumps(data))
+    assert item.error is None and item.article is not None
+    data["entities"][0]["label"] = "NOT-A-LABEL"
+    item = parse_record("t", 0, 2, None, orjson.dumps(data))
+    assert item.article is None and isinstance(item.error, PoisonMessageError)
 
 
 def test_batch_parse_poison() -> None:
