@@ -3,7 +3,7 @@
 ``Article`` is the value of ``news.articles.raw``; ``EnrichedArticle`` (the raw fields plus
 entities, quotes and NLP provenance) the value of ``news.articles.enriched``;
 ``DeadLetter`` the value of ``news.dead-letter``. All are keyed by ``article_id``.
-``IndexableArticle`` is how the indexer reads ``news.articles.enriched`` (without the entities'
+``IndexableArticle`` (with ``EnrichedArticle``, an ``EnrichedBase``) is how the indexer reads ``news.articles.enriched`` (without the entities'
 offsets, which it does not use).
 ``Indexed`` (``news.indexed``, keyed by article id) says which revision the indexer has made
 searchable; ``Alert`` (``news.alerts``, keyed ``watch_id/article_id``) is one watch's match.
@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
@@ -71,6 +72,10 @@ class _Message(BaseModel):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        return cls.model_validate_json(data)
 
 
 class Article(_Message):
@@ -134,10 +139,6 @@ class Article(_Message):
         """``story_id``, or the article's own id for a message that has none (version 1)."""
         return self.story_id or self.article_id
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Article:
-        return cls.model_validate_json(data)
-
 
 class EntityRef(BaseModel):
     """An entity without its occurrences: what the indexer reads (see ``IndexableArticle``)."""
@@ -178,19 +179,22 @@ class NlpInfo(BaseModel):
     skipped: str | None = None
 
 
-class EnrichedArticle(Article):
-    """An article with entities, quotations and NLP provenance (``news.articles.enriched``)."""
+class EnrichedBase(Article):
+    """What ``EnrichedArticle`` and ``IndexableArticle`` share: the raw article's fields,
+    entities (with or without their offsets), quotations and NLP provenance."""
 
-    entities: list[Entity] = Field(default_factory=list)
+    entities: Sequence[EntityRef] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     nlp: NlpInfo
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> EnrichedArticle:
-        return cls.model_validate_json(data)
+
+class EnrichedArticle(EnrichedBase):
+    """An article with entities, quotations and NLP provenance (``news.articles.enriched``)."""
+
+    entities: list[Entity] = Field(default_factory=list)
 
 
-class IndexableArticle(Article):
+class IndexableArticle(EnrichedBase):
     """An ``EnrichedArticle`` as the indexer reads it: everything but the entities' offsets.
 
     No document has the offsets, and they were a fifth of what parsing an enriched message
@@ -202,17 +206,6 @@ class IndexableArticle(Article):
     """
 
     entities: list[EntityRef] = Field(default_factory=list)
-    quotes: list[Quote] = Field(default_factory=list)
-    nlp: NlpInfo
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> IndexableArticle:
-        return cls.model_validate_json(data)
-
-
-#: What the indexer's documents and announcements are built from: a parsed message, or an
-#: ``EnrichedArticle`` already in memory (tests, benchmarks).
-Indexable = EnrichedArticle | IndexableArticle
 
 
 #: The stage that gave up on a message.
@@ -318,10 +311,6 @@ class Indexed(_Message):
     speakers: list[str] | None = None
     entities: list[str] | None = None
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Indexed:
-        return cls.model_validate_json(data)
-
 
 class AlertQuote(BaseModel):
     """A quotation that made a watch match; ``new`` if no earlier alert of the pair had it."""
@@ -360,10 +349,6 @@ class Alert(_Message):
     @property
     def key(self) -> str:
         return alert_key(self.watch_id, self.article_id)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Alert:
-        return cls.model_validate_json(data)
 
 
 def alert_key(watch_id: str, article_id: str) -> str:

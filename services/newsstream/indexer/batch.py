@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from newsstream.errors import PoisonMessageError
 from newsstream.indexer.documents import MAX_VERSION, article_document, quote_documents
 from newsstream.indexer.ops import Op
-from newsstream.messages import Indexable, IndexableArticle
+from newsstream.messages import EnrichedBase, IndexableArticle
 from newsstream.settings import Settings
 
 
@@ -28,7 +28,7 @@ class Received:
     offset: int
     key: bytes | None
     value: bytes | None
-    article: Indexable | None = None
+    article: EnrichedBase | None = None
     error: Exception | None = None
     #: A tombstone (no value) for this article id: the article was withdrawn upstream.
     deleted_id: str | None = None
@@ -114,7 +114,7 @@ def withdraw_ops(article_ids: Iterable[str], quote_hits: Iterable[Mapping[str, A
     return ops
 
 
-def index_ops(articles: Iterable[Indexable], settings: Settings) -> list[Op]:
+def index_ops(articles: Iterable[EnrichedBase], settings: Settings) -> list[Op]:
     """Article and quote index operations, each with the revision as external version."""
     ops: list[Op] = []
     for a in articles:

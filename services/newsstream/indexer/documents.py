@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from newsstream.indexer.mappings import ENTITY_FIELDS
-from newsstream.messages import EntityRef, Indexable
+from newsstream.messages import EnrichedBase, EntityRef
 
 #: Largest external version Elasticsearch accepts (a Java long).
 MAX_VERSION = 2**63 - 1
@@ -49,7 +49,7 @@ def surname(name: str) -> str:
     return parts[-1] if parts else name
 
 
-def display_time(a: Indexable) -> tuple[datetime, bool]:
+def display_time(a: EnrichedBase) -> tuple[datetime, bool]:
     """The time an article is shown at, and whether it is estimated.
 
     Kibana and ``--since`` filter on ``published_at``; an article whose feed gave no date would
@@ -60,7 +60,7 @@ def display_time(a: Indexable) -> tuple[datetime, bool]:
     return (a.modified_at or a.fetched_at), True
 
 
-def article_document(a: Indexable) -> dict[str, Any]:
+def article_document(a: EnrichedBase) -> dict[str, Any]:
     """The ``news-articles`` document for one enriched article revision."""
     entities = _ranked(a.entities)
     names = [e.canonical or e.text for e in entities]
@@ -117,7 +117,7 @@ QUOTE_SHARED_FIELDS = (
 
 
 def quote_documents(
-    a: Indexable, article_doc: Mapping[str, Any] | None = None
+    a: EnrichedBase, article_doc: Mapping[str, Any] | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
     """One ``news-quotes`` document per quotation: ``(doc_id, document)`` in position order.
 
