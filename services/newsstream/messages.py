@@ -3,8 +3,8 @@
 ``Article`` is the value of ``news.articles.raw``; ``EnrichedArticle`` (the raw fields plus
 entities, quotes and NLP provenance) the value of ``news.articles.enriched``;
 ``DeadLetter`` the value of ``news.dead-letter``. All are keyed by ``article_id``.
-``IndexableArticle`` (with ``EnrichedArticle``, an ``EnrichedBase``) is how the indexer reads ``news.articles.enriched`` (without the entities'
-offsets, which it does not use).
+``IndexableArticle`` is how the indexer reads ``news.articles.enriched``: without the
+entities' offsets, which it does not use (both are an ``EnrichedBase``).
 ``Indexed`` (``news.indexed``, keyed by article id) says which revision the indexer has made
 searchable; ``Alert`` (``news.alerts``, keyed ``watch_id/article_id``) is one watch's match.
 """
